@@ -1,0 +1,735 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "vmem-testbed-private.h"
+
+#include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xpath.h>
+
+#include "vmem-error.h"
+#include "vmem-libvirt.h"
+
+#define VMEM_TEST_GUEST_RC_MARK "@@virtmem-rc "
+#define VMEM_TEST_GUEST_BOOT_TIMEOUT_S 180
+#define VMEM_TEST_GUEST_COMMAND_TIMEOUT_S 120
+
+typedef struct {
+	guint n_events;
+	guint64 last_size_kib;
+} VmemSizeEvents;
+
+struct _VmemTestGuest {
+	VmemTestbed *tb;
+	char *name;
+	VmemTestGuestConfig config;
+	virDomainPtr dom;
+	int size_callback;
+	GHashTable *size_events; /* alias -> VmemSizeEvents */
+	char *ctl_socket;
+	char *agent_socket;
+	char *console_log;
+	GPid qemu_pid;
+	GSocketConnection *ctl;
+	GDataInputStream *ctl_in;
+};
+
+void
+vmem_test_guest_config_init(VmemTestGuestConfig *config)
+{
+	config->n_nodes = 1;
+	config->node_base_mib = 512;
+	config->device_mib = 4096;
+	config->block_mib = 2;
+	config->requested_mib = 0;
+	config->online_movable = TRUE;
+}
+
+static gboolean
+vmem_test_guest_files(char **ret_kernel, char **ret_initrd, GError **error)
+{
+	const char *dir = g_getenv("VIRTMEM_GUEST_DIR") ?: VMEM_TESTBED_GUEST_DIR;
+	g_autofree char *kernel = NULL;
+	g_autofree char *initrd = NULL;
+
+	kernel = g_build_filename(dir, "vmlinuz", NULL);
+	initrd = g_build_filename(dir, "initramfs.img", NULL);
+	if (!g_file_test(kernel, G_FILE_TEST_IS_REGULAR) ||
+	    !g_file_test(initrd, G_FILE_TEST_IS_REGULAR)) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_NOT_FOUND,
+			    "no guest kernel and initramfs in %s: build the `guest` target "
+			    "(ninja -C BUILDDIR) or set VIRTMEM_GUEST_DIR", dir);
+		return FALSE;
+	}
+	*ret_kernel = g_steal_pointer(&kernel);
+	*ret_initrd = g_steal_pointer(&initrd);
+	return TRUE;
+}
+
+static char *
+vmem_test_guest_domain_xml(VmemTestGuest *guest, const char *kernel, const char *initrd)
+{
+	const VmemTestGuestConfig *c = &guest->config;
+	guint64 base = c->node_base_mib * c->n_nodes;
+	guint64 devices = c->device_mib * c->n_nodes;
+	g_autoptr(GString) xml = g_string_new(NULL);
+
+	g_string_append_printf(xml,
+			       "<domain type='qemu'>\n"
+			       "  <name>%s</name>\n"
+			       "  <maxMemory slots='%u' unit='MiB'>%" G_GUINT64_FORMAT "</maxMemory>\n"
+			       "  <memory unit='MiB'>%" G_GUINT64_FORMAT "</memory>\n"
+			       "  <currentMemory unit='MiB'>%" G_GUINT64_FORMAT "</currentMemory>\n"
+			       "  <vcpu>%u</vcpu>\n"
+			       "  <os>\n"
+			       "    <type arch='x86_64' machine='q35'>hvm</type>\n"
+			       "    <kernel>%s</kernel>\n"
+			       "    <initrd>%s</initrd>\n"
+			       "    <cmdline>console=ttyS0 panic=-1 loglevel=4%s</cmdline>\n"
+			       "  </os>\n"
+			       "  <features><acpi/></features>\n"
+			       "  <cpu mode='custom' match='exact'>\n"
+			       "    <model fallback='allow'>qemu64</model>\n"
+			       "    <numa>\n",
+			       guest->name, c->n_nodes + 1, base + devices + 1024, base + devices, base,
+			       c->n_nodes, kernel, initrd,
+			       c->online_movable ? " memhp_default_state=online_movable" : "");
+	for (guint i = 0; i < c->n_nodes; i++)
+		g_string_append_printf(xml,
+				       "      <cell id='%u' cpus='%u' memory='%" G_GUINT64_FORMAT
+				       "' unit='MiB'/>\n",
+				       i, i, c->node_base_mib);
+	g_string_append_printf(xml,
+			       "    </numa>\n"
+			       "  </cpu>\n"
+			       "  <on_poweroff>destroy</on_poweroff>\n"
+			       "  <on_reboot>destroy</on_reboot>\n"
+			       "  <on_crash>destroy</on_crash>\n"
+			       "  <devices>\n"
+			       "    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
+			       "    <serial type='file'>\n"
+			       "      <source path='%s'/>\n"
+			       "      <target port='0'/>\n"
+			       "    </serial>\n"
+			       "    <channel type='unix'>\n"
+			       "      <source mode='bind' path='%s'/>\n"
+			       "      <target type='virtio' name='org.virtmem.test.0'/>\n"
+			       "    </channel>\n"
+			       "    <channel type='unix'>\n"
+			       "      <source mode='bind' path='%s'/>\n"
+			       "      <target type='virtio' name='org.virtmem.agent.0'/>\n"
+			       "    </channel>\n"
+			       "    <memballoon model='virtio'>\n"
+			       "      <stats period='1'/>\n"
+			       "    </memballoon>\n",
+			       guest->console_log, guest->ctl_socket, guest->agent_socket);
+	for (guint i = 0; i < c->n_nodes; i++)
+		g_string_append_printf(xml,
+				       "    <memory model='virtio-mem'>\n"
+				       "      <target>\n"
+				       "        <size unit='MiB'>%" G_GUINT64_FORMAT "</size>\n"
+				       "        <node>%u</node>\n"
+				       "        <block unit='MiB'>%" G_GUINT64_FORMAT "</block>\n"
+				       "        <requested unit='MiB'>%" G_GUINT64_FORMAT
+				       "</requested>\n"
+				       "      </target>\n"
+				       "      <alias name='ua-vmem%u'/>\n"
+				       "    </memory>\n",
+				       c->device_mib, i, c->block_mib, c->requested_mib, i);
+	g_string_append(xml, "  </devices>\n</domain>\n");
+	return g_string_free(g_steal_pointer(&xml), FALSE);
+}
+
+static void
+vmem_test_guest_on_size_change(virConnectPtr conn, virDomainPtr dom, const char *alias,
+			       unsigned long long size, void *opaque)
+{
+	VmemTestGuest *guest = opaque;
+	VmemSizeEvents *ev = g_hash_table_lookup(guest->size_events, alias);
+
+	if (ev == NULL) {
+		ev = g_new0(VmemSizeEvents, 1);
+		g_hash_table_insert(guest->size_events, g_strdup(alias), ev);
+	}
+	ev->n_events++;
+	ev->last_size_kib = size;
+}
+
+/**
+ * vmem_test_guest_new:
+ * @tb: the test bed
+ * @name: domain name
+ * @config: what to define
+ * @error: return location for a #GError
+ *
+ * Defines a TCG domain from the test bed's template: q35, qemu64, one NUMA
+ * cell and one virtio-mem device (alias `ua-vmemN`) per node, the agent and
+ * control channels, a serial console to a file, a balloon with stats, and
+ * `destroy` on reboot and crash so that a guest crash shows as a stopped
+ * domain.  The guest belongs to @tb and is destroyed with it.
+ */
+VmemTestGuest *
+vmem_test_guest_new(VmemTestbed *tb, const char *name, const VmemTestGuestConfig *config,
+		    GError **error)
+{
+	g_autofree char *kernel = NULL;
+	g_autofree char *initrd = NULL;
+	g_autofree char *xml = NULL;
+	g_autofree char *base = NULL;
+	VmemTestGuest *guest;
+
+	if (!vmem_test_guest_files(&kernel, &initrd, error))
+		return NULL;
+
+	guest = g_new0(VmemTestGuest, 1);
+	guest->tb = tb;
+	guest->name = g_strdup(name);
+	guest->config = *config;
+	guest->size_callback = -1;
+	guest->size_events = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	base = g_build_filename(tb->root, name, NULL);
+	guest->ctl_socket = g_strconcat(base, ".ctl", NULL);
+	guest->agent_socket = g_strconcat(base, ".agent", NULL);
+	guest->console_log = g_strconcat(base, ".console.log", NULL);
+	g_ptr_array_add(tb->guests, guest);
+
+	xml = vmem_test_guest_domain_xml(guest, kernel, initrd);
+	guest->dom = virDomainDefineXML(tb->conn, xml);
+	if (guest->dom == NULL) {
+		vmem_libvirt_set_error(error);
+		g_prefix_error(error, "cannot define %s: ", name);
+		return NULL;
+	}
+	guest->size_callback = virConnectDomainEventRegisterAny(
+		tb->conn, guest->dom, VIR_DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE,
+		VIR_DOMAIN_EVENT_CALLBACK(vmem_test_guest_on_size_change), guest, NULL);
+	if (guest->size_callback < 0) {
+		vmem_libvirt_set_error(error);
+		return NULL;
+	}
+	return guest;
+}
+
+static gboolean
+vmem_test_guest_connect_ctl(VmemTestGuest *guest, GError **error)
+{
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(guest->ctl_socket);
+
+	guest->ctl = g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL, error);
+	if (guest->ctl == NULL) {
+		g_prefix_error(error, "cannot connect to the control port %s: ", guest->ctl_socket);
+		return FALSE;
+	}
+	guest->ctl_in = g_data_input_stream_new(
+		g_io_stream_get_input_stream(G_IO_STREAM(guest->ctl)));
+	g_data_input_stream_set_newline_type(guest->ctl_in, G_DATA_STREAM_NEWLINE_TYPE_LF);
+	return TRUE;
+}
+
+/**
+ * vmem_test_guest_start:
+ *
+ * Starts the domain and waits until the guest's /init answers on the
+ * control port.
+ */
+gboolean
+vmem_test_guest_start(VmemTestGuest *guest, GError **error)
+{
+	g_autofree char *pid_file = vmem_testbed_qemu_pid_file(guest->tb, guest->name);
+	g_autofree char *output = NULL;
+	int status = -1;
+	gint64 start = g_get_monotonic_time();
+
+	if (virDomainCreate(guest->dom) < 0) {
+		vmem_libvirt_set_error(error);
+		g_prefix_error(error, "cannot start %s: ", guest->name);
+		return FALSE;
+	}
+	guest->qemu_pid = vmem_testbed_read_pid_file(pid_file);
+	if (guest->qemu_pid == 0) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_VMM, "no QEMU pid in %s", pid_file);
+		return FALSE;
+	}
+	vmem_testbed_track_pid(guest->qemu_pid);
+	if (!vmem_test_guest_connect_ctl(guest, error))
+		return FALSE;
+	g_socket_set_timeout(g_socket_connection_get_socket(guest->ctl),
+			     VMEM_TEST_GUEST_BOOT_TIMEOUT_S);
+	if (!vmem_test_guest_run(guest, "echo ready", &output, &status, error)) {
+		g_prefix_error(error, "guest %s did not come up (console: %s): ", guest->name,
+			       guest->console_log);
+		return FALSE;
+	}
+	g_socket_set_timeout(g_socket_connection_get_socket(guest->ctl),
+			     VMEM_TEST_GUEST_COMMAND_TIMEOUT_S);
+	g_debug("guest %s up in %.1f s", guest->name,
+		(g_get_monotonic_time() - start) / (double)G_USEC_PER_SEC);
+	return TRUE;
+}
+
+const char *
+vmem_test_guest_get_name(VmemTestGuest *guest)
+{
+	return guest->name;
+}
+
+virDomainPtr
+vmem_test_guest_get_domain(VmemTestGuest *guest)
+{
+	return guest->dom;
+}
+
+const char *
+vmem_test_guest_get_agent_socket(VmemTestGuest *guest)
+{
+	return guest->agent_socket;
+}
+
+const char *
+vmem_test_guest_get_console_log(VmemTestGuest *guest)
+{
+	return guest->console_log;
+}
+
+GPid
+vmem_test_guest_get_qemu_pid(VmemTestGuest *guest)
+{
+	return guest->qemu_pid;
+}
+
+gboolean
+vmem_test_guest_is_running(VmemTestGuest *guest)
+{
+	int state = VIR_DOMAIN_NOSTATE;
+
+	if (virDomainGetState(guest->dom, &state, NULL, 0) < 0)
+		return FALSE;
+	return state == VIR_DOMAIN_RUNNING;
+}
+
+/**
+ * vmem_test_guest_run:
+ * @guest: a started guest
+ * @command: one line of shell, run by the guest's sh
+ * @ret_output: (optional): what it printed (stdout and stderr)
+ * @ret_status: (optional): its exit status
+ *
+ * Runs @command in the guest over the control port.
+ */
+gboolean
+vmem_test_guest_run(VmemTestGuest *guest, const char *command, char **ret_output, int *ret_status,
+		    GError **error)
+{
+	GOutputStream *out;
+	g_autoptr(GString) output = g_string_new(NULL);
+	g_autofree char *line = NULL;
+
+	if (guest->ctl == NULL) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_NOT_RUNNING, "guest %s is not started",
+			    guest->name);
+		return FALSE;
+	}
+	g_return_val_if_fail(strchr(command, '\n') == NULL, FALSE);
+	out = g_io_stream_get_output_stream(G_IO_STREAM(guest->ctl));
+	line = g_strconcat(command, "\n", NULL);
+	if (!g_output_stream_write_all(out, line, strlen(line), NULL, NULL, error)) {
+		g_prefix_error(error, "control port of %s: ", guest->name);
+		return FALSE;
+	}
+	for (;;) {
+		g_autoptr(GError) local_error = NULL;
+		g_autofree char *reply =
+			g_data_input_stream_read_line(guest->ctl_in, NULL, NULL, &local_error);
+
+		if (reply == NULL) {
+			if (local_error == NULL)
+				g_set_error(error, VMEM_ERROR, VMEM_ERROR_IO,
+					    "control port of %s closed during `%s`", guest->name,
+					    command);
+			else
+				g_propagate_prefixed_error(error, g_steal_pointer(&local_error),
+							   "control port of %s, `%s`: ",
+							   guest->name, command);
+			return FALSE;
+		}
+		if (g_str_has_prefix(reply, VMEM_TEST_GUEST_RC_MARK)) {
+			if (ret_status != NULL)
+				*ret_status = (int)g_ascii_strtoll(
+					reply + strlen(VMEM_TEST_GUEST_RC_MARK), NULL, 10);
+			break;
+		}
+		g_string_append(output, reply);
+		g_string_append_c(output, '\n');
+	}
+	if (ret_output != NULL)
+		*ret_output = g_string_free(g_steal_pointer(&output), FALSE);
+	return TRUE;
+}
+
+static gboolean
+vmem_test_guest_run_ok(VmemTestGuest *guest, const char *command, char **ret_output,
+		       GError **error)
+{
+	g_autofree char *output = NULL;
+	int status = -1;
+
+	if (!vmem_test_guest_run(guest, command, &output, &status, error))
+		return FALSE;
+	if (status != 0) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_FAILED,
+			    "`%s` failed in guest %s with status %d: %s", command, guest->name,
+			    status, output);
+		return FALSE;
+	}
+	if (ret_output != NULL)
+		*ret_output = g_steal_pointer(&output);
+	return TRUE;
+}
+
+/**
+ * vmem_test_guest_meminfo:
+ * @field: a /proc/meminfo field such as "MemTotal"
+ * @ret_kib: its value in KiB
+ */
+gboolean
+vmem_test_guest_meminfo(VmemTestGuest *guest, const char *field, guint64 *ret_kib,
+			GError **error)
+{
+	g_autofree char *command = g_strdup_printf("grep '^%s:' /proc/meminfo", field);
+	g_autofree char *output = NULL;
+	const char *p;
+	guint64 kib;
+	char *end = NULL;
+
+	if (!vmem_test_guest_run_ok(guest, command, &output, error))
+		return FALSE;
+	p = strchr(output, ':');
+	if (p == NULL) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+			    "no %s in the guest's /proc/meminfo", field);
+		return FALSE;
+	}
+	kib = g_ascii_strtoull(p + 1, &end, 10);
+	if (end == p + 1) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+			    "unreadable %s in the guest's /proc/meminfo: %s", field, output);
+		return FALSE;
+	}
+	*ret_kib = kib;
+	return TRUE;
+}
+
+/**
+ * vmem_test_guest_hold:
+ * @mib: how much data to hold
+ *
+ * Fills @mib MiB of tmpfs in the guest, memory the guest cannot give back
+ * until vmem_test_guest_release().  tmpfs pages are movable, so they may
+ * sit in ZONE_MOVABLE.
+ */
+gboolean
+vmem_test_guest_hold(VmemTestGuest *guest, guint64 mib, GError **error)
+{
+	g_autofree char *command = g_strdup_printf(
+		"dd if=/dev/zero of=/hold/data bs=1M count=%" G_GUINT64_FORMAT " 2>&1 && sync",
+		mib);
+
+	return vmem_test_guest_run_ok(guest, command, NULL, error);
+}
+
+gboolean
+vmem_test_guest_release(VmemTestGuest *guest, GError **error)
+{
+	return vmem_test_guest_run_ok(guest, "rm -f /hold/data", NULL, error);
+}
+
+static xmlNodePtr
+vmem_test_guest_find_device(xmlXPathContextPtr ctxt, const char *alias)
+{
+	g_autofree char *expr = g_strdup_printf(
+		"/domain/devices/memory[@model='virtio-mem'][alias/@name='%s']", alias);
+	xmlXPathObjectPtr obj = xmlXPathEvalExpression(BAD_CAST expr, ctxt);
+	xmlNodePtr node = NULL;
+
+	if (obj != NULL && obj->nodesetval != NULL && obj->nodesetval->nodeNr == 1)
+		node = obj->nodesetval->nodeTab[0];
+	xmlXPathFreeObject(obj);
+	return node;
+}
+
+static xmlNodePtr
+vmem_test_guest_child(xmlNodePtr node, const char *name)
+{
+	for (xmlNodePtr child = node ? node->children : NULL; child; child = child->next) {
+		if (child->type == XML_ELEMENT_NODE && xmlStrEqual(child->name, BAD_CAST name))
+			return child;
+	}
+	return NULL;
+}
+
+/* libvirt writes sizes of the live XML in KiB; anything else is a surprise
+ * worth failing on. */
+static gboolean
+vmem_test_guest_read_kib(xmlNodePtr node, const char *what, guint64 *ret_kib, GError **error)
+{
+	xmlChar *unit;
+	xmlChar *text;
+	gboolean ok;
+
+	if (node == NULL) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA, "no <%s> in the live XML",
+			    what);
+		return FALSE;
+	}
+	unit = xmlGetProp(node, BAD_CAST "unit");
+	text = xmlNodeGetContent(node);
+	ok = (unit == NULL || xmlStrEqual(unit, BAD_CAST "KiB")) && text != NULL &&
+	     g_ascii_string_to_unsigned((const char *)text, 10, 0, G_MAXUINT64, ret_kib, NULL);
+	if (!ok)
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+			    "unexpected <%s unit='%s'>%s</%s> in the live XML", what,
+			    unit ? (const char *)unit : "", text ? (const char *)text : "", what);
+	xmlFree(unit);
+	xmlFree(text);
+	return ok;
+}
+
+static xmlDocPtr
+vmem_test_guest_live_xml(VmemTestGuest *guest, GError **error)
+{
+	g_autofree char *xml = virDomainGetXMLDesc(guest->dom, 0);
+	xmlDocPtr doc;
+
+	if (xml == NULL) {
+		vmem_libvirt_set_error(error);
+		return NULL;
+	}
+	doc = xmlReadMemory(xml, strlen(xml), "domain.xml", NULL, XML_PARSE_NONET);
+	if (doc == NULL)
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+			    "libvirt returned unreadable XML for %s", guest->name);
+	return doc;
+}
+
+/**
+ * vmem_test_guest_get_sizes:
+ * @alias: the device's alias, e.g. "ua-vmem0"
+ *
+ * Reads `<requested>` and `<current>` of a virtio-mem device from the live
+ * domain XML.
+ */
+gboolean
+vmem_test_guest_get_sizes(VmemTestGuest *guest, const char *alias, guint64 *ret_requested_kib,
+			  guint64 *ret_current_kib, GError **error)
+{
+	xmlDocPtr doc = vmem_test_guest_live_xml(guest, error);
+	xmlXPathContextPtr ctxt;
+	xmlNodePtr dev, target;
+	guint64 requested = 0, current = 0;
+	gboolean ok;
+
+	if (doc == NULL)
+		return FALSE;
+	ctxt = xmlXPathNewContext(doc);
+	dev = vmem_test_guest_find_device(ctxt, alias);
+	target = vmem_test_guest_child(dev, "target");
+	ok = vmem_test_guest_read_kib(vmem_test_guest_child(target, "requested"), "requested",
+				      &requested, error) &&
+	     vmem_test_guest_read_kib(vmem_test_guest_child(target, "current"), "current",
+				      &current, error);
+	xmlXPathFreeContext(ctxt);
+	xmlFreeDoc(doc);
+	if (!ok) {
+		g_prefix_error(error, "device %s of %s: ", alias, guest->name);
+		return FALSE;
+	}
+	if (ret_requested_kib != NULL)
+		*ret_requested_kib = requested;
+	if (ret_current_kib != NULL)
+		*ret_current_kib = current;
+	return TRUE;
+}
+
+/**
+ * vmem_test_guest_set_requested:
+ *
+ * What `virsh update-memory-device --live --requested-size` does: the
+ * device's live XML with a new `<requested>`, handed to
+ * virDomainUpdateDeviceFlags().
+ */
+gboolean
+vmem_test_guest_set_requested(VmemTestGuest *guest, const char *alias, guint64 requested_kib,
+			      GError **error)
+{
+	xmlDocPtr doc = vmem_test_guest_live_xml(guest, error);
+	xmlXPathContextPtr ctxt;
+	xmlNodePtr dev, requested;
+	xmlBufferPtr buf;
+	g_autofree char *value = g_strdup_printf("%" G_GUINT64_FORMAT, requested_kib);
+	int rc = -1;
+
+	if (doc == NULL)
+		return FALSE;
+	ctxt = xmlXPathNewContext(doc);
+	dev = vmem_test_guest_find_device(ctxt, alias);
+	requested = vmem_test_guest_child(vmem_test_guest_child(dev, "target"), "requested");
+	if (requested != NULL) {
+		xmlNodeSetContent(requested, BAD_CAST value);
+		xmlSetProp(requested, BAD_CAST "unit", BAD_CAST "KiB");
+		buf = xmlBufferCreate();
+		xmlNodeDump(buf, doc, dev, 0, 0);
+		rc = virDomainUpdateDeviceFlags(guest->dom, (const char *)xmlBufferContent(buf),
+						VIR_DOMAIN_AFFECT_LIVE);
+		if (rc < 0)
+			vmem_libvirt_set_error(error);
+		xmlBufferFree(buf);
+	} else {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_NOT_FOUND,
+			    "no virtio-mem device %s with <requested> in %s", alias, guest->name);
+	}
+	xmlXPathFreeContext(ctxt);
+	xmlFreeDoc(doc);
+	return rc == 0;
+}
+
+static gboolean
+vmem_test_spin_done(gpointer user_data)
+{
+	*(gboolean *)user_data = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+/**
+ * vmem_test_spin:
+ * @ms: how long
+ *
+ * Runs the default main context for @ms, so libvirt events are delivered.
+ */
+void
+vmem_test_spin(guint ms)
+{
+	gboolean done = FALSE;
+
+	g_timeout_add(ms, vmem_test_spin_done, &done);
+	while (!done)
+		g_main_context_iteration(NULL, TRUE);
+}
+
+/**
+ * vmem_test_guest_wait_current:
+ *
+ * Waits until the device's `<current>` equals @current_kib.
+ */
+gboolean
+vmem_test_guest_wait_current(VmemTestGuest *guest, const char *alias, guint64 current_kib,
+			     guint timeout_s, GError **error)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
+	guint64 current = 0;
+
+	for (;;) {
+		if (!vmem_test_guest_get_sizes(guest, alias, NULL, &current, error))
+			return FALSE;
+		if (current == current_kib)
+			return TRUE;
+		if (!vmem_test_guest_is_running(guest)) {
+			g_set_error(error, VMEM_ERROR, VMEM_ERROR_NOT_RUNNING,
+				    "guest %s stopped (console: %s)", guest->name,
+				    guest->console_log);
+			return FALSE;
+		}
+		if (g_get_monotonic_time() > end) {
+			g_set_error(error, VMEM_ERROR, VMEM_ERROR_TIMED_OUT,
+				    "%s of %s: current %" G_GUINT64_FORMAT
+				    " KiB, not %" G_GUINT64_FORMAT " KiB after %u s",
+				    alias, guest->name, current, current_kib, timeout_s);
+			return FALSE;
+		}
+		vmem_test_spin(200);
+	}
+}
+
+/**
+ * vmem_test_guest_wait_settled:
+ * @quiet_s: how long `<current>` must stay unchanged
+ *
+ * Waits until the device's `<current>` stops changing, and returns it.
+ */
+gboolean
+vmem_test_guest_wait_settled(VmemTestGuest *guest, const char *alias, guint quiet_s,
+			     guint timeout_s, guint64 *ret_current_kib, GError **error)
+{
+	gint64 now = g_get_monotonic_time();
+	gint64 end = now + (gint64)timeout_s * G_USEC_PER_SEC;
+	gint64 changed = now;
+	guint64 last = G_MAXUINT64;
+
+	for (;;) {
+		guint64 current;
+
+		if (!vmem_test_guest_get_sizes(guest, alias, NULL, &current, error))
+			return FALSE;
+		now = g_get_monotonic_time();
+		if (current != last) {
+			last = current;
+			changed = now;
+		} else if (now - changed >= (gint64)quiet_s * G_USEC_PER_SEC) {
+			*ret_current_kib = current;
+			return TRUE;
+		}
+		if (now > end) {
+			g_set_error(error, VMEM_ERROR, VMEM_ERROR_TIMED_OUT,
+				    "%s of %s still changing after %u s", alias, guest->name,
+				    timeout_s);
+			return FALSE;
+		}
+		vmem_test_spin(200);
+	}
+}
+
+/**
+ * vmem_test_guest_get_size_events:
+ * @ret_last_size_kib: (optional): the size the last event reported
+ *
+ * Returns: how many MEMORY_DEVICE_SIZE_CHANGE events libvirt delivered for
+ * @alias since the guest was defined.
+ */
+guint
+vmem_test_guest_get_size_events(VmemTestGuest *guest, const char *alias,
+				guint64 *ret_last_size_kib)
+{
+	VmemSizeEvents *ev = g_hash_table_lookup(guest->size_events, alias);
+
+	if (ret_last_size_kib != NULL)
+		*ret_last_size_kib = ev ? ev->last_size_kib : 0;
+	return ev ? ev->n_events : 0;
+}
+
+void
+vmem_test_guest_free(VmemTestGuest *guest)
+{
+	if (guest->ctl_in != NULL)
+		g_object_unref(guest->ctl_in);
+	if (guest->ctl != NULL) {
+		g_io_stream_close(G_IO_STREAM(guest->ctl), NULL, NULL);
+		g_object_unref(guest->ctl);
+	}
+	if (guest->size_callback >= 0)
+		virConnectDomainEventDeregisterAny(guest->tb->conn, guest->size_callback);
+	if (guest->dom != NULL) {
+		if (virDomainIsActive(guest->dom) == 1)
+			virDomainDestroy(guest->dom);
+		virDomainUndefine(guest->dom);
+		virDomainFree(guest->dom);
+	}
+	vmem_testbed_kill_pid(guest->qemu_pid);
+	g_hash_table_unref(guest->size_events);
+	g_free(guest->name);
+	g_free(guest->ctl_socket);
+	g_free(guest->agent_socket);
+	g_free(guest->console_log);
+	g_free(guest);
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "vmem-testbed.h"
+
+struct _VmemTestbed {
+	VmemTestbedMode mode;
+	char *root;
+	char *uri;
+	virConnectPtr conn;
+	GSubprocess *libvirtd;
+	GPid virtlogd_pid;
+	GPtrArray *guests; /* VmemTestGuest, owned */
+};
+
+void
+vmem_testbed_track_pid(GPid pid);
+void
+vmem_testbed_kill_pid(GPid pid);
+gboolean
+vmem_testbed_pid_alive(GPid pid);
+GPid
+vmem_testbed_read_pid_file(const char *path);
+char *
+vmem_testbed_qemu_pid_file(VmemTestbed *tb, const char *name);
+
+void
+vmem_test_guest_free(VmemTestGuest *guest);
+GPid
+vmem_test_guest_get_qemu_pid(VmemTestGuest *guest);
