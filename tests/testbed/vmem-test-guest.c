@@ -270,6 +270,17 @@ vmem_test_guest_start(VmemTestGuest *guest, GError **error)
 	return TRUE;
 }
 
+/**
+ * vmem_test_guest_destroy:
+ *
+ * Destroys and undefines the domain, ends its QEMU and forgets the guest.
+ */
+void
+vmem_test_guest_destroy(VmemTestGuest *guest)
+{
+	g_ptr_array_remove(guest->tb->guests, guest);
+}
+
 const char *
 vmem_test_guest_get_name(VmemTestGuest *guest)
 {

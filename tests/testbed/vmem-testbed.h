@@ -7,6 +7,9 @@
  * Everything a test bed starts is ended by PID when it is freed, and also
  * when the process aborts (a failed g_assert), so no QEMU or libvirtd is
  * left behind.
+ *
+ * libvirt allows one embedded root per process: a test program makes one
+ * test bed and defines as many guests on it as its cases need.
  */
 #pragma once
 
@@ -55,6 +58,8 @@ vmem_test_guest_new(VmemTestbed *tb, const char *name, const VmemTestGuestConfig
 		    GError **error);
 gboolean
 vmem_test_guest_start(VmemTestGuest *guest, GError **error);
+void
+vmem_test_guest_destroy(VmemTestGuest *guest);
 const char *
 vmem_test_guest_get_name(VmemTestGuest *guest);
 virDomainPtr
