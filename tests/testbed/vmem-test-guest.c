@@ -45,6 +45,8 @@ vmem_test_guest_config_init(VmemTestGuestConfig *config)
 	config->block_mib = 2;
 	config->requested_mib = 0;
 	config->online_movable = TRUE;
+	config->virtio_mem_driver = TRUE;
+	config->reboot_restarts = FALSE;
 }
 
 static gboolean
@@ -87,7 +89,7 @@ vmem_test_guest_domain_xml(VmemTestGuest *guest, const char *kernel, const char 
 			       "    <type arch='x86_64' machine='q35'>hvm</type>\n"
 			       "    <kernel>%s</kernel>\n"
 			       "    <initrd>%s</initrd>\n"
-			       "    <cmdline>console=ttyS0 panic=-1 loglevel=4%s</cmdline>\n"
+			       "    <cmdline>console=ttyS0 panic=-1 loglevel=4%s%s</cmdline>\n"
 			       "  </os>\n"
 			       "  <features><acpi/></features>\n"
 			       "  <cpu mode='custom' match='exact'>\n"
@@ -95,7 +97,8 @@ vmem_test_guest_domain_xml(VmemTestGuest *guest, const char *kernel, const char 
 			       "    <numa>\n",
 			       guest->name, c->n_nodes + 1, base + devices + 1024, base + devices, base,
 			       c->n_nodes, kernel, initrd,
-			       c->online_movable ? " memhp_default_state=online_movable" : "");
+			       c->online_movable ? " memhp_default_state=online_movable" : "",
+			       c->virtio_mem_driver ? "" : " module_blacklist=virtio_mem");
 	for (guint i = 0; i < c->n_nodes; i++)
 		g_string_append_printf(xml,
 				       "      <cell id='%u' cpus='%u' memory='%" G_GUINT64_FORMAT
@@ -105,7 +108,7 @@ vmem_test_guest_domain_xml(VmemTestGuest *guest, const char *kernel, const char 
 			       "    </numa>\n"
 			       "  </cpu>\n"
 			       "  <on_poweroff>destroy</on_poweroff>\n"
-			       "  <on_reboot>destroy</on_reboot>\n"
+			       "  <on_reboot>%s</on_reboot>\n"
 			       "  <on_crash>destroy</on_crash>\n"
 			       "  <devices>\n"
 			       "    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
@@ -124,7 +127,8 @@ vmem_test_guest_domain_xml(VmemTestGuest *guest, const char *kernel, const char 
 			       "    <memballoon model='virtio'>\n"
 			       "      <stats period='1'/>\n"
 			       "    </memballoon>\n",
-			       guest->console_log, guest->ctl_socket, guest->agent_socket);
+			       c->reboot_restarts ? "restart" : "destroy", guest->console_log,
+			       guest->ctl_socket, guest->agent_socket);
 	for (guint i = 0; i < c->n_nodes; i++)
 		g_string_append_printf(xml,
 				       "    <memory model='virtio-mem'>\n"
