@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The one size parser and formatter of virtmem: libvirt's units in domain
+ * XML, virsh-like command line arguments, and sizes for humans.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The largest size libvirt accepts in domain XML, in bytes (off_t). */
+#define VMEM_SIZE_MAX_BYTES ((guint64)G_MAXINT64)
+
+#define VMEM_SIZE_KIB G_GUINT64_CONSTANT(1024)
+#define VMEM_SIZE_MIB (VMEM_SIZE_KIB * 1024)
+#define VMEM_SIZE_GIB (VMEM_SIZE_MIB * 1024)
+
+gboolean
+vmem_size_unit_scale(const char *unit, guint64 default_scale, guint64 *ret_scale, GError **error);
+gboolean
+vmem_size_parse_scaled(const char *value, const char *unit, guint64 default_scale,
+		       guint64 max_bytes, guint64 *ret_bytes, GError **error);
+gboolean
+vmem_size_parse_xml_kib(const char *value, const char *unit, guint64 *ret_kib, GError **error);
+gboolean
+vmem_size_parse_arg(const char *arg, guint64 *ret_bytes, GError **error);
+char *
+vmem_size_format(guint64 bytes);
+char *
+vmem_size_format_kib(guint64 kib);
+
+G_END_DECLS

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libxml2 helpers of the domain model: element lookup, text, sizes with
+ * units and numbers, each malformed value reported as a finding.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "vmem-domain-private.h"
+#include "vmem-size.h"
+
+/**
+ * vmem_domain_xml_child:
+ * @parent: (nullable): an element
+ * @name: a local name
+ * @ns_href: (nullable): the namespace, %NULL for none
+ *
+ * Returns: (nullable): the first child element called @name in @ns_href
+ */
+xmlNode *
+vmem_domain_xml_child(xmlNode *parent, const char *name, const char *ns_href)
+{
+	if (parent == NULL)
+		return NULL;
+	for (xmlNode *n = parent->children; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || g_strcmp0((const char *)n->name, name) != 0)
+			continue;
+		if (ns_href == NULL && n->ns == NULL)
+			return n;
+		if (ns_href != NULL && n->ns != NULL &&
+		    g_strcmp0((const char *)n->ns->href, ns_href) == 0)
+			return n;
+	}
+	return NULL;
+}
+
+/**
+ * vmem_domain_xml_text:
+ * @node: (nullable): an element
+ *
+ * Returns: (transfer full) (nullable): its text content, %NULL without @node
+ */
+char *
+vmem_domain_xml_text(xmlNode *node)
+{
+	xmlChar *content;
+	char *text;
+
+	if (node == NULL)
+		return NULL;
+	content = xmlNodeGetContent(node);
+	text = g_strdup(content != NULL ? (const char *)content : "");
+	xmlFree(content);
+	return text;
+}
+
+/**
+ * vmem_domain_xml_prop:
+ * @node: (nullable): an element
+ * @name: an attribute without namespace
+ *
+ * Returns: (transfer full) (nullable): the attribute's value, or %NULL
+ */
+char *
+vmem_domain_xml_prop(xmlNode *node, const char *name)
+{
+	xmlChar *value;
+	char *text;
+
+	if (node == NULL)
+		return NULL;
+	value = xmlGetNoNsProp(node, (const xmlChar *)name);
+	if (value == NULL)
+		return NULL;
+	text = g_strdup((const char *)value);
+	xmlFree(value);
+	return text;
+}
+
+/**
+ * vmem_domain_xml_read_size:
+ * @element: an element whose text is a size and `unit` attribute its unit
+ * @location: where @element is, for the finding
+ * @findings: where a malformed size is reported
+ * @ret_kib: (out): the size in KiB
+ *
+ * Returns: %TRUE when the size was valid
+ */
+gboolean
+vmem_domain_xml_read_size(xmlNode *element, const char *location, GPtrArray *findings,
+			  guint64 *ret_kib)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *text = vmem_domain_xml_text(element);
+	g_autofree char *unit = vmem_domain_xml_prop(element, "unit");
+
+	if (!vmem_size_parse_xml_kib(text, unit, ret_kib, &error)) {
+		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "invalid-size", location,
+				  /* TRANSLATORS: the %s is the reason, a sentence */
+				  _("This is not a valid size: %s"), error->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * vmem_domain_xml_read_uint:
+ * @text: a decimal number
+ * @max: the largest allowed value
+ * @location: where @text is, for the finding
+ * @findings: where a malformed number is reported
+ * @ret_value: (out): the number
+ *
+ * Returns: %TRUE when @text was a number from 0 to @max
+ */
+gboolean
+vmem_domain_xml_read_uint(const char *text, guint max, const char *location, GPtrArray *findings,
+			  guint *ret_value)
+{
+	guint64 value = 0;
+
+	if (text == NULL || !g_ascii_string_to_unsigned(text, 10, 0, max, &value, NULL)) {
+		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "invalid-number", location,
+				  /* TRANSLATORS: %s is what the user wrote, %u the largest value */
+				  _("“%s” is not a whole number from 0 to %u."),
+				  text != NULL ? text : "", max);
+		return FALSE;
+	}
+	*ret_value = (guint)value;
+	return TRUE;
+}
+
+/**
+ * vmem_domain_xml_new_size:
+ * @parent: the element to append to
+ * @ns: (nullable): the namespace of the new element
+ * @name: its name
+ * @kib: the size
+ *
+ * Appends `<NAME unit='KiB'>KIB</NAME>` to @parent.
+ *
+ * Returns: (transfer none): the new element
+ */
+xmlNode *
+vmem_domain_xml_new_size(xmlNode *parent, xmlNs *ns, const char *name, guint64 kib)
+{
+	g_autofree char *text = g_strdup_printf("%" G_GUINT64_FORMAT, kib);
+	xmlNode *node = xmlNewChild(parent, ns, (const xmlChar *)name, (const xmlChar *)text);
+
+	xmlNewProp(node, (const xmlChar *)"unit", (const xmlChar *)"KiB");
+	return node;
+}

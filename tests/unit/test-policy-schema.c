@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Every virtmem policy in the fixtures (tests/xml/NAME.xml and the
+ * normalized NAME.out.xml) is checked against schemas/virtmem-policy.rng
+ * with libxml2's RelaxNG validator, and so is every example in docs/.  A policy must be
+ * schema-invalid exactly when its fixture's .err reports a malformed or out-of-range policy value.
+ */
+#include "config.h"
+
+#include <libxml/parser.h>
+#include <libxml/relaxng.h>
+
+#include "vmem-policy.h"
+
+/* Findings the schema catches by itself */
+static const char *const schema_codes[] = {
+    "invalid-value",	   "invalid-size",	    "invalid-number",
+    "policy-buffer-range", "policy-priority-range", NULL,
+};
+
+static xmlRelaxNGPtr
+load_schema(void)
+{
+	g_autofree char *path =
+	    g_test_build_filename(G_TEST_DIST, "..", "schemas", "virtmem-policy.rng", NULL);
+	xmlRelaxNGParserCtxtPtr parser = xmlRelaxNGNewParserCtxt(path);
+	xmlRelaxNGPtr schema;
+
+	g_assert_nonnull(parser);
+	schema = xmlRelaxNGParse(parser);
+	xmlRelaxNGFreeParserCtxt(parser);
+	g_assert_nonnull(schema);
+	return schema;
+}
+
+static xmlNode *
+find_policy(xmlNode *root)
+{
+	for (xmlNode *m = root->children; m != NULL; m = m->next) {
+		if (m->type != XML_ELEMENT_NODE || !g_str_equal((const char *)m->name, "metadata"))
+			continue;
+		for (xmlNode *p = m->children; p != NULL; p = p->next) {
+			if (p->type == XML_ELEMENT_NODE && p->ns != NULL &&
+			    g_str_equal((const char *)p->ns->href, VMEM_POLICY_NS) &&
+			    g_str_equal((const char *)p->name, "policy"))
+				return p;
+		}
+	}
+	return NULL;
+}
+
+/* Whether the fixture's expected findings say the policy is malformed */
+static gboolean
+expect_invalid(const char *xml_path)
+{
+	g_autofree char *base = g_strndup(xml_path, strlen(xml_path) - strlen(".xml"));
+	g_autofree char *err_path = g_strconcat(base, ".err", NULL);
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	if (g_str_has_suffix(xml_path, ".out.xml") ||
+	    !g_file_get_contents(err_path, &text, NULL, NULL))
+		return FALSE;
+	lines = g_strsplit(text, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++) {
+		for (guint j = 0; schema_codes[j] != NULL; j++) {
+			g_autofree char *prefix = g_strdup_printf(
+			    "error[%s] /domain/metadata/virtmem:policy", schema_codes[j]);
+
+			if (g_str_has_prefix(lines[i], prefix))
+				return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+static gboolean
+validate_policy(xmlRelaxNGPtr schema, xmlNode *policy)
+{
+	xmlDoc *doc = xmlNewDoc((const xmlChar *)"1.0");
+	xmlRelaxNGValidCtxtPtr ctxt = xmlRelaxNGNewValidCtxt(schema);
+	int rc;
+
+	xmlDocSetRootElement(doc, xmlDocCopyNode(policy, doc, 1));
+	xmlRelaxNGSetValidStructuredErrors(ctxt, NULL, NULL);
+	rc = xmlRelaxNGValidateDoc(ctxt, doc);
+	xmlRelaxNGFreeValidCtxt(ctxt);
+	xmlFreeDoc(doc);
+	g_assert_cmpint(rc, >=, 0);
+	return rc == 0;
+}
+
+static void
+test_fixtures(void)
+{
+	g_autofree char *dir_path = g_test_build_filename(G_TEST_DIST, "xml", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GDir) dir = g_dir_open(dir_path, 0, &error);
+	xmlRelaxNGPtr schema = load_schema();
+	guint n_valid = 0, n_invalid = 0;
+	const char *name;
+
+	g_assert_no_error(error);
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		g_autofree char *path = g_build_filename(dir_path, name, NULL);
+		xmlDoc *doc;
+		xmlNode *policy;
+		gboolean invalid;
+
+		if (!g_str_has_suffix(name, ".xml"))
+			continue;
+		doc = xmlReadFile(path, NULL,
+				  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+		if (doc == NULL || xmlDocGetRootElement(doc) == NULL) {
+			/* only the fixtures about broken XML */
+			g_assert_true(g_str_has_prefix(name, "err-"));
+			if (doc != NULL)
+				xmlFreeDoc(doc);
+			continue;
+		}
+		policy = find_policy(xmlDocGetRootElement(doc));
+		if (policy != NULL) {
+			invalid = expect_invalid(path);
+			g_test_message("%s: policy expected %s", name,
+				       invalid ? "invalid" : "valid");
+			g_assert_cmpint(validate_policy(schema, policy), ==, !invalid);
+			if (invalid)
+				n_invalid++;
+			else
+				n_valid++;
+		}
+		xmlFreeDoc(doc);
+	}
+	xmlRelaxNGFree(schema);
+	/* the corpus really has policies of both kinds */
+	g_assert_cmpuint(n_valid, >=, 15);
+	g_assert_cmpuint(n_invalid, >=, 5);
+}
+
+/* The policy examples of the documentation are valid too. */
+static void
+test_doc_examples(void)
+{
+	static const char *const docs[] = {"virtmemctl.rst", "validation.md"};
+	xmlRelaxNGPtr schema = load_schema();
+	guint n_examples = 0;
+
+	for (guint i = 0; i < G_N_ELEMENTS(docs); i++) {
+		g_autofree char *path =
+		    g_test_build_filename(G_TEST_DIST, "..", "docs", docs[i], NULL);
+		g_autoptr(GError) error = NULL;
+		g_autofree char *text = NULL;
+		const char *p;
+
+		g_assert_true(g_file_get_contents(path, &text, NULL, &error));
+		for (p = strstr(text, "<virtmem:policy "); p != NULL;
+		     p = strstr(p + 1, "<virtmem:policy ")) {
+			const char *end = strstr(p, "</virtmem:policy>");
+			g_autofree char *example = NULL;
+			xmlDoc *doc;
+
+			g_assert_nonnull(end);
+			example = g_strndup(p, (gsize)(end - p) + strlen("</virtmem:policy>"));
+			doc = xmlReadMemory(example, (int)strlen(example), NULL, NULL,
+					    XML_PARSE_NONET);
+			g_assert_nonnull(doc);
+			g_assert_true(validate_policy(schema, xmlDocGetRootElement(doc)));
+			xmlFreeDoc(doc);
+			n_examples++;
+		}
+	}
+	xmlRelaxNGFree(schema);
+	g_assert_cmpuint(n_examples, >=, 2);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/policy-schema/fixtures", test_fixtures);
+	g_test_add_func("/policy-schema/doc-examples", test_doc_examples);
+	return g_test_run();
+}
