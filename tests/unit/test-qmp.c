@@ -980,7 +980,7 @@ test_open_unknown_uri(void)
 	/* Not QMP: libvirt's to judge, and it knows no such driver. */
 	g_assert_null(backend);
 	g_assert_nonnull(error);
-	g_assert_true(g_str_has_prefix(error->message, "cannot connect to nosuch:///x: "));
+	g_assert_true(g_str_has_prefix(error->message, "Cannot connect to nosuch:///x: "));
 }
 
 static void

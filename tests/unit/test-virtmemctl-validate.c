@@ -17,14 +17,21 @@ run(const char *const *args, char **ret_out, char **ret_err)
 {
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL;
+	g_autofree char *err = NULL;
 	int status = -1;
 
 	g_ptr_array_add(argv, (gpointer)virtmemctl);
 	for (guint i = 0; args[i] != NULL; i++)
 		g_ptr_array_add(argv, (gpointer)args[i]);
 	g_ptr_array_add(argv, NULL);
-	g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, ret_out,
-		     ret_err, &status, &error);
+	/* Output not asked for is still captured: it must not mix with TAP. */
+	g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+		     &status, &error);
+	if (ret_out != NULL)
+		*ret_out = g_steal_pointer(&out);
+	if (ret_err != NULL)
+		*ret_err = g_steal_pointer(&err);
 	g_assert_no_error(error);
 	g_assert_true(WIFEXITED(status));
 	return WEXITSTATUS(status);

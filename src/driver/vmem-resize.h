@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A resize of one domain, from the request to its outcome: plan the
+ * requested size of each device, apply it through the backend, and follow
+ * the guest until it converges or the job's state explains why not.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "vmem-backend.h"
+#include "vmem-job.h"
+
+G_BEGIN_DECLS
+
+typedef struct _VmemResize VmemResize;
+
+/**
+ * VmemResizeAffect:
+ * @VMEM_RESIZE_LIVE: change the running domain
+ * @VMEM_RESIZE_CONFIG: change its persistent configuration
+ */
+typedef enum {
+	VMEM_RESIZE_LIVE = 1 << 0,
+	VMEM_RESIZE_CONFIG = 1 << 1,
+} VmemResizeAffect;
+
+/**
+ * VmemResizeProgress:
+ * @state: where the job stands
+ * @requested: the touched devices' requested sizes added up, bytes
+ * @plugged: what the guest has plugged of them, bytes
+ * @start_plugged: @plugged when the job started
+ * @elapsed_us: time since the job started
+ * @n_kicks: how often the guest was told again after it stopped moving
+ */
+typedef struct {
+	VmemJobState state;
+	guint64 requested;
+	guint64 plugged;
+	guint64 start_plugged;
+	gint64 elapsed_us;
+	guint n_kicks;
+} VmemResizeProgress;
+
+typedef void (*VmemResizeProgressFunc)(const VmemResizeProgress *progress, gpointer user_data);
+
+VmemResize *
+vmem_resize_new(VmemBackend *backend, const char *domain, GError **error);
+void
+vmem_resize_free(VmemResize *resize);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemResize, vmem_resize_free)
+
+GPtrArray *
+vmem_resize_get_devices(VmemResize *resize);
+VmemRunState
+vmem_resize_get_run_state(VmemResize *resize);
+
+gboolean
+vmem_resize_plan_total(VmemResize *resize, guint64 total, GError **error);
+gboolean
+vmem_resize_plan_device(VmemResize *resize, const char *alias, gint node, guint64 size,
+			GError **error);
+gboolean
+vmem_resize_check_shrink(VmemResize *resize, const VmemJobAgentFacts *agent, gboolean force,
+			 GError **error);
+gboolean
+vmem_resize_apply(VmemResize *resize, VmemResizeAffect affect, GError **error);
+VmemJobState
+vmem_resize_wait(VmemResize *resize, guint timeout_s, VmemResizeProgressFunc progress,
+		 gpointer user_data);
+void
+vmem_resize_get_progress(VmemResize *resize, VmemResizeProgress *ret_progress);
+
+G_END_DECLS

@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * virtmemctl list / show / resize against real guests on a private
+ * libvirtd: every outcome of a resize job, as a user sees it (output and
+ * exit status).
+ */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <json-c/json.h>
+
+#include "vmem-testbed.h"
+
+#define MIB (G_GUINT64_CONSTANT(1024) * 1024)
+#define KIB_PER_MIB G_GUINT64_CONSTANT(1024)
+
+static VmemTestbed *tb;
+
+typedef struct {
+	int status;
+	char *out;
+	char *err;
+} CtlResult;
+
+static void
+ctl_result_clear(CtlResult *r)
+{
+	g_clear_pointer(&r->out, g_free);
+	g_clear_pointer(&r->err, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CtlResult, ctl_result_clear)
+
+static void
+on_communicated(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	*(GAsyncResult **)user_data = g_object_ref(result);
+}
+
+/* Runs `virtmemctl -c URI ARGS...` and returns its exit status and output.
+ * The main loop keeps running meanwhile: libvirtd drops a client whose
+ * keepalives go unanswered. */
+static void
+run_ctl(CtlResult *r, const char *const *args)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSubprocess) proc = NULL;
+	g_autoptr(GAsyncResult) result = NULL;
+
+	g_ptr_array_add(argv, (gpointer)g_getenv("VIRTMEMCTL"));
+	g_ptr_array_add(argv, (gpointer) "-c");
+	g_ptr_array_add(argv, (gpointer)vmem_testbed_get_uri(tb));
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer)args[i]);
+	g_ptr_array_add(argv, NULL);
+	g_assert_nonnull(argv->pdata[0]);
+	proc = g_subprocess_newv((const char *const *)argv->pdata,
+				 G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+				 &error);
+	g_assert_no_error(error);
+	g_subprocess_communicate_utf8_async(proc, NULL, NULL, on_communicated, &result);
+	while (result == NULL)
+		g_main_context_iteration(NULL, TRUE);
+	g_subprocess_communicate_utf8_finish(proc, result, &r->out, &r->err, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_get_if_exited(proc));
+	r->status = g_subprocess_get_exit_status(proc);
+	g_test_message("virtmemctl %s %s -> %d\n%s%s", args[0], args[1] ? args[1] : "", r->status,
+		       r->out, r->err);
+}
+
+static VmemTestGuest *
+boot(const char *name, const VmemTestGuestConfig *config)
+{
+	g_autoptr(GError) error = NULL;
+	VmemTestGuest *guest = vmem_test_guest_new(tb, name, config, &error);
+
+	g_assert_no_error(error);
+	g_assert_true(vmem_test_guest_start(guest, &error));
+	g_assert_no_error(error);
+	return guest;
+}
+
+/* The devices of `show --json`, alias -> object */
+static json_object *
+show_json(const char *name)
+{
+	g_auto(CtlResult) r = {0};
+	json_object *root;
+
+	run_ctl(&r, (const char *const[]){"show", name, "--json", NULL});
+	g_assert_cmpint(r.status, ==, 0);
+	root = json_tokener_parse(r.out);
+	g_assert_nonnull(root);
+	return root;
+}
+
+static json_object *
+show_device(json_object *root, guint i)
+{
+	json_object *devices = NULL;
+
+	g_assert_true(json_object_object_get_ex(root, "devices", &devices));
+	g_assert_cmpuint(json_object_array_length(devices), >, i);
+	return json_object_array_get_idx(devices, i);
+}
+
+static guint64
+field_u64(json_object *obj, const char *key)
+{
+	json_object *value = NULL;
+
+	g_assert_true(json_object_object_get_ex(obj, key, &value));
+	return json_object_get_uint64(value);
+}
+
+static const char *
+field_str(json_object *obj, const char *key)
+{
+	json_object *value = NULL;
+
+	g_assert_true(json_object_object_get_ex(obj, key, &value));
+	return json_object_get_string(value);
+}
+
+static void
+test_resize_wait(void)
+{
+	g_auto(CtlResult) list = {0};
+	g_auto(CtlResult) grow = {0};
+	g_auto(CtlResult) shrink = {0};
+	g_autoptr(GError) error = NULL;
+	VmemTestGuestConfig config;
+	VmemTestGuest *guest;
+	json_object *root, *dev;
+	guint64 base = 0, total = 0;
+
+	vmem_test_guest_config_init(&config);
+	guest = boot("ctl-resize", &config);
+	g_assert_true(vmem_test_guest_meminfo(guest, "MemTotal", &base, &error));
+
+	run_ctl(&list, (const char *const[]){"list", NULL});
+	g_assert_cmpint(list.status, ==, 0);
+	g_assert_nonnull(strstr(list.out, "ctl-resize"));
+
+	run_ctl(&grow, (const char *const[]){"resize", "ctl-resize", "1GiB", "--wait", NULL});
+	g_assert_cmpint(grow.status, ==, 0);
+	root = show_json("ctl-resize");
+	dev = show_device(root, 0);
+	g_assert_cmpstr(field_str(dev, "alias"), ==, "ua-vmem0");
+	g_assert_cmpuint(field_u64(dev, "requested"), ==, 1024 * MIB);
+	g_assert_cmpuint(field_u64(dev, "plugged"), ==, 1024 * MIB);
+	g_assert_cmpuint(field_u64(dev, "block-size"), ==, 2 * MIB);
+	g_assert_cmpstr(field_str(dev, "job"), ==, "converged");
+	json_object_put(root);
+	g_assert_true(vmem_test_guest_meminfo(guest, "MemTotal", &total, &error));
+	g_assert_cmpuint(total, ==, base + 1024 * KIB_PER_MIB);
+
+	/* A bare number is MiB, like virsh update-memory-device. */
+	run_ctl(&shrink, (const char *const[]){"resize", "ctl-resize", "256", "--wait", NULL});
+	g_assert_cmpint(shrink.status, ==, 0);
+	g_assert_true(vmem_test_guest_meminfo(guest, "MemTotal", &total, &error));
+	g_assert_cmpuint(total, ==, base + 256 * KIB_PER_MIB);
+
+	vmem_test_guest_destroy(guest);
+}
+
+static void
+test_two_nodes(void)
+{
+	g_auto(CtlResult) one = {0};
+	g_auto(CtlResult) all = {0};
+	g_auto(CtlResult) bad = {0};
+	VmemTestGuestConfig config;
+	VmemTestGuest *guest;
+	json_object *root;
+
+	vmem_test_guest_config_init(&config);
+	config.n_nodes = 2;
+	config.device_mib = 1024;
+	guest = boot("ctl-numa", &config);
+
+	run_ctl(&one, (const char *const[]){"resize", "ctl-numa", "512M", "--alias", "ua-vmem1",
+					     "--wait", NULL});
+	g_assert_cmpint(one.status, ==, 0);
+	root = show_json("ctl-numa");
+	g_assert_cmpuint(field_u64(show_device(root, 0), "requested"), ==, 0);
+	g_assert_cmpuint(field_u64(show_device(root, 1), "requested"), ==, 512 * MIB);
+	g_assert_cmpuint(field_u64(show_device(root, 1), "plugged"), ==, 512 * MIB);
+	json_object_put(root);
+
+	/* The total is split across both nodes. */
+	run_ctl(&all, (const char *const[]){"resize", "ctl-numa", "1GiB", "--wait", NULL});
+	g_assert_cmpint(all.status, ==, 0);
+	root = show_json("ctl-numa");
+	g_assert_cmpuint(field_u64(show_device(root, 0), "plugged"), ==, 512 * MIB);
+	g_assert_cmpuint(field_u64(show_device(root, 1), "plugged"), ==, 512 * MIB);
+	json_object_put(root);
+
+	/* Above what the devices can give: refused with the reachable range. */
+	run_ctl(&bad, (const char *const[]){"resize", "ctl-numa", "3GiB", NULL});
+	g_assert_cmpint(bad.status, ==, 1);
+	g_assert_nonnull(strstr(bad.err, "2 GiB"));
+
+	vmem_test_guest_destroy(guest);
+}
+
+static void
+test_stuck_unplug(void)
+{
+	g_auto(CtlResult) grow = {0};
+	g_auto(CtlResult) stuck = {0};
+	g_auto(CtlResult) done = {0};
+	g_autoptr(GError) error = NULL;
+	VmemTestGuestConfig config;
+	VmemTestGuest *guest;
+
+	vmem_test_guest_config_init(&config);
+	guest = boot("ctl-stuck", &config);
+	run_ctl(&grow, (const char *const[]){"resize", "ctl-stuck", "1GiB", "--wait", NULL});
+	g_assert_cmpint(grow.status, ==, 0);
+	g_assert_true(vmem_test_guest_hold(guest, 700, &error));
+	g_assert_no_error(error);
+
+	run_ctl(&stuck, (const char *const[]){"resize", "ctl-stuck", "256M", "--wait", "--force",
+					       NULL});
+	g_assert_cmpint(stuck.status, ==, 4);
+	g_assert_nonnull(strstr(stuck.err, "is stuck"));
+	g_assert_true(vmem_test_guest_is_running(guest));
+
+	g_assert_true(vmem_test_guest_release(guest, &error));
+	run_ctl(&done, (const char *const[]){"resize", "ctl-stuck", "256M", "--wait", NULL});
+	g_assert_cmpint(done.status, ==, 0);
+
+	vmem_test_guest_destroy(guest);
+}
+
+static void
+test_no_driver(void)
+{
+	g_auto(CtlResult) r = {0};
+	VmemTestGuestConfig config;
+	VmemTestGuest *guest;
+
+	vmem_test_guest_config_init(&config);
+	config.virtio_mem_driver = FALSE;
+	guest = boot("ctl-nodriver", &config);
+	run_ctl(&r, (const char *const[]){"resize", "ctl-nodriver", "256M", "--wait", NULL});
+	g_assert_cmpint(r.status, ==, 5);
+	g_assert_nonnull(strstr(r.err, "virtio_mem driver"));
+	vmem_test_guest_destroy(guest);
+}
+
+static void
+test_errors(void)
+{
+	g_auto(CtlResult) unknown = {0};
+	g_auto(CtlResult) usage = {0};
+	g_auto(CtlResult) alias = {0};
+	VmemTestGuestConfig config;
+	VmemTestGuest *guest;
+
+	run_ctl(&unknown, (const char *const[]){"show", "no-such-domain", NULL});
+	g_assert_cmpint(unknown.status, ==, 1);
+	g_assert_nonnull(strstr(unknown.err, "no-such-domain"));
+	run_ctl(&usage, (const char *const[]){"resize", "x", "12 parsecs", NULL});
+	g_assert_cmpint(usage.status, ==, 2);
+
+	vmem_test_guest_config_init(&config);
+	guest = boot("ctl-errors", &config);
+	run_ctl(&alias, (const char *const[]){"resize", "ctl-errors", "1G", "--alias", "nope",
+					       NULL});
+	g_assert_cmpint(alias.status, ==, 1);
+	g_assert_nonnull(strstr(alias.err, "nope"));
+	vmem_test_guest_destroy(guest);
+}
+
+/* virsh changes the device; our show sees it. */
+static void
+test_virsh_interop(void)
+{
+	g_autofree char *out = NULL;
+	g_autofree char *err = NULL;
+	g_autoptr(GError) error = NULL;
+	VmemTestGuestConfig config;
+	VmemTestGuest *guest;
+	json_object *root;
+	int status = -1;
+	const char *argv[] = {"virsh", "-c", vmem_testbed_get_uri(tb), "update-memory-device",
+			      "ctl-virsh", "--alias", "ua-vmem0", "--requested-size", "768MiB",
+			      "--live", NULL};
+
+	vmem_test_guest_config_init(&config);
+	guest = boot("ctl-virsh", &config);
+	g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+		     &status, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_spawn_check_wait_status(status, NULL));
+	g_assert_true(vmem_test_guest_wait_current(guest, "ua-vmem0", 768 * KIB_PER_MIB, 120,
+						   &error));
+	g_assert_no_error(error);
+	root = show_json("ctl-virsh");
+	g_assert_cmpuint(field_u64(show_device(root, 0), "requested"), ==, 768 * MIB);
+	g_assert_cmpuint(field_u64(show_device(root, 0), "plugged"), ==, 768 * MIB);
+	json_object_put(root);
+	vmem_test_guest_destroy(guest);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_autoptr(GError) error = NULL;
+	int rc;
+
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/vm/ctl/resize-wait", test_resize_wait);
+	g_test_add_func("/vm/ctl/two-nodes", test_two_nodes);
+	g_test_add_func("/vm/ctl/stuck-unplug", test_stuck_unplug);
+	g_test_add_func("/vm/ctl/no-driver", test_no_driver);
+	g_test_add_func("/vm/ctl/errors", test_errors);
+	g_test_add_func("/vm/ctl/virsh-interop", test_virsh_interop);
+
+	tb = vmem_testbed_new(VMEM_TESTBED_DAEMON, &error);
+	g_assert_no_error(error);
+	rc = g_test_run();
+	vmem_testbed_free(tb);
+	g_assert_true(vmem_testbed_all_processes_gone());
+	return rc;
+}

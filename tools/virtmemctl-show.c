@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * virtmemctl show: a domain's virtio-mem devices and where each stands.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <json-c/json.h>
+
+#include "virtmemctl.h"
+#include "vmem-job.h"
+#include "vmem-size.h"
+
+/* Where a device stands, from one look: a snapshot of the job. */
+static VmemJobState
+vmem_ctl_show_device_state(const VmemDevice *dev, VmemRunState run_state)
+{
+	VmemJobPolicy policy;
+	VmemJobDevice jd = {dev->requested, dev->plugged};
+	VmemJobFacts facts = {
+		.devices = &jd,
+		.n_devices = 1,
+		.run_state = run_state,
+		.since_progress_us = 0,
+		.since_boot_us = -1,
+		.plugged_since_boot = TRUE,
+	};
+
+	vmem_job_policy_init(&policy);
+	return vmem_job_classify(&facts, &policy);
+}
+
+static void
+vmem_ctl_show_print_json(const char *name, VmemRunState run_state, GPtrArray *devices)
+{
+	json_object *root = json_object_new_object();
+	json_object *array = json_object_new_array();
+
+	json_object_object_add(root, "name", json_object_new_string(name));
+	json_object_object_add(root, "state",
+			       json_object_new_string(vmem_run_state_to_string(run_state)));
+	for (guint i = 0; i < devices->len; i++) {
+		const VmemDevice *dev = g_ptr_array_index(devices, i);
+		json_object *obj = json_object_new_object();
+
+		json_object_object_add(obj, "alias", json_object_new_string(dev->alias));
+		json_object_object_add(obj, "node", json_object_new_int(dev->node));
+		json_object_object_add(obj, "block-size", json_object_new_uint64(dev->block_size));
+		json_object_object_add(obj, "size", json_object_new_uint64(dev->size));
+		json_object_object_add(obj, "requested", json_object_new_uint64(dev->requested));
+		json_object_object_add(obj, "plugged", json_object_new_uint64(dev->plugged));
+		json_object_object_add(obj, "address", json_object_new_uint64(dev->address));
+		json_object_object_add(obj, "job",
+				       json_object_new_string(vmem_job_state_to_string(
+					       vmem_ctl_show_device_state(dev, run_state))));
+		json_object_array_add(array, obj);
+	}
+	json_object_object_add(root, "devices", array);
+	g_print("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+}
+
+static void
+vmem_ctl_show_print_table(const char *name, VmemRunState run_state, GPtrArray *devices)
+{
+	/* TRANSLATORS: first line of `virtmemctl show`: domain name and its state */
+	g_print(_("Domain %s (%s)\n"), name, vmem_run_state_to_string(run_state));
+	/* TRANSLATORS: column headings of `virtmemctl show`; keep the widths */
+	g_print(_("%-12s %4s %8s %10s %10s %10s %18s  %s\n"), _("ALIAS"), _("NODE"), _("BLOCK"),
+		_("SIZE"), _("REQUESTED"), _("PLUGGED"), _("ADDRESS"), _("JOB"));
+	for (guint i = 0; i < devices->len; i++) {
+		const VmemDevice *dev = g_ptr_array_index(devices, i);
+		g_autofree char *block = vmem_size_format(dev->block_size);
+		g_autofree char *size = vmem_size_format(dev->size);
+		g_autofree char *requested = vmem_size_format(dev->requested);
+		g_autofree char *plugged = vmem_size_format(dev->plugged);
+		g_autofree char *address = g_strdup_printf("0x%" G_GINT64_MODIFIER "x",
+							   dev->address);
+
+		g_print("%-12s %4u %8s %10s %10s %10s %18s  %s\n", dev->alias ? dev->alias : "-",
+			dev->node, block, size, requested, plugged, address,
+			vmem_job_state_to_string(vmem_ctl_show_device_state(dev, run_state)));
+	}
+}
+
+int
+vmem_ctl_show(VmemCtl *ctl, int argc, char **argv)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GOptionContext) context = g_option_context_new(_("DOMAIN"));
+	g_autoptr(VmemBackend) backend = NULL;
+	g_autoptr(GPtrArray) devices = NULL;
+	VmemRunState run_state;
+	gboolean json = FALSE;
+	const GOptionEntry entries[] = {
+		/* TRANSLATORS: help of --json */
+		{"json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL},
+		{NULL},
+	};
+
+	/* TRANSLATORS: summary of `virtmemctl show --help` */
+	g_option_context_set_summary(context,
+				     _("Show a domain's virtio-mem devices and their resize state."));
+	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
+	if (!g_option_context_parse(context, &argc, &argv, &error) || argc != 2) {
+		if (error == NULL)
+			/* TRANSLATORS: usage error */
+			g_set_error_literal(&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+					    _("show takes exactly one domain name."));
+		vmem_ctl_print_error(ctl, error);
+		return VMEM_CTL_EXIT_FAILURE;
+	}
+	backend = vmem_ctl_connect(ctl, &error);
+	if (backend == NULL || !vmem_backend_get_devices(backend, argv[1], &devices, &error) ||
+	    !vmem_backend_get_run_state(backend, argv[1], &run_state, &error)) {
+		vmem_ctl_print_error(ctl, error);
+		return VMEM_CTL_EXIT_ERROR;
+	}
+	if (devices->len == 0) {
+		/* TRANSLATORS: %s is a domain name */
+		g_printerr(_("%s: Domain %s has no virtio-mem device.\n"), ctl->prgname, argv[1]);
+		return VMEM_CTL_EXIT_ERROR;
+	}
+	if (json)
+		vmem_ctl_show_print_json(argv[1], run_state, devices);
+	else
+		vmem_ctl_show_print_table(argv[1], run_state, devices);
+	return VMEM_CTL_EXIT_OK;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * virtmemctl, the one command line tool of virtmem.  Each subcommand is one
+ * file `virtmemctl-NAME.c` with one entry point declared here and one line
+ * in the table of virtmemctl.c.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "vmem-backend.h"
+
+G_BEGIN_DECLS
+
+/* Exit statuses shared by all subcommands */
+typedef enum {
+	VMEM_CTL_EXIT_OK = 0,	   /* done; warnings allowed */
+	VMEM_CTL_EXIT_FINDINGS = 1, /* done, but something is wrong (an error finding) */
+	VMEM_CTL_EXIT_ERROR = 1,    /* the VMM refused or failed, no such domain/device */
+	VMEM_CTL_EXIT_FAILURE = 2,  /* could not do it: bad usage, unreadable input */
+	/* The outcomes of `resize --wait` that are not success: */
+	VMEM_CTL_EXIT_TIMEOUT = 3,     /* still moving when --timeout ran out */
+	VMEM_CTL_EXIT_STUCK = 4,       /* the guest cannot unplug more */
+	VMEM_CTL_EXIT_NO_DRIVER = 5,   /* the guest plugs nothing: no virtio_mem driver */
+	VMEM_CTL_EXIT_BUSY = 6,	       /* migrating or saving: QEMU refuses changes */
+	VMEM_CTL_EXIT_NOT_RUNNING = 7, /* the domain stopped */
+	VMEM_CTL_EXIT_UNSAFE = 8,      /* shrink refused: the guest uses that memory */
+} VmemCtlExit;
+
+/**
+ * VmemCtl:
+ * @uri: (nullable): the libvirt URI given with `-c`, %NULL for the default
+ * @prgname: the program name for messages
+ *
+ * What the global options set, handed to every subcommand.
+ */
+typedef struct {
+	const char *uri;
+	const char *prgname;
+} VmemCtl;
+
+/**
+ * VmemCtlCommandFunc:
+ * @ctl: the global options
+ * @argc: number of arguments, the subcommand name first
+ * @argv: the arguments
+ *
+ * Returns: a #VmemCtlExit
+ */
+typedef int (*VmemCtlCommandFunc)(VmemCtl *ctl, int argc, char **argv);
+
+typedef struct {
+	const char *name;
+	const char *synopsis; /* N_(): the arguments */
+	const char *summary;  /* N_(): one line */
+	VmemCtlCommandFunc run;
+} VmemCtlCommand;
+
+int
+vmem_ctl_validate(VmemCtl *ctl, int argc, char **argv);
+int
+vmem_ctl_list(VmemCtl *ctl, int argc, char **argv);
+int
+vmem_ctl_show(VmemCtl *ctl, int argc, char **argv);
+int
+vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv);
+
+/* For the subcommands that talk to a VMM (virtmemctl-connect.c) */
+const char *
+vmem_ctl_get_uri(VmemCtl *ctl);
+VmemBackend *
+vmem_ctl_connect(VmemCtl *ctl, GError **error);
+void
+vmem_ctl_print_error(VmemCtl *ctl, const GError *error);
+
+G_END_DECLS
