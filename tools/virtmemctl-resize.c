@@ -101,6 +101,26 @@ vmem_ctl_resize_report(VmemCtl *ctl, const char *domain, VmemJobState state,
 	return VMEM_CTL_EXIT_ERROR;
 }
 
+/* How long a shrink waits for the guest agent's report on what the guest
+ * uses; without one, the shrink goes ahead unchecked. */
+#define VMEM_CTL_RESIZE_AGENT_TIMEOUT_MS 3000
+
+static void
+vmem_ctl_resize_agent_facts(VmemBackend *backend, const char *domain,
+			    VmemJobAgentFacts *ret_facts)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmemAgentChannel) channel = vmem_backend_open_agent(backend, domain, &error);
+	const VmemAgentReport *report = NULL;
+
+	if (channel != NULL && vmem_agent_channel_start(channel, &error))
+		report = vmem_agent_channel_wait_report(channel, VMEM_CTL_RESIZE_AGENT_TIMEOUT_MS,
+							&error);
+	if (report == NULL)
+		g_debug("no guest agent report, the shrink is not checked: %s", error->message);
+	vmem_resize_agent_facts(report, ret_facts);
+}
+
 static int
 vmem_ctl_resize_usage(VmemCtl *ctl, GError *error)
 {
@@ -122,6 +142,7 @@ vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 	guint64 size = 0;
 	VmemResizeAffect affect = 0;
 	VmemResizeProgress progress;
+	VmemJobAgentFacts agent = {0};
 	VmemCtlResizeOutput out = {isatty(STDOUT_FILENO), FALSE};
 	VmemJobState state;
 	const GOptionEntry entries[] = {
@@ -177,10 +198,13 @@ vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 		affect |= VMEM_RESIZE_LIVE;
 	if (config)
 		affect |= VMEM_RESIZE_CONFIG;
-	if (affect == 0)
-		affect = vmem_resize_get_run_state(resize) == VMEM_RUN_STATE_SHUT_OFF
-				 ? VMEM_RESIZE_CONFIG
-				 : VMEM_RESIZE_LIVE | VMEM_RESIZE_CONFIG;
+	/* Like virsh: the running domain and, where the VMM keeps one, its
+	 * configuration, so that a restart keeps the size. */
+	if (affect == 0 && vmem_resize_get_run_state(resize) == VMEM_RUN_STATE_SHUT_OFF)
+		affect = VMEM_RESIZE_CONFIG;
+	else if (affect == 0)
+		affect = VMEM_RESIZE_LIVE |
+			 (vmem_backend_has_config(backend) ? VMEM_RESIZE_CONFIG : 0);
 	if (wait && !(affect & VMEM_RESIZE_LIVE)) {
 		g_set_error_literal(&error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
 				    _("--wait follows the running guest and needs --live."));
@@ -193,7 +217,11 @@ vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_ERROR;
 	}
-	if (!vmem_resize_check_shrink(resize, NULL, force, &error)) {
+	vmem_resize_get_progress(resize, &progress);
+	if (!force && progress.requested < progress.plugged &&
+	    vmem_resize_get_run_state(resize) == VMEM_RUN_STATE_RUNNING)
+		vmem_ctl_resize_agent_facts(backend, argv[1], &agent);
+	if (!vmem_resize_check_shrink(resize, &agent, force, &error)) {
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_UNSAFE;
 	}

@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "virtmemctl.h"
+#include "vmem-agent-view.h"
 #include "vmem-job.h"
 #include "vmem-size.h"
 
@@ -30,8 +31,28 @@ vmem_ctl_show_device_state(const VmemDevice *dev, VmemRunState run_state)
 	return vmem_job_classify(&facts, &policy);
 }
 
+/* How long show waits for the guest agent's report */
+#define VMEM_CTL_SHOW_AGENT_TIMEOUT_MS 2500
+
+/* The guest agent's one-line summary, or why there is none. */
+static char *
+vmem_ctl_show_agent_summary(VmemBackend *backend, const char *domain, gboolean *ret_ok)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmemAgentChannel) channel = vmem_backend_open_agent(backend, domain, &error);
+	const VmemAgentReport *report = NULL;
+
+	if (channel != NULL && vmem_agent_channel_start(channel, &error))
+		report = vmem_agent_channel_wait_report(channel, VMEM_CTL_SHOW_AGENT_TIMEOUT_MS,
+							&error);
+	*ret_ok = report != NULL;
+	return report != NULL ? vmem_agent_view_format_summary(report)
+			      : g_strdup(error->message);
+}
+
 static void
-vmem_ctl_show_print_json(const char *name, VmemRunState run_state, GPtrArray *devices)
+vmem_ctl_show_print_json(const char *name, VmemRunState run_state, GPtrArray *devices,
+			 const char *agent)
 {
 	json_object *root = json_object_new_object();
 	json_object *array = json_object_new_array();
@@ -56,13 +77,15 @@ vmem_ctl_show_print_json(const char *name, VmemRunState run_state, GPtrArray *de
 		json_object_array_add(array, obj);
 	}
 	json_object_object_add(root, "devices", array);
+	json_object_object_add(root, "agent", agent ? json_object_new_string(agent) : NULL);
 	g_print("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 								 JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 }
 
 static void
-vmem_ctl_show_print_table(const char *name, VmemRunState run_state, GPtrArray *devices)
+vmem_ctl_show_print_table(const char *name, VmemRunState run_state, GPtrArray *devices,
+			  const char *agent)
 {
 	/* TRANSLATORS: first line of `virtmemctl show`: domain name and its state */
 	g_print(_("Domain %s (%s)\n"), name, vmem_run_state_to_string(run_state));
@@ -82,6 +105,9 @@ vmem_ctl_show_print_table(const char *name, VmemRunState run_state, GPtrArray *d
 			dev->node, block, size, requested, plugged, address,
 			vmem_job_state_to_string(vmem_ctl_show_device_state(dev, run_state)));
 	}
+	if (agent != NULL)
+		/* TRANSLATORS: last line of `virtmemctl show`: the agent's summary */
+		g_print(_("Guest agent: %s\n"), agent);
 }
 
 int
@@ -92,6 +118,8 @@ vmem_ctl_show(VmemCtl *ctl, int argc, char **argv)
 	g_autoptr(VmemBackend) backend = NULL;
 	g_autoptr(GPtrArray) devices = NULL;
 	VmemRunState run_state;
+	g_autofree char *agent = NULL;
+	gboolean agent_ok = FALSE;
 	gboolean json = FALSE;
 	const GOptionEntry entries[] = {
 		/* TRANSLATORS: help of --json */
@@ -122,9 +150,11 @@ vmem_ctl_show(VmemCtl *ctl, int argc, char **argv)
 		g_printerr(_("%s: Domain %s has no virtio-mem device.\n"), ctl->prgname, argv[1]);
 		return VMEM_CTL_EXIT_ERROR;
 	}
+	if (run_state == VMEM_RUN_STATE_RUNNING)
+		agent = vmem_ctl_show_agent_summary(backend, argv[1], &agent_ok);
 	if (json)
-		vmem_ctl_show_print_json(argv[1], run_state, devices);
+		vmem_ctl_show_print_json(argv[1], run_state, devices, agent_ok ? agent : NULL);
 	else
-		vmem_ctl_show_print_table(argv[1], run_state, devices);
+		vmem_ctl_show_print_table(argv[1], run_state, devices, agent);
 	return VMEM_CTL_EXIT_OK;
 }

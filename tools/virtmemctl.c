@@ -18,6 +18,8 @@ static const VmemCtlCommand vmem_ctl_commands[] = {
      N_("Show a domain's virtio-mem devices and where each resize stands"), vmem_ctl_show},
     {"resize", N_("DOMAIN SIZE [--alias A | --node N] [--live] [--config] [--wait]"),
      N_("Set how much virtio-mem memory a domain has plugged"), vmem_ctl_resize},
+    {"agent", N_("DOMAIN [--json] [--watch]"),
+     N_("Show the guest's view of its memory, from virtmem-agent"), vmem_ctl_agent},
 };
 
 static char *

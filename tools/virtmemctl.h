@@ -64,6 +64,8 @@ int
 vmem_ctl_show(VmemCtl *ctl, int argc, char **argv);
 int
 vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv);
+int
+vmem_ctl_agent(VmemCtl *ctl, int argc, char **argv);
 
 /* For the subcommands that talk to a VMM (virtmemctl-connect.c) */
 const char *

@@ -688,3 +688,49 @@ vmem_agent_channel_set_interval(VmemAgentChannel *channel, guint interval_ms, GE
 	line = g_strdup_printf("{\"type\":\"set-interval\",\"interval_ms\":%u}\n", interval_ms);
 	return vmem_agent_channel_send(channel, line, error);
 }
+
+static gboolean
+vmem_agent_channel_wake(gpointer user_data)
+{
+	*(gboolean *)user_data = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+/**
+ * vmem_agent_channel_wait_report:
+ * @channel: a started channel
+ * @timeout_ms: how long to wait at most
+ * @error: return location for a #GError
+ *
+ * Runs the default main context until a report newer than this call
+ * arrives: the agent is asked for one as soon as it said hello.  For
+ * one-shot readers (the CLI); a daemon follows the channel's events.
+ *
+ * Returns: (transfer none): the report, or %NULL on timeout
+ */
+const VmemAgentReport *
+vmem_agent_channel_wait_report(VmemAgentChannel *channel, guint timeout_ms, GError **error)
+{
+	gint64 start = g_get_monotonic_time();
+	gint64 deadline = start + (gint64)timeout_ms * 1000;
+	gboolean requested = FALSE;
+
+	while (g_get_monotonic_time() < deadline) {
+		gboolean woken = FALSE;
+		gint64 received = 0;
+
+		if (vmem_agent_channel_get_report(channel, &received) != NULL && received >= start)
+			return vmem_agent_channel_get_report(channel, NULL);
+		if (!requested && vmem_agent_channel_get_hello(channel) != NULL)
+			requested = vmem_agent_channel_request_report(channel, NULL);
+		g_timeout_add(50, vmem_agent_channel_wake, &woken);
+		while (!woken)
+			g_main_context_iteration(NULL, TRUE);
+	}
+	g_set_error(error, VMEM_ERROR, VMEM_ERROR_TIMED_OUT,
+		    /* TRANSLATORS: %u is a number of seconds; the reason may follow */
+		    _("The guest agent sent no report within %u s%s%s"), (timeout_ms + 999) / 1000,
+		    vmem_agent_channel_get_last_error(channel) ? ": " : ".",
+		    vmem_agent_channel_get_last_error(channel) ?: "");
+	return NULL;
+}

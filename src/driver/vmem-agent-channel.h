@@ -85,6 +85,9 @@ vmem_agent_channel_request_report(VmemAgentChannel *channel, GError **error);
 gboolean
 vmem_agent_channel_set_interval(VmemAgentChannel *channel, guint interval_ms, GError **error);
 
+const VmemAgentReport *
+vmem_agent_channel_wait_report(VmemAgentChannel *channel, guint timeout_ms, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemAgentChannel, vmem_agent_channel_free)
 
 G_END_DECLS

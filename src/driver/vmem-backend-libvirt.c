@@ -223,6 +223,15 @@ vmem_backend_libvirt_get_policy_mode(VmemBackend *backend, const char *domain, c
 	return TRUE;
 }
 
+static VmemAgentChannel *
+vmem_backend_libvirt_open_agent(VmemBackend *backend, const char *domain, GError **error)
+{
+	VmemBackendLibvirt *self = (VmemBackendLibvirt *)backend;
+	g_autoptr(virDomain) dom = vmem_backend_libvirt_lookup(self, domain, error);
+
+	return dom != NULL ? vmem_agent_channel_new_libvirt(dom) : NULL;
+}
+
 static VmemRunState
 vmem_backend_libvirt_job_state(virDomainPtr dom)
 {
@@ -383,6 +392,7 @@ static const VmemBackendClass vmem_backend_libvirt_class = {
 	.get_run_state = vmem_backend_libvirt_get_run_state,
 	.set_requested_config = vmem_backend_libvirt_set_requested_config,
 	.get_policy_mode = vmem_backend_libvirt_get_policy_mode,
+	.open_agent = vmem_backend_libvirt_open_agent,
 	.free = vmem_backend_libvirt_free,
 };
 

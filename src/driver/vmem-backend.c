@@ -245,6 +245,18 @@ vmem_backend_set_requested_config(VmemBackend *backend, const char *domain, cons
 }
 
 /**
+ * vmem_backend_has_config:
+ *
+ * Returns: whether the VMM keeps a persistent configuration that
+ *   vmem_backend_set_requested_config() can change
+ */
+gboolean
+vmem_backend_has_config(VmemBackend *backend)
+{
+	return backend->klass->set_requested_config != NULL;
+}
+
+/**
  * vmem_backend_get_policy_mode:
  * @ret_mode: (out): the mode of @domain's virtmem policy ("off", "manual",
  *   "auto"), or "none" without a policy
@@ -259,6 +271,26 @@ vmem_backend_get_policy_mode(VmemBackend *backend, const char *domain, char **re
 		return TRUE;
 	}
 	return backend->klass->get_policy_mode(backend, domain, ret_mode, error);
+}
+
+/**
+ * vmem_backend_open_agent:
+ *
+ * Returns: (transfer full): a channel to @domain's guest agent
+ *   (org.virtmem.agent.0), not started yet
+ */
+VmemAgentChannel *
+vmem_backend_open_agent(VmemBackend *backend, const char *domain, GError **error)
+{
+	g_return_val_if_fail(domain != NULL, NULL);
+	if (backend->klass->open_agent == NULL) {
+		/* TRANSLATORS: %s is the backend's name, e.g. qmp */
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
+			    _("The %s backend cannot reach the guest agent's channel."),
+			    backend->klass->name);
+		return NULL;
+	}
+	return backend->klass->open_agent(backend, domain, error);
 }
 
 /**

@@ -15,6 +15,8 @@
 
 #include <glib.h>
 
+#include "vmem-agent-channel.h"
+
 G_BEGIN_DECLS
 
 /**
@@ -131,6 +133,9 @@ typedef struct {
 	/* Optional: a VMM without persistent configuration leaves it NULL. */
 	gboolean (*set_requested_config)(VmemBackend *backend, const char *domain,
 					 const char *alias, guint64 requested, GError **error);
+	/* Optional: a VMM that cannot reach the agent's channel leaves it NULL. */
+	VmemAgentChannel *(*open_agent)(VmemBackend *backend, const char *domain,
+					GError **error);
 	/* Optional: a VMM without domain metadata leaves it NULL. */
 	gboolean (*get_policy_mode)(VmemBackend *backend, const char *domain, char **ret_mode,
 				    GError **error);
@@ -179,6 +184,10 @@ vmem_backend_set_requested_config(VmemBackend *backend, const char *domain, cons
 gboolean
 vmem_backend_get_policy_mode(VmemBackend *backend, const char *domain, char **ret_mode,
 			     GError **error);
+gboolean
+vmem_backend_has_config(VmemBackend *backend);
+VmemAgentChannel *
+vmem_backend_open_agent(VmemBackend *backend, const char *domain, GError **error);
 
 /* For implementations: report to the callbacks. */
 void

@@ -145,6 +145,24 @@ vmem_resize_sum(VmemResize *resize, guint64 *ret_requested, guint64 *ret_plugged
 }
 
 /**
+ * vmem_resize_agent_facts:
+ * @report: (nullable): the guest agent's latest report
+ *
+ * What a resize job needs of the agent's report.
+ */
+void
+vmem_resize_agent_facts(const VmemAgentReport *report, VmemJobAgentFacts *ret_facts)
+{
+	memset(ret_facts, 0, sizeof(*ret_facts));
+	if (report == NULL || !report->has_memory)
+		return;
+	ret_facts->valid = TRUE;
+	ret_facts->driver_loaded = report->driver_loaded;
+	ret_facts->mem_total = report->mem_total_kib * 1024;
+	ret_facts->mem_used = (report->mem_total_kib - report->mem_available_kib) * 1024;
+}
+
+/**
  * vmem_resize_check_shrink:
  * @agent: (nullable): what the guest agent reports
  * @force: skip the check

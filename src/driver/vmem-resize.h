@@ -8,6 +8,7 @@
 
 #include <glib.h>
 
+#include "vmem-agent-message.h"
 #include "vmem-backend.h"
 #include "vmem-job.h"
 
@@ -61,6 +62,8 @@ vmem_resize_plan_total(VmemResize *resize, guint64 total, GError **error);
 gboolean
 vmem_resize_plan_device(VmemResize *resize, const char *alias, gint node, guint64 size,
 			GError **error);
+void
+vmem_resize_agent_facts(const VmemAgentReport *report, VmemJobAgentFacts *ret_facts);
 gboolean
 vmem_resize_check_shrink(VmemResize *resize, const VmemJobAgentFacts *agent, gboolean force,
 			 GError **error);

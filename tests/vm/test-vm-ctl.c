@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 #include <json-c/json.h>
 
+#include "vmem-test-qemu.h"
 #include "vmem-testbed.h"
 
 #define MIB (G_GUINT64_CONSTANT(1024) * 1024)
@@ -40,7 +41,7 @@ on_communicated(GObject *source, GAsyncResult *result, gpointer user_data)
  * The main loop keeps running meanwhile: libvirtd drops a client whose
  * keepalives go unanswered. */
 static void
-run_ctl(CtlResult *r, const char *const *args)
+run_ctl_uri(CtlResult *r, const char *uri, const char *const *args)
 {
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	g_autoptr(GError) error = NULL;
@@ -49,7 +50,7 @@ run_ctl(CtlResult *r, const char *const *args)
 
 	g_ptr_array_add(argv, (gpointer)g_getenv("VIRTMEMCTL"));
 	g_ptr_array_add(argv, (gpointer) "-c");
-	g_ptr_array_add(argv, (gpointer)vmem_testbed_get_uri(tb));
+	g_ptr_array_add(argv, (gpointer)uri);
 	for (guint i = 0; args[i] != NULL; i++)
 		g_ptr_array_add(argv, (gpointer)args[i]);
 	g_ptr_array_add(argv, NULL);
@@ -67,6 +68,12 @@ run_ctl(CtlResult *r, const char *const *args)
 	r->status = g_subprocess_get_exit_status(proc);
 	g_test_message("virtmemctl %s %s -> %d\n%s%s", args[0], args[1] ? args[1] : "", r->status,
 		       r->out, r->err);
+}
+
+static void
+run_ctl(CtlResult *r, const char *const *args)
+{
+	run_ctl_uri(r, vmem_testbed_get_uri(tb), args);
 }
 
 static VmemTestGuest *
@@ -209,11 +216,13 @@ static void
 test_stuck_unplug(void)
 {
 	g_auto(CtlResult) grow = {0};
+	g_auto(CtlResult) unsafe = {0};
 	g_auto(CtlResult) stuck = {0};
 	g_auto(CtlResult) done = {0};
 	g_autoptr(GError) error = NULL;
 	VmemTestGuestConfig config;
 	VmemTestGuest *guest;
+	guint64 requested = 0;
 
 	vmem_test_guest_config_init(&config);
 	guest = boot("ctl-stuck", &config);
@@ -222,6 +231,14 @@ test_stuck_unplug(void)
 	g_assert_true(vmem_test_guest_hold(guest, 700, &error));
 	g_assert_no_error(error);
 
+	/* The agent reports the guest uses that memory: refused... */
+	run_ctl(&unsafe, (const char *const[]){"resize", "ctl-stuck", "256M", "--wait", NULL});
+	g_assert_cmpint(unsafe.status, ==, 8);
+	g_assert_nonnull(strstr(unsafe.err, "force the shrink"));
+	g_assert_true(vmem_test_guest_get_sizes(guest, "ua-vmem0", &requested, NULL, &error));
+	g_assert_cmpuint(requested, ==, 1024 * KIB_PER_MIB);
+
+	/* ... unless forced, and then the unplug gets stuck. */
 	run_ctl(&stuck, (const char *const[]){"resize", "ctl-stuck", "256M", "--wait", "--force",
 					       NULL});
 	g_assert_cmpint(stuck.status, ==, 4);
@@ -306,6 +323,123 @@ test_virsh_interop(void)
 	vmem_test_guest_destroy(guest);
 }
 
+/* virtmemctl agent and show's summary: the guest's own view. */
+static void
+test_agent(void)
+{
+	g_auto(CtlResult) grow = {0};
+	g_auto(CtlResult) text = {0};
+	g_auto(CtlResult) json = {0};
+	g_auto(CtlResult) show = {0};
+	VmemTestGuestConfig config;
+	VmemTestGuest *guest;
+	json_object *root, *report, *value;
+
+	vmem_test_guest_config_init(&config);
+	guest = boot("ctl-agent", &config);
+	run_ctl(&grow, (const char *const[]){"resize", "ctl-agent", "512M", "--wait", NULL});
+	g_assert_cmpint(grow.status, ==, 0);
+
+	run_ctl(&text, (const char *const[]){"agent", "ctl-agent", NULL});
+	g_assert_cmpint(text.status, ==, 0);
+	g_assert_nonnull(strstr(text.out, "6.12"));
+
+	run_ctl(&json, (const char *const[]){"agent", "ctl-agent", "--json", NULL});
+	g_assert_cmpint(json.status, ==, 0);
+	root = json_tokener_parse(json.out);
+	g_assert_nonnull(root);
+	g_assert_true(json_object_object_get_ex(root, "report", &report));
+	g_assert_true(json_object_object_get_ex(report, "driver_loaded", &value));
+	g_assert_true(json_object_get_boolean(value));
+	json_object_put(root);
+
+	run_ctl(&show, (const char *const[]){"show", "ctl-agent", NULL});
+	g_assert_cmpint(show.status, ==, 0);
+	g_assert_nonnull(strstr(show.out, "Guest agent: "));
+	vmem_test_guest_destroy(guest);
+}
+
+/* A reboot unplugs everything; QEMU keeps the request and the guest
+ * plugs it again. */
+static void
+test_reboot_replug(void)
+{
+	g_auto(CtlResult) grow = {0};
+	g_auto(CtlResult) again = {0};
+	g_autoptr(GError) error = NULL;
+	VmemTestGuestConfig config;
+	VmemTestGuest *guest;
+	json_object *root;
+
+	vmem_test_guest_config_init(&config);
+	config.reboot_restarts = TRUE;
+	guest = boot("ctl-reboot", &config);
+	run_ctl(&grow, (const char *const[]){"resize", "ctl-reboot", "512M", "--wait", NULL});
+	g_assert_cmpint(grow.status, ==, 0);
+
+	/* In the background: the answer must leave before the guest goes. */
+	g_assert_true(vmem_test_guest_run(guest, "(sleep 1; reboot -f) >/dev/null 2>&1 &", NULL,
+					  NULL, &error));
+	g_assert_no_error(error);
+	g_assert_true(vmem_test_guest_wait_current(guest, "ua-vmem0", 0, 60, &error));
+	g_assert_no_error(error);
+	root = show_json("ctl-reboot");
+	g_assert_cmpuint(field_u64(show_device(root, 0), "requested"), ==, 512 * MIB);
+	json_object_put(root);
+
+	run_ctl(&again, (const char *const[]){"resize", "ctl-reboot", "512M", "--wait", NULL});
+	g_assert_cmpint(again.status, ==, 0);
+	g_assert_true(vmem_test_guest_wait_current(guest, "ua-vmem0", 512 * KIB_PER_MIB, 60,
+						   &error));
+	g_assert_no_error(error);
+	vmem_test_guest_destroy(guest);
+}
+
+/* The same commands on a QEMU run without libvirt, over QMP. */
+static void
+test_qmp_backend(void)
+{
+	g_auto(CtlResult) list = {0};
+	g_auto(CtlResult) grow = {0};
+	g_auto(CtlResult) show = {0};
+	g_auto(CtlResult) shrink = {0};
+	g_auto(CtlResult) config = {0};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmemTestQemu) qemu = NULL;
+	VmemTestQemuConfig qconfig;
+	const char *uri;
+	guint64 base = 0, total = 0;
+
+	vmem_test_qemu_config_init(&qconfig);
+	qemu = vmem_test_qemu_start("ctl-qmp", &qconfig, &error);
+	g_assert_no_error(error);
+	g_assert_true(vmem_test_qemu_wait_ready(qemu, &error));
+	g_assert_no_error(error);
+	g_assert_true(vmem_test_qemu_meminfo(qemu, "MemTotal", &base, &error));
+	uri = vmem_test_qemu_get_qmp_uri(qemu);
+
+	run_ctl_uri(&list, uri, (const char *const[]){"list", NULL});
+	g_assert_cmpint(list.status, ==, 0);
+	g_assert_nonnull(strstr(list.out, "ctl-qmp"));
+	run_ctl_uri(&grow, uri, (const char *const[]){"resize", "ctl-qmp", "1GiB", "--wait", NULL});
+	g_assert_cmpint(grow.status, ==, 0);
+	g_assert_true(vmem_test_qemu_meminfo(qemu, "MemTotal", &total, &error));
+	g_assert_cmpuint(total, ==, base + 1024 * KIB_PER_MIB);
+	run_ctl_uri(&show, uri, (const char *const[]){"show", "ctl-qmp", NULL});
+	g_assert_cmpint(show.status, ==, 0);
+	g_assert_nonnull(strstr(show.out, "converged"));
+	run_ctl_uri(&shrink, uri,
+		    (const char *const[]){"resize", "ctl-qmp", "256M", "--wait", "--live", NULL});
+	g_assert_cmpint(shrink.status, ==, 0);
+	g_assert_true(vmem_test_qemu_meminfo(qemu, "MemTotal", &total, &error));
+	g_assert_cmpuint(total, ==, base + 256 * KIB_PER_MIB);
+
+	/* A plain QEMU has no persistent configuration. */
+	run_ctl_uri(&config, uri, (const char *const[]){"resize", "ctl-qmp", "0", "--config", NULL});
+	g_assert_cmpint(config.status, ==, 1);
+	g_assert_nonnull(strstr(config.err, "--live"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -319,6 +453,9 @@ main(int argc, char **argv)
 	g_test_add_func("/vm/ctl/no-driver", test_no_driver);
 	g_test_add_func("/vm/ctl/errors", test_errors);
 	g_test_add_func("/vm/ctl/virsh-interop", test_virsh_interop);
+	g_test_add_func("/vm/ctl/agent", test_agent);
+	g_test_add_func("/vm/ctl/reboot-replug", test_reboot_replug);
+	g_test_add_func("/vm/ctl/qmp-backend", test_qmp_backend);
 
 	tb = vmem_testbed_new(VMEM_TESTBED_DAEMON, &error);
 	g_assert_no_error(error);
