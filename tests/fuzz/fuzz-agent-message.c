@@ -8,7 +8,7 @@
  *   fuzz-agent-message FILE|DIR...   replays inputs, exits 0 if none crashed
  *
  * With -Dfuzzing=true (CC=clang) it is also built as a libFuzzer binary
- * (VMEM_FUZZING_LIBFUZZER defined), whose main is libFuzzer's.
+ * whose main is libFuzzer's; the plain build's is fuzz-replay.c.
  */
 #include "config.h"
 
@@ -49,56 +49,3 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			      fuzz_one_line, NULL);
 	return 0;
 }
-
-#ifndef VMEM_FUZZING_LIBFUZZER
-static gboolean
-fuzz_replay_file(const char *path)
-{
-	g_autoptr(GError) error = NULL;
-	g_autofree char *data = NULL;
-	gsize len = 0;
-
-	if (!g_file_get_contents(path, &data, &len, &error)) {
-		fprintf(stderr, "fuzz-agent-message: %s\n", error->message);
-		return FALSE;
-	}
-	LLVMFuzzerTestOneInput((const uint8_t *)data, len);
-	return TRUE;
-}
-
-int
-main(int argc, char **argv)
-{
-	guint n = 0;
-
-	if (argc < 2) {
-		fprintf(stderr, "usage: fuzz-agent-message FILE|DIR...\n");
-		return 2;
-	}
-	for (int i = 1; i < argc; i++) {
-		g_autoptr(GDir) dir = g_dir_open(argv[i], 0, NULL);
-		const char *name;
-
-		if (dir == NULL) {
-			if (!fuzz_replay_file(argv[i]))
-				return 1;
-			n++;
-			continue;
-		}
-		while ((name = g_dir_read_name(dir)) != NULL) {
-			g_autofree char *path = g_build_filename(argv[i], name, NULL);
-
-			if (!fuzz_replay_file(path))
-				return 1;
-			n++;
-		}
-	}
-	/* A replay of nothing proves nothing. */
-	if (n == 0) {
-		fprintf(stderr, "fuzz-agent-message: no inputs\n");
-		return 1;
-	}
-	printf("fuzz-agent-message: replayed %u inputs\n", n);
-	return 0;
-}
-#endif

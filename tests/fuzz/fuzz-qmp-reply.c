@@ -8,7 +8,7 @@
  *
  * Built as `fuzz-qmp-reply FILE|DIR...`, which replays files (every file of
  * a directory) and exits 0 when none crashed; with -Dfuzzing=true also as a
- * libFuzzer binary (VMEM_FUZZING_LIBFUZZER, no main()).
+ * libFuzzer binary (main() is libFuzzer's; the plain build's is fuzz-replay.c).
  */
 #include "config.h"
 
@@ -111,51 +111,3 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	return 0;
 }
-
-#ifndef VMEM_FUZZING_LIBFUZZER
-static void
-replay_file(const char *path, guint *n_files)
-{
-	g_autoptr(GError) error = NULL;
-	g_autofree char *data = NULL;
-	gsize len = 0;
-
-	if (!g_file_get_contents(path, &data, &len, &error))
-		g_error("%s", error->message);
-	/* a copy of exactly the file's bytes, so ASan sees reads past the end */
-	{
-		g_autofree uint8_t *copy = g_malloc(MAX(len, 1));
-
-		memcpy(copy, data, len);
-		LLVMFuzzerTestOneInput(copy, len);
-	}
-	(*n_files)++;
-}
-
-int
-main(int argc, char **argv)
-{
-	guint n_files = 0;
-
-	for (int i = 1; i < argc; i++) {
-		g_autoptr(GDir) dir = NULL;
-		const char *name;
-
-		if (!g_file_test(argv[i], G_FILE_TEST_IS_DIR)) {
-			replay_file(argv[i], &n_files);
-			continue;
-		}
-		dir = g_dir_open(argv[i], 0, NULL);
-		g_assert_nonnull(dir);
-		while ((name = g_dir_read_name(dir)) != NULL) {
-			g_autofree char *path = g_build_filename(argv[i], name, NULL);
-
-			replay_file(path, &n_files);
-		}
-	}
-	if (n_files == 0)
-		g_error("no input replayed: give files or directories");
-	g_print("%s: %u inputs replayed, none crashed\n", argv[0], n_files);
-	return 0;
-}
-#endif

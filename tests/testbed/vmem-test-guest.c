@@ -4,15 +4,14 @@
 #include "vmem-testbed-private.h"
 
 #include <gio/gio.h>
-#include <gio/gunixsocketaddress.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 
 #include "vmem-error.h"
 #include "vmem-libvirt.h"
+#include "vmem-test-control.h"
 
-#define VMEM_TEST_GUEST_RC_MARK "@@virtmem-rc "
 #define VMEM_TEST_GUEST_BOOT_TIMEOUT_S 180
 #define VMEM_TEST_GUEST_COMMAND_TIMEOUT_S 120
 
@@ -32,8 +31,7 @@ struct _VmemTestGuest {
 	char *agent_socket;
 	char *console_log;
 	GPid qemu_pid;
-	GSocketConnection *ctl;
-	GDataInputStream *ctl_in;
+	VmemTestControl *ctl;
 };
 
 void
@@ -47,27 +45,6 @@ vmem_test_guest_config_init(VmemTestGuestConfig *config)
 	config->online_movable = TRUE;
 	config->virtio_mem_driver = TRUE;
 	config->reboot_restarts = FALSE;
-}
-
-static gboolean
-vmem_test_guest_files(char **ret_kernel, char **ret_initrd, GError **error)
-{
-	const char *dir = g_getenv("VIRTMEM_GUEST_DIR") ?: VMEM_TESTBED_GUEST_DIR;
-	g_autofree char *kernel = NULL;
-	g_autofree char *initrd = NULL;
-
-	kernel = g_build_filename(dir, "vmlinuz", NULL);
-	initrd = g_build_filename(dir, "initramfs.img", NULL);
-	if (!g_file_test(kernel, G_FILE_TEST_IS_REGULAR) ||
-	    !g_file_test(initrd, G_FILE_TEST_IS_REGULAR)) {
-		g_set_error(error, VMEM_ERROR, VMEM_ERROR_NOT_FOUND,
-			    "no guest kernel and initramfs in %s: build the `guest` target "
-			    "(ninja -C BUILDDIR) or set VIRTMEM_GUEST_DIR", dir);
-		return FALSE;
-	}
-	*ret_kernel = g_steal_pointer(&kernel);
-	*ret_initrd = g_steal_pointer(&initrd);
-	return TRUE;
 }
 
 static char *
@@ -184,7 +161,7 @@ vmem_test_guest_new(VmemTestbed *tb, const char *name, const VmemTestGuestConfig
 	g_autofree char *base = NULL;
 	VmemTestGuest *guest;
 
-	if (!vmem_test_guest_files(&kernel, &initrd, error))
+	if (!vmem_testbed_guest_files(&kernel, &initrd, error))
 		return NULL;
 
 	guest = g_new0(VmemTestGuest, 1);
@@ -216,23 +193,6 @@ vmem_test_guest_new(VmemTestbed *tb, const char *name, const VmemTestGuestConfig
 	return guest;
 }
 
-static gboolean
-vmem_test_guest_connect_ctl(VmemTestGuest *guest, GError **error)
-{
-	g_autoptr(GSocketClient) client = g_socket_client_new();
-	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(guest->ctl_socket);
-
-	guest->ctl = g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL, error);
-	if (guest->ctl == NULL) {
-		g_prefix_error(error, "cannot connect to the control port %s: ", guest->ctl_socket);
-		return FALSE;
-	}
-	guest->ctl_in = g_data_input_stream_new(
-		g_io_stream_get_input_stream(G_IO_STREAM(guest->ctl)));
-	g_data_input_stream_set_newline_type(guest->ctl_in, G_DATA_STREAM_NEWLINE_TYPE_LF);
-	return TRUE;
-}
-
 /**
  * vmem_test_guest_start:
  *
@@ -243,9 +203,6 @@ gboolean
 vmem_test_guest_start(VmemTestGuest *guest, GError **error)
 {
 	g_autofree char *pid_file = vmem_testbed_qemu_pid_file(guest->tb, guest->name);
-	g_autofree char *output = NULL;
-	int status = -1;
-	gint64 start = g_get_monotonic_time();
 
 	if (virDomainCreate(guest->dom) < 0) {
 		vmem_libvirt_set_error(error);
@@ -258,19 +215,13 @@ vmem_test_guest_start(VmemTestGuest *guest, GError **error)
 		return FALSE;
 	}
 	vmem_testbed_track_pid(guest->qemu_pid);
-	if (!vmem_test_guest_connect_ctl(guest, error))
-		return FALSE;
-	g_socket_set_timeout(g_socket_connection_get_socket(guest->ctl),
-			     VMEM_TEST_GUEST_BOOT_TIMEOUT_S);
-	if (!vmem_test_guest_run(guest, "echo ready", &output, &status, error)) {
-		g_prefix_error(error, "guest %s did not come up (console: %s): ", guest->name,
-			       guest->console_log);
+	guest->ctl = vmem_test_control_connect(guest->name, guest->ctl_socket, guest->qemu_pid,
+					       error);
+	if (guest->ctl == NULL ||
+	    !vmem_test_control_wait_ready(guest->ctl, VMEM_TEST_GUEST_BOOT_TIMEOUT_S, error)) {
+		g_prefix_error(error, "console %s: ", guest->console_log);
 		return FALSE;
 	}
-	g_socket_set_timeout(g_socket_connection_get_socket(guest->ctl),
-			     VMEM_TEST_GUEST_COMMAND_TIMEOUT_S);
-	g_debug("guest %s up in %.1f s", guest->name,
-		(g_get_monotonic_time() - start) / (double)G_USEC_PER_SEC);
 	return TRUE;
 }
 
@@ -338,50 +289,13 @@ gboolean
 vmem_test_guest_run(VmemTestGuest *guest, const char *command, char **ret_output, int *ret_status,
 		    GError **error)
 {
-	GOutputStream *out;
-	g_autoptr(GString) output = g_string_new(NULL);
-	g_autofree char *line = NULL;
-
 	if (guest->ctl == NULL) {
 		g_set_error(error, VMEM_ERROR, VMEM_ERROR_NOT_RUNNING, "guest %s is not started",
 			    guest->name);
 		return FALSE;
 	}
-	g_return_val_if_fail(strchr(command, '\n') == NULL, FALSE);
-	out = g_io_stream_get_output_stream(G_IO_STREAM(guest->ctl));
-	line = g_strconcat(command, "\n", NULL);
-	if (!g_output_stream_write_all(out, line, strlen(line), NULL, NULL, error)) {
-		g_prefix_error(error, "control port of %s: ", guest->name);
-		return FALSE;
-	}
-	for (;;) {
-		g_autoptr(GError) local_error = NULL;
-		g_autofree char *reply =
-			g_data_input_stream_read_line(guest->ctl_in, NULL, NULL, &local_error);
-
-		if (reply == NULL) {
-			if (local_error == NULL)
-				g_set_error(error, VMEM_ERROR, VMEM_ERROR_IO,
-					    "control port of %s closed during `%s`", guest->name,
-					    command);
-			else
-				g_propagate_prefixed_error(error, g_steal_pointer(&local_error),
-							   "control port of %s, `%s`: ",
-							   guest->name, command);
-			return FALSE;
-		}
-		if (g_str_has_prefix(reply, VMEM_TEST_GUEST_RC_MARK)) {
-			if (ret_status != NULL)
-				*ret_status = (int)g_ascii_strtoll(
-					reply + strlen(VMEM_TEST_GUEST_RC_MARK), NULL, 10);
-			break;
-		}
-		g_string_append(output, reply);
-		g_string_append_c(output, '\n');
-	}
-	if (ret_output != NULL)
-		*ret_output = g_string_free(g_steal_pointer(&output), FALSE);
-	return TRUE;
+	return vmem_test_control_run(guest->ctl, command, VMEM_TEST_GUEST_COMMAND_TIMEOUT_S,
+				     ret_output, ret_status, error);
 }
 
 static gboolean
@@ -413,28 +327,12 @@ gboolean
 vmem_test_guest_meminfo(VmemTestGuest *guest, const char *field, guint64 *ret_kib,
 			GError **error)
 {
-	g_autofree char *command = g_strdup_printf("grep '^%s:' /proc/meminfo", field);
-	g_autofree char *output = NULL;
-	const char *p;
-	guint64 kib;
-	char *end = NULL;
-
-	if (!vmem_test_guest_run_ok(guest, command, &output, error))
-		return FALSE;
-	p = strchr(output, ':');
-	if (p == NULL) {
-		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-			    "no %s in the guest's /proc/meminfo", field);
+	if (guest->ctl == NULL) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_NOT_RUNNING, "guest %s is not started",
+			    guest->name);
 		return FALSE;
 	}
-	kib = g_ascii_strtoull(p + 1, &end, 10);
-	if (end == p + 1) {
-		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-			    "unreadable %s in the guest's /proc/meminfo: %s", field, output);
-		return FALSE;
-	}
-	*ret_kib = kib;
-	return TRUE;
+	return vmem_test_control_meminfo(guest->ctl, field, ret_kib, error);
 }
 
 /**
@@ -726,12 +624,7 @@ vmem_test_guest_get_size_events(VmemTestGuest *guest, const char *alias,
 void
 vmem_test_guest_free(VmemTestGuest *guest)
 {
-	if (guest->ctl_in != NULL)
-		g_object_unref(guest->ctl_in);
-	if (guest->ctl != NULL) {
-		g_io_stream_close(G_IO_STREAM(guest->ctl), NULL, NULL);
-		g_object_unref(guest->ctl);
-	}
+	vmem_test_control_free(guest->ctl);
 	if (guest->size_callback >= 0)
 		virConnectDomainEventDeregisterAny(guest->tb->conn, guest->size_callback);
 	if (guest->dom != NULL) {

@@ -8,13 +8,11 @@
 #include <glib/gstdio.h>
 
 #include "vmem-error.h"
+#include "vmem-test-control.h"
 #include "vmem-testbed-private.h"
 
-#define VMEM_TEST_QEMU_RC_MARK "@@virtmem-rc "
-#define VMEM_TEST_QEMU_SEQ_MARK "@@vmem-seq-"
 #define VMEM_TEST_QEMU_BOOT_TIMEOUT_S 180
 #define VMEM_TEST_QEMU_COMMAND_TIMEOUT_S 120
-#define VMEM_TEST_QEMU_PROBE_TIMEOUT_S 3
 
 struct _VmemTestQemu {
 	char *name;
@@ -26,9 +24,7 @@ struct _VmemTestQemu {
 	char *stderr_log;
 	GSubprocess *process;
 	GPid pid;
-	GSocketConnection *ctl;
-	GDataInputStream *ctl_in;
-	guint seq;
+	VmemTestControl *ctl;
 };
 
 void
@@ -119,88 +115,6 @@ vmem_test_qemu_stderr_tail(VmemTestQemu *qemu)
 	return g_strdup(len > 2000 ? log + len - 2000 : log);
 }
 
-static gboolean
-vmem_test_qemu_connect_ctl(VmemTestQemu *qemu, GError **error)
-{
-	g_autoptr(GSocketClient) client = g_socket_client_new();
-	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(qemu->ctl_socket);
-	gint64 end = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
-
-	/* QEMU creates the socket early; wait for it, or for QEMU to die */
-	for (;;) {
-		g_autoptr(GError) local_error = NULL;
-
-		qemu->ctl =
-		    g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL, &local_error);
-		if (qemu->ctl != NULL)
-			break;
-		if (!vmem_testbed_pid_alive(qemu->pid) || g_get_monotonic_time() > end) {
-			g_autofree char *tail = vmem_test_qemu_stderr_tail(qemu);
-
-			g_set_error(error, VMEM_ERROR, VMEM_ERROR_VMM,
-				    "QEMU %s did not open its control port %s (%s): %s", qemu->name,
-				    qemu->ctl_socket, local_error->message, tail);
-			return FALSE;
-		}
-		g_usleep(50 * 1000);
-	}
-	qemu->ctl_in =
-	    g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(qemu->ctl)));
-	g_data_input_stream_set_newline_type(qemu->ctl_in, G_DATA_STREAM_NEWLINE_TYPE_LF);
-	return TRUE;
-}
-
-/* Runs @command, its output announced by a line with a fresh sequence
- * number, so that output of earlier commands (lost in a reboot, or sent
- * again while the guest booted) is never taken for this one's. */
-static gboolean
-vmem_test_qemu_run_timeout(VmemTestQemu *qemu, const char *command, guint timeout_s,
-			   char **ret_output, int *ret_status, GError **error)
-{
-	GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(qemu->ctl));
-	g_autoptr(GString) output = g_string_new(NULL);
-	g_autofree char *mark = g_strdup_printf(VMEM_TEST_QEMU_SEQ_MARK "%u", ++qemu->seq);
-	g_autofree char *line = g_strdup_printf("echo %s; %s\n", mark, command);
-	gboolean started = FALSE;
-
-	g_return_val_if_fail(strchr(command, '\n') == NULL, FALSE);
-	g_socket_set_timeout(g_socket_connection_get_socket(qemu->ctl), timeout_s);
-	if (!g_output_stream_write_all(out, line, strlen(line), NULL, NULL, error)) {
-		g_prefix_error(error, "control port of %s: ", qemu->name);
-		return FALSE;
-	}
-	for (;;) {
-		g_autoptr(GError) local_error = NULL;
-		g_autofree char *reply =
-		    g_data_input_stream_read_line(qemu->ctl_in, NULL, NULL, &local_error);
-
-		if (reply == NULL) {
-			if (local_error == NULL)
-				g_set_error(error, VMEM_ERROR, VMEM_ERROR_IO,
-					    "control port of %s closed during `%s`", qemu->name,
-					    command);
-			else
-				g_propagate_error(error, g_steal_pointer(&local_error));
-			return FALSE;
-		}
-		if (!started) {
-			started = g_str_equal(reply, mark);
-			continue;
-		}
-		if (g_str_has_prefix(reply, VMEM_TEST_QEMU_RC_MARK)) {
-			if (ret_status != NULL)
-				*ret_status = (int)g_ascii_strtoll(
-				    reply + strlen(VMEM_TEST_QEMU_RC_MARK), NULL, 10);
-			break;
-		}
-		g_string_append(output, reply);
-		g_string_append_c(output, '\n');
-	}
-	if (ret_output != NULL)
-		*ret_output = g_string_free(g_steal_pointer(&output), FALSE);
-	return TRUE;
-}
-
 /**
  * vmem_test_qemu_run:
  * @command: one line of shell, run by the guest's sh
@@ -213,8 +127,8 @@ gboolean
 vmem_test_qemu_run(VmemTestQemu *qemu, const char *command, char **ret_output, int *ret_status,
 		   GError **error)
 {
-	return vmem_test_qemu_run_timeout(qemu, command, VMEM_TEST_QEMU_COMMAND_TIMEOUT_S,
-					  ret_output, ret_status, error);
+	return vmem_test_control_run(qemu->ctl, command, VMEM_TEST_QEMU_COMMAND_TIMEOUT_S,
+				     ret_output, ret_status, error);
 }
 
 /**
@@ -226,47 +140,12 @@ vmem_test_qemu_run(VmemTestQemu *qemu, const char *command, char **ret_output, i
 gboolean
 vmem_test_qemu_wait_ready(VmemTestQemu *qemu, GError **error)
 {
-	gint64 start = g_get_monotonic_time();
-	gint64 end = start + VMEM_TEST_QEMU_BOOT_TIMEOUT_S * G_USEC_PER_SEC;
-
-	for (;;) {
-		g_autoptr(GError) local_error = NULL;
-
-		if (vmem_test_qemu_run_timeout(qemu, "true", VMEM_TEST_QEMU_PROBE_TIMEOUT_S, NULL,
-					       NULL, &local_error))
-			break;
-		if (!g_error_matches(local_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ||
-		    g_get_monotonic_time() > end) {
-			g_propagate_prefixed_error(error, g_steal_pointer(&local_error),
-						   "guest %s did not come up (console: %s): ",
-						   qemu->name, qemu->console_log);
-			return FALSE;
-		}
-	}
-	g_debug("guest %s answers after %.1f s", qemu->name,
-		(g_get_monotonic_time() - start) / (double)G_USEC_PER_SEC);
-	return TRUE;
+	if (vmem_test_control_wait_ready(qemu->ctl, VMEM_TEST_QEMU_BOOT_TIMEOUT_S, error))
+		return TRUE;
+	g_prefix_error(error, "console %s: ", qemu->console_log);
+	return FALSE;
 }
 
-static gboolean
-vmem_test_qemu_guest_files(char **ret_kernel, char **ret_initrd, GError **error)
-{
-	const char *dir = g_getenv("VIRTMEM_GUEST_DIR") ?: VMEM_TESTBED_GUEST_DIR;
-	g_autofree char *kernel = g_build_filename(dir, "vmlinuz", NULL);
-	g_autofree char *initrd = g_build_filename(dir, "initramfs.img", NULL);
-
-	if (!g_file_test(kernel, G_FILE_TEST_IS_REGULAR) ||
-	    !g_file_test(initrd, G_FILE_TEST_IS_REGULAR)) {
-		g_set_error(error, VMEM_ERROR, VMEM_ERROR_NOT_FOUND,
-			    "no guest kernel and initramfs in %s: build the `guest` target "
-			    "(ninja -C BUILDDIR) or set VIRTMEM_GUEST_DIR",
-			    dir);
-		return FALSE;
-	}
-	*ret_kernel = g_steal_pointer(&kernel);
-	*ret_initrd = g_steal_pointer(&initrd);
-	return TRUE;
-}
 
 /**
  * vmem_test_qemu_start:
@@ -286,7 +165,7 @@ vmem_test_qemu_start(const char *name, const VmemTestQemuConfig *config, GError 
 	g_autofree char *initrd = NULL;
 	g_autofree char *escaped = NULL;
 
-	if (!vmem_test_qemu_guest_files(&kernel, &initrd, error))
+	if (!vmem_testbed_guest_files(&kernel, &initrd, error))
 		return NULL;
 	qemu->name = g_strdup(name);
 	qemu->dir = g_dir_make_tmp("virtmem-qemu-XXXXXX", error);
@@ -309,7 +188,14 @@ vmem_test_qemu_start(const char *name, const VmemTestQemuConfig *config, GError 
 		return NULL;
 	qemu->pid = (GPid)g_ascii_strtoll(g_subprocess_get_identifier(qemu->process), NULL, 10);
 	vmem_testbed_track_pid(qemu->pid);
-	if (!vmem_test_qemu_connect_ctl(qemu, error) || !vmem_test_qemu_wait_ready(qemu, error))
+	qemu->ctl = vmem_test_control_connect(qemu->name, qemu->ctl_socket, qemu->pid, error);
+	if (qemu->ctl == NULL) {
+		g_autofree char *tail = vmem_test_qemu_stderr_tail(qemu);
+
+		g_prefix_error(error, "QEMU said: %s; ", tail);
+		return NULL;
+	}
+	if (!vmem_test_qemu_wait_ready(qemu, error))
 		return NULL;
 	return g_steal_pointer(&qemu);
 }
@@ -352,21 +238,7 @@ vmem_test_qemu_kill(VmemTestQemu *qemu)
 gboolean
 vmem_test_qemu_meminfo(VmemTestQemu *qemu, const char *field, guint64 *ret_kib, GError **error)
 {
-	g_autofree char *command = g_strdup_printf("grep '^%s:' /proc/meminfo", field);
-	g_autofree char *output = NULL;
-	int status = -1;
-	const char *p;
-
-	if (!vmem_test_qemu_run(qemu, command, &output, &status, error))
-		return FALSE;
-	p = strchr(output, ':');
-	if (status != 0 || p == NULL) {
-		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-			    "no %s in the guest's /proc/meminfo: %s", field, output);
-		return FALSE;
-	}
-	*ret_kib = g_ascii_strtoull(p + 1, NULL, 10);
-	return TRUE;
+	return vmem_test_control_meminfo(qemu->ctl, field, ret_kib, error);
 }
 
 /**
@@ -380,12 +252,7 @@ vmem_test_qemu_free(VmemTestQemu *qemu)
 {
 	if (qemu == NULL)
 		return;
-	if (qemu->ctl_in != NULL)
-		g_object_unref(qemu->ctl_in);
-	if (qemu->ctl != NULL) {
-		g_io_stream_close(G_IO_STREAM(qemu->ctl), NULL, NULL);
-		g_object_unref(qemu->ctl);
-	}
+	vmem_test_control_free(qemu->ctl);
 	vmem_testbed_kill_pid(qemu->pid);
 	if (qemu->process != NULL) {
 		g_subprocess_wait(qemu->process, NULL, NULL);

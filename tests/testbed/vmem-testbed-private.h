@@ -23,6 +23,8 @@ gboolean
 vmem_testbed_pid_alive(GPid pid);
 GPid
 vmem_testbed_read_pid_file(const char *path);
+gboolean
+vmem_testbed_guest_files(char **ret_kernel, char **ret_initrd, GError **error);
 char *
 vmem_testbed_qemu_pid_file(VmemTestbed *tb, const char *name);
 

@@ -117,6 +117,32 @@ vmem_testbed_read_pid_file(const char *path)
 	return pid > 0 && pid <= G_MAXINT ? (GPid)pid : 0;
 }
 
+/**
+ * vmem_testbed_guest_files:
+ *
+ * The guest kernel and initramfs: in `$VIRTMEM_GUEST_DIR`, else in the
+ * build tree's guest directory.
+ */
+gboolean
+vmem_testbed_guest_files(char **ret_kernel, char **ret_initrd, GError **error)
+{
+	const char *dir = g_getenv("VIRTMEM_GUEST_DIR") ?: VMEM_TESTBED_GUEST_DIR;
+	g_autofree char *kernel = g_build_filename(dir, "vmlinuz", NULL);
+	g_autofree char *initrd = g_build_filename(dir, "initramfs.img", NULL);
+
+	if (!g_file_test(kernel, G_FILE_TEST_IS_REGULAR) ||
+	    !g_file_test(initrd, G_FILE_TEST_IS_REGULAR)) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_NOT_FOUND,
+			    "no guest kernel and initramfs in %s: build the `guest` target "
+			    "(ninja -C BUILDDIR) or set VIRTMEM_GUEST_DIR",
+			    dir);
+		return FALSE;
+	}
+	*ret_kernel = g_steal_pointer(&kernel);
+	*ret_initrd = g_steal_pointer(&initrd);
+	return TRUE;
+}
+
 char *
 vmem_testbed_qemu_pid_file(VmemTestbed *tb, const char *name)
 {
