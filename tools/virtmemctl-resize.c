@@ -16,6 +16,7 @@
 typedef struct {
 	gboolean tty;
 	gboolean printed;
+	VmemResizeProgress last; /* what was printed last */
 } VmemCtlResizeOutput;
 
 static void
@@ -32,6 +33,11 @@ vmem_ctl_resize_on_progress(const VmemResizeProgress *p, gpointer user_data)
 				? 100
 				: (guint)(100 - MIN(distance_now, distance_start) * 100 / distance_start);
 
+	/* A log gets a line per change, not per look. */
+	if (!out->tty && out->printed && p->state == out->last.state &&
+	    p->plugged == out->last.plugged && p->requested == out->last.requested)
+		return;
+	out->last = *p;
 	if (out->tty) {
 		char bar[21];
 		guint filled = percent / 5;
@@ -143,8 +149,9 @@ vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 	VmemResizeAffect affect = 0;
 	VmemResizeProgress progress;
 	VmemJobAgentFacts agent = {0};
-	VmemCtlResizeOutput out = {isatty(STDOUT_FILENO), FALSE};
+	VmemCtlResizeOutput out = {.tty = isatty(STDOUT_FILENO)};
 	VmemJobState state;
+	VmemRunState run_state;
 	const GOptionEntry entries[] = {
 		{"alias", 0, 0, G_OPTION_ARG_STRING, &alias,
 		 N_("Resize only the device with this alias"), N_("ALIAS")},
@@ -194,13 +201,14 @@ vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_ERROR;
 	}
+	run_state = vmem_resize_get_run_state(resize);
 	if (live)
 		affect |= VMEM_RESIZE_LIVE;
 	if (config)
 		affect |= VMEM_RESIZE_CONFIG;
 	/* Like virsh: the running domain and, where the VMM keeps one, its
 	 * configuration, so that a restart keeps the size. */
-	if (affect == 0 && vmem_resize_get_run_state(resize) == VMEM_RUN_STATE_SHUT_OFF)
+	if (affect == 0 && run_state == VMEM_RUN_STATE_SHUT_OFF)
 		affect = VMEM_RESIZE_CONFIG;
 	else if (affect == 0)
 		affect = VMEM_RESIZE_LIVE |
@@ -218,8 +226,10 @@ vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 		return VMEM_CTL_EXIT_ERROR;
 	}
 	vmem_resize_get_progress(resize, &progress);
-	if (!force && progress.requested < progress.plugged &&
-	    vmem_resize_get_run_state(resize) == VMEM_RUN_STATE_RUNNING)
+	/* QEMU refuses while migrating or saving: say so, do not retry. */
+	if (run_state == VMEM_RUN_STATE_MIGRATING || run_state == VMEM_RUN_STATE_SAVING)
+		return vmem_ctl_resize_report(ctl, argv[1], VMEM_JOB_BUSY, &progress);
+	if (!force && progress.requested < progress.plugged && run_state == VMEM_RUN_STATE_RUNNING)
 		vmem_ctl_resize_agent_facts(backend, argv[1], &agent);
 	if (!vmem_resize_check_shrink(resize, &agent, force, &error)) {
 		vmem_ctl_print_error(ctl, error);

@@ -10,11 +10,26 @@
 #include "virtmemctl.h"
 #include "vmem-agent-view.h"
 #include "vmem-job.h"
+#include "vmem-resize.h"
 #include "vmem-size.h"
+
+/* A guest up for less than this that plugs towards its request is
+ * plugging what it lost at (re)boot: every block is unplugged then, and
+ * QEMU keeps the requested size. */
+#define VMEM_CTL_SHOW_RECENT_BOOT_MS 120000
+
+/* What the guest agent adds to one look at the devices */
+typedef struct {
+	gboolean has_report;
+	VmemJobAgentFacts facts;
+	gboolean recent_boot;
+	char *summary; /* the agent's one-line summary, or why there is none */
+} VmemCtlShowAgent;
 
 /* Where a device stands, from one look: a snapshot of the job. */
 static VmemJobState
-vmem_ctl_show_device_state(const VmemDevice *dev, VmemRunState run_state)
+vmem_ctl_show_device_state(const VmemDevice *dev, VmemRunState run_state,
+			   const VmemCtlShowAgent *agent)
 {
 	VmemJobPolicy policy;
 	VmemJobDevice jd = {dev->requested, dev->plugged};
@@ -25,6 +40,8 @@ vmem_ctl_show_device_state(const VmemDevice *dev, VmemRunState run_state)
 		.since_progress_us = 0,
 		.since_boot_us = -1,
 		.plugged_since_boot = TRUE,
+		.rebooted = agent->recent_boot,
+		.agent = agent->facts,
 	};
 
 	vmem_job_policy_init(&policy);
@@ -34,9 +51,9 @@ vmem_ctl_show_device_state(const VmemDevice *dev, VmemRunState run_state)
 /* How long show waits for the guest agent's report */
 #define VMEM_CTL_SHOW_AGENT_TIMEOUT_MS 2500
 
-/* The guest agent's one-line summary, or why there is none. */
-static char *
-vmem_ctl_show_agent_summary(VmemBackend *backend, const char *domain, gboolean *ret_ok)
+/* Asks the guest agent, briefly. */
+static void
+vmem_ctl_show_ask_agent(VmemBackend *backend, const char *domain, VmemCtlShowAgent *ret_agent)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(VmemAgentChannel) channel = vmem_backend_open_agent(backend, domain, &error);
@@ -45,14 +62,16 @@ vmem_ctl_show_agent_summary(VmemBackend *backend, const char *domain, gboolean *
 	if (channel != NULL && vmem_agent_channel_start(channel, &error))
 		report = vmem_agent_channel_wait_report(channel, VMEM_CTL_SHOW_AGENT_TIMEOUT_MS,
 							&error);
-	*ret_ok = report != NULL;
-	return report != NULL ? vmem_agent_view_format_summary(report)
-			      : g_strdup(error->message);
+	ret_agent->has_report = report != NULL;
+	vmem_resize_agent_facts(report, &ret_agent->facts);
+	ret_agent->recent_boot = report != NULL && report->time_ms < VMEM_CTL_SHOW_RECENT_BOOT_MS;
+	ret_agent->summary = report != NULL ? vmem_agent_view_format_summary(report)
+					    : g_strdup(error->message);
 }
 
 static void
 vmem_ctl_show_print_json(const char *name, VmemRunState run_state, GPtrArray *devices,
-			 const char *agent)
+			 const VmemCtlShowAgent *agent)
 {
 	json_object *root = json_object_new_object();
 	json_object *array = json_object_new_array();
@@ -73,11 +92,13 @@ vmem_ctl_show_print_json(const char *name, VmemRunState run_state, GPtrArray *de
 		json_object_object_add(obj, "address", json_object_new_uint64(dev->address));
 		json_object_object_add(obj, "job",
 				       json_object_new_string(vmem_job_state_to_string(
-					       vmem_ctl_show_device_state(dev, run_state))));
+					       vmem_ctl_show_device_state(dev, run_state, agent))));
 		json_object_array_add(array, obj);
 	}
 	json_object_object_add(root, "devices", array);
-	json_object_object_add(root, "agent", agent ? json_object_new_string(agent) : NULL);
+	json_object_object_add(root, "agent", agent->has_report
+						       ? json_object_new_string(agent->summary)
+						       : NULL);
 	g_print("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 								 JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
@@ -85,7 +106,7 @@ vmem_ctl_show_print_json(const char *name, VmemRunState run_state, GPtrArray *de
 
 static void
 vmem_ctl_show_print_table(const char *name, VmemRunState run_state, GPtrArray *devices,
-			  const char *agent)
+			  const VmemCtlShowAgent *agent)
 {
 	/* TRANSLATORS: first line of `virtmemctl show`: domain name and its state */
 	g_print(_("Domain %s (%s)\n"), name, vmem_run_state_to_string(run_state));
@@ -103,11 +124,11 @@ vmem_ctl_show_print_table(const char *name, VmemRunState run_state, GPtrArray *d
 
 		g_print("%-12s %4u %8s %10s %10s %10s %18s  %s\n", dev->alias ? dev->alias : "-",
 			dev->node, block, size, requested, plugged, address,
-			vmem_job_state_to_string(vmem_ctl_show_device_state(dev, run_state)));
+			vmem_job_state_to_string(vmem_ctl_show_device_state(dev, run_state, agent)));
 	}
-	if (agent != NULL)
+	if (agent->summary != NULL)
 		/* TRANSLATORS: last line of `virtmemctl show`: the agent's summary */
-		g_print(_("Guest agent: %s\n"), agent);
+		g_print(_("Guest agent: %s\n"), agent->summary);
 }
 
 int
@@ -118,8 +139,7 @@ vmem_ctl_show(VmemCtl *ctl, int argc, char **argv)
 	g_autoptr(VmemBackend) backend = NULL;
 	g_autoptr(GPtrArray) devices = NULL;
 	VmemRunState run_state;
-	g_autofree char *agent = NULL;
-	gboolean agent_ok = FALSE;
+	VmemCtlShowAgent agent = {0};
 	gboolean json = FALSE;
 	const GOptionEntry entries[] = {
 		/* TRANSLATORS: help of --json */
@@ -151,10 +171,11 @@ vmem_ctl_show(VmemCtl *ctl, int argc, char **argv)
 		return VMEM_CTL_EXIT_ERROR;
 	}
 	if (run_state == VMEM_RUN_STATE_RUNNING)
-		agent = vmem_ctl_show_agent_summary(backend, argv[1], &agent_ok);
+		vmem_ctl_show_ask_agent(backend, argv[1], &agent);
 	if (json)
-		vmem_ctl_show_print_json(argv[1], run_state, devices, agent_ok ? agent : NULL);
+		vmem_ctl_show_print_json(argv[1], run_state, devices, &agent);
 	else
-		vmem_ctl_show_print_table(argv[1], run_state, devices, agent);
+		vmem_ctl_show_print_table(argv[1], run_state, devices, &agent);
+	g_free(agent.summary);
 	return VMEM_CTL_EXIT_OK;
 }

@@ -147,7 +147,7 @@ vmem_agent_view_format_summary(const VmemAgentReport *report)
 
 	if (report == NULL)
 		/* TRANSLATORS: one-line summary when the agent is silent */
-		return g_strdup(_("agent: no report"));
+		return g_strdup(_("no report"));
 	online = vmem_agent_view_size(vmem_agent_report_get_online_bytes(report));
 	movable = vmem_agent_view_size(vmem_agent_report_get_movable_bytes(report));
 	avail = report->has_memory ? vmem_agent_view_size(report->mem_available_kib * 1024)
@@ -155,11 +155,11 @@ vmem_agent_view_format_summary(const VmemAgentReport *report)
 	if (vmem_agent_report_unplug_may_stick(report))
 		return g_strdup_printf(
 			/* TRANSLATORS: one-line summary; sizes such as "1 GiB" */
-			_("agent: %s online (%s movable), %s available, unplug may get stuck"),
+			_("%s online (%s movable), %s available, unplug may get stuck"),
 			online, movable, avail);
 	return g_strdup_printf(
 		/* TRANSLATORS: one-line summary; sizes such as "1 GiB" */
-		_("agent: %s online (%s movable), %s available"), online, movable, avail);
+		_("%s online (%s movable), %s available"), online, movable, avail);
 }
 
 static json_object *

@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 #include <json-c/json.h>
 
+#include "vmem-qmp.h"
 #include "vmem-test-qemu.h"
 #include "vmem-testbed.h"
 
@@ -252,6 +253,34 @@ test_stuck_unplug(void)
 	vmem_test_guest_destroy(guest);
 }
 
+/* Without online_movable, plugged memory is ZONE_NORMAL, and with the
+ * boot memory all in DMA32 the kernel's own allocations land in it: an
+ * unplug to 0 gets stuck, and the agent predicted it. */
+static void
+test_stuck_zone_normal(void)
+{
+	g_auto(CtlResult) grow = {0};
+	g_auto(CtlResult) show = {0};
+	g_auto(CtlResult) stuck = {0};
+	VmemTestGuestConfig config;
+	VmemTestGuest *guest;
+
+	vmem_test_guest_config_init(&config);
+	config.online_movable = FALSE;
+	guest = boot("ctl-normal", &config);
+	run_ctl(&grow, (const char *const[]){"resize", "ctl-normal", "2G", "--wait", NULL});
+	g_assert_cmpint(grow.status, ==, 0);
+	run_ctl(&show, (const char *const[]){"show", "ctl-normal", NULL});
+	g_assert_nonnull(strstr(show.out, "unplug may get stuck"));
+
+	run_ctl(&stuck, (const char *const[]){"resize", "ctl-normal", "0", "--wait", "--force",
+					       NULL});
+	g_assert_cmpint(stuck.status, ==, 4);
+	g_assert_nonnull(strstr(stuck.err, "is stuck"));
+	g_assert_true(vmem_test_guest_is_running(guest));
+	vmem_test_guest_destroy(guest);
+}
+
 static void
 test_no_driver(void)
 {
@@ -404,6 +433,8 @@ test_qmp_backend(void)
 	g_auto(CtlResult) show = {0};
 	g_auto(CtlResult) shrink = {0};
 	g_auto(CtlResult) config = {0};
+	g_auto(CtlResult) busy = {0};
+	g_auto(CtlResult) busy_show = {0};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(VmemTestQemu) qemu = NULL;
 	VmemTestQemuConfig qconfig;
@@ -438,6 +469,31 @@ test_qmp_backend(void)
 	run_ctl_uri(&config, uri, (const char *const[]){"resize", "ctl-qmp", "0", "--config", NULL});
 	g_assert_cmpint(config.status, ==, 1);
 	g_assert_nonnull(strstr(config.err, "--live"));
+
+	/* Migrating: QEMU refuses to plug or unplug, and virtmemctl says so
+	 * (a migration throttled to 1 MiB/s into a pipe stays in progress). */
+	{
+		g_autoptr(VmemQmp) qmp = vmem_qmp_connect(uri + strlen("qmp+unix://"), 5000, &error);
+		json_object *params = json_object_new_object();
+		json_object *migrate = json_object_new_object();
+
+		g_assert_no_error(error);
+		json_object_object_add(params, "max-bandwidth", json_object_new_int64(1048576));
+		json_object_object_add(migrate, "uri", json_object_new_string("exec:cat >/dev/null"));
+		g_assert_true(vmem_qmp_execute(qmp, "migrate-set-parameters", params, NULL, &error));
+		g_assert_no_error(error);
+		g_assert_true(vmem_qmp_execute(qmp, "migrate", migrate, NULL, &error));
+		g_assert_no_error(error);
+		json_object_put(params);
+		json_object_put(migrate);
+	}
+	run_ctl_uri(&busy, uri, (const char *const[]){"resize", "ctl-qmp", "512M", "--wait", NULL});
+	g_assert_cmpint(busy.status, ==, 6);
+	g_assert_nonnull(strstr(busy.err, "migrating"));
+	g_assert_nonnull(strstr(busy.err, "of 512 MiB requested"));
+	run_ctl_uri(&busy_show, uri, (const char *const[]){"show", "ctl-qmp", NULL});
+	g_assert_cmpint(busy_show.status, ==, 0);
+	g_assert_nonnull(strstr(busy_show.out, "(migrating)"));
 }
 
 int
@@ -450,6 +506,7 @@ main(int argc, char **argv)
 	g_test_add_func("/vm/ctl/resize-wait", test_resize_wait);
 	g_test_add_func("/vm/ctl/two-nodes", test_two_nodes);
 	g_test_add_func("/vm/ctl/stuck-unplug", test_stuck_unplug);
+	g_test_add_func("/vm/ctl/stuck-zone-normal", test_stuck_zone_normal);
 	g_test_add_func("/vm/ctl/no-driver", test_no_driver);
 	g_test_add_func("/vm/ctl/errors", test_errors);
 	g_test_add_func("/vm/ctl/virsh-interop", test_virsh_interop);
