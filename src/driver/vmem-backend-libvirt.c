@@ -114,6 +114,9 @@ vmem_backend_libvirt_get_devices(VmemBackend *backend, const char *domain,
 		dev->requested = md->requested_kib * 1024;
 		dev->plugged = md->has_current ? md->current_kib * 1024 : 0;
 		dev->address = md->has_address_base ? md->address_base : 0;
+		if (md->node >= 0 && vmem_domain_find_cell(model, (guint)md->node) != NULL)
+			dev->node_memory =
+				vmem_domain_find_cell(model, (guint)md->node)->memory_kib * 1024;
 		g_ptr_array_add(devices, dev);
 	}
 	*ret_devices = g_steal_pointer(&devices);

@@ -78,6 +78,7 @@ vmem_domain_event_to_string(VmemDomainEvent event);
  * @requested: the requested size, bytes
  * @plugged: what the guest has plugged, bytes
  * @address: guest physical address of the device's memory region
+ * @node_memory: the boot memory of @node, bytes; 0 when the VMM does not say
  * @memdev: the memory backend (QOM path or libvirt source), may be %NULL
  *
  * One virtio-mem device of a domain.  All sizes are in bytes.
@@ -90,6 +91,7 @@ typedef struct {
 	guint64 requested;
 	guint64 plugged;
 	guint64 address;
+	guint64 node_memory;
 	char *memdev;
 } VmemDevice;
 

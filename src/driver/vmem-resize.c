@@ -88,17 +88,41 @@ vmem_resize_get_run_state(VmemResize *resize)
 }
 
 /**
+ * vmem_resize_get_targets:
+ *
+ * Returns: (array): the planned requested size of each device, parallel
+ *   to vmem_resize_get_devices(); 0 for devices the plan leaves alone
+ */
+const guint64 *
+vmem_resize_get_targets(VmemResize *resize)
+{
+	return resize->targets;
+}
+
+/**
  * vmem_resize_plan_total:
  * @total: what all the domain's virtio-mem devices together should plug
  *
- * Splits @total across the devices (see vmem_resize_plan_split()).
+ * Splits @total across the devices, NUMA-balanced (see
+ * vmem_resize_plan_split()).
  */
 gboolean
 vmem_resize_plan_total(VmemResize *resize, guint64 total, GError **error)
 {
 	g_autofree guint64 *requested = NULL;
+	g_autofree guint64 *weights = g_new0(guint64, resize->devices->len);
 
-	if (!vmem_resize_plan_split(resize->devices, NULL, total, &requested, error))
+	/* NUMA-balanced: in proportion to the nodes' memory when the VMM tells
+	 * it for every device, else to the devices' sizes. */
+	for (guint i = 0; i < resize->devices->len && weights != NULL; i++) {
+		const VmemDevice *dev = g_ptr_array_index(resize->devices, i);
+
+		if (dev->node_memory == 0)
+			g_clear_pointer(&weights, g_free);
+		else
+			weights[i] = dev->node_memory;
+	}
+	if (!vmem_resize_plan_split(resize->devices, weights, total, &requested, error))
 		return FALSE;
 	for (guint i = 0; i < resize->devices->len; i++) {
 		resize->targets[i] = requested[i];

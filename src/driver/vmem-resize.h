@@ -56,6 +56,8 @@ GPtrArray *
 vmem_resize_get_devices(VmemResize *resize);
 VmemRunState
 vmem_resize_get_run_state(VmemResize *resize);
+const guint64 *
+vmem_resize_get_targets(VmemResize *resize);
 
 gboolean
 vmem_resize_plan_total(VmemResize *resize, guint64 total, GError **error);
