@@ -53,6 +53,7 @@ vmem_test_guest_domain_xml(VmemTestGuest *guest, const char *kernel, const char 
 	const VmemTestGuestConfig *c = &guest->config;
 	guint64 base = c->node_base_mib * c->n_nodes;
 	guint64 devices = c->device_mib * c->n_nodes;
+	g_autofree char *cmdline = vmem_testbed_kernel_cmdline(c);
 	g_autoptr(GString) xml = g_string_new(NULL);
 
 	g_string_append_printf(xml,
@@ -66,7 +67,7 @@ vmem_test_guest_domain_xml(VmemTestGuest *guest, const char *kernel, const char 
 			       "    <type arch='x86_64' machine='q35'>hvm</type>\n"
 			       "    <kernel>%s</kernel>\n"
 			       "    <initrd>%s</initrd>\n"
-			       "    <cmdline>console=ttyS0 panic=-1 loglevel=4%s%s</cmdline>\n"
+			       "    <cmdline>%s</cmdline>\n"
 			       "  </os>\n"
 			       "  <features><acpi/></features>\n"
 			       "  <cpu mode='custom' match='exact'>\n"
@@ -74,8 +75,7 @@ vmem_test_guest_domain_xml(VmemTestGuest *guest, const char *kernel, const char 
 			       "    <numa>\n",
 			       guest->name, c->n_nodes + 1, base + devices + 1024, base + devices, base,
 			       c->n_nodes, kernel, initrd,
-			       c->online_movable ? " memhp_default_state=online_movable" : "",
-			       c->virtio_mem_driver ? "" : " module_blacklist=virtio_mem");
+			       cmdline);
 	for (guint i = 0; i < c->n_nodes; i++)
 		g_string_append_printf(xml,
 				       "      <cell id='%u' cpus='%u' memory='%" G_GUINT64_FORMAT

@@ -27,20 +27,8 @@ struct _VmemTestQemu {
 	VmemTestControl *ctl;
 };
 
-void
-vmem_test_qemu_config_init(VmemTestQemuConfig *config)
-{
-	config->n_nodes = 1;
-	config->node_base_mib = 512;
-	config->device_mib = 4096;
-	config->block_mib = 2;
-	config->requested_mib = 0;
-	config->online_movable = TRUE;
-	config->allow_reboot = FALSE;
-}
-
 static GPtrArray *
-vmem_test_qemu_argv(VmemTestQemu *qemu, const VmemTestQemuConfig *c, const char *kernel,
+vmem_test_qemu_argv(VmemTestQemu *qemu, const VmemTestGuestConfig *c, const char *kernel,
 		    const char *initrd)
 {
 	GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
@@ -94,9 +82,8 @@ vmem_test_qemu_argv(VmemTestQemu *qemu, const VmemTestQemuConfig *c, const char 
 	ARG("-initrd");
 	ARG("%s", initrd);
 	ARG("-append");
-	ARG("console=ttyS0 panic=-1 loglevel=4%s",
-	    c->online_movable ? " memhp_default_state=online_movable" : "");
-	if (!c->allow_reboot)
+	g_ptr_array_add(argv, vmem_testbed_kernel_cmdline(c));
+	if (!c->reboot_restarts)
 		ARG("-no-reboot");
 #undef ARG
 	g_ptr_array_add(argv, NULL);
@@ -156,7 +143,7 @@ vmem_test_qemu_wait_ready(VmemTestQemu *qemu, GError **error)
  * answers on the control port.
  */
 VmemTestQemu *
-vmem_test_qemu_start(const char *name, const VmemTestQemuConfig *config, GError **error)
+vmem_test_qemu_start(const char *name, const VmemTestGuestConfig *config, GError **error)
 {
 	g_autoptr(VmemTestQemu) qemu = g_new0(VmemTestQemu, 1);
 	g_autoptr(GSubprocessLauncher) launcher = NULL;

@@ -26,6 +26,8 @@ vmem_testbed_read_pid_file(const char *path);
 gboolean
 vmem_testbed_guest_files(char **ret_kernel, char **ret_initrd, GError **error);
 char *
+vmem_testbed_kernel_cmdline(const VmemTestGuestConfig *config);
+char *
 vmem_testbed_qemu_pid_file(VmemTestbed *tb, const char *name);
 
 void

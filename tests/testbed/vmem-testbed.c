@@ -143,6 +143,21 @@ vmem_testbed_guest_files(char **ret_kernel, char **ret_initrd, GError **error)
 	return TRUE;
 }
 
+/**
+ * vmem_testbed_kernel_cmdline:
+ *
+ * The guest kernel's command line for @config: serial console, reboot on
+ * panic (which `on_reboot` or `-no-reboot` turn into a stop), and the
+ * knobs of the config.
+ */
+char *
+vmem_testbed_kernel_cmdline(const VmemTestGuestConfig *config)
+{
+	return g_strdup_printf("console=ttyS0 panic=-1 loglevel=4%s%s",
+			       config->online_movable ? " memhp_default_state=online_movable" : "",
+			       config->virtio_mem_driver ? "" : " module_blacklist=virtio_mem");
+}
+
 char *
 vmem_testbed_qemu_pid_file(VmemTestbed *tb, const char *name)
 {

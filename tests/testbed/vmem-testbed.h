@@ -36,8 +36,8 @@ typedef struct {
 	guint64 requested_mib;	  /* requested size of each device at start */
 	gboolean online_movable;  /* boot with memhp_default_state=online_movable */
 	gboolean virtio_mem_driver; /* FALSE: the guest kernel refuses to load virtio_mem */
-	gboolean reboot_restarts; /* on_reboot restart instead of destroy (a crash then
-				     reboots too: only for reboot tests) */
+	gboolean reboot_restarts; /* a guest reboot restarts instead of stopping (a crash
+				     then reboots too: only for reboot tests) */
 } VmemTestGuestConfig;
 
 void

@@ -437,11 +437,11 @@ test_qmp_backend(void)
 	g_auto(CtlResult) busy_show = {0};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(VmemTestQemu) qemu = NULL;
-	VmemTestQemuConfig qconfig;
+	VmemTestGuestConfig qconfig;
 	const char *uri;
 	guint64 base = 0, total = 0;
 
-	vmem_test_qemu_config_init(&qconfig);
+	vmem_test_guest_config_init(&qconfig);
 	qemu = vmem_test_qemu_start("ctl-qmp", &qconfig, &error);
 	g_assert_no_error(error);
 	g_assert_true(vmem_test_qemu_wait_ready(qemu, &error));

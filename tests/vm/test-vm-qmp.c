@@ -191,7 +191,7 @@ test_grow_shrink(void)
 	g_autoptr(GPtrArray) names = NULL;
 	g_autoptr(GPtrArray) devices = NULL;
 	g_autofree guint64 *requested = NULL;
-	VmemTestQemuConfig config;
+	VmemTestGuestConfig config;
 	VmemRunState run_state = VMEM_RUN_STATE_CRASHED;
 	const VmemDevice *dev;
 	guint64 base_kib = 0;
@@ -199,7 +199,7 @@ test_grow_shrink(void)
 	guint states;
 	Seen seen;
 
-	vmem_test_qemu_config_init(&config);
+	vmem_test_guest_config_init(&config);
 	config.n_nodes = 2;
 	config.device_mib = 2048;
 	qemu = vmem_test_qemu_start("vmqmp", &config, &error);
@@ -303,15 +303,15 @@ test_reboot_replug(void)
 	g_autoptr(VmemTestQemu) qemu = NULL;
 	g_autoptr(VmemBackend) backend = NULL;
 	g_autoptr(GPtrArray) devices = NULL;
-	VmemTestQemuConfig config;
+	VmemTestGuestConfig config;
 	guint64 requested = 512 * MIB;
 	guint64 base_kib = 0;
 	guint states;
 	int status = -1;
 	Seen seen;
 
-	vmem_test_qemu_config_init(&config);
-	config.allow_reboot = TRUE;
+	vmem_test_guest_config_init(&config);
+	config.reboot_restarts = TRUE;
 	qemu = vmem_test_qemu_start("vmreboot", &config, &error);
 	g_assert_no_error(error);
 	backend = vmem_backend_open(vmem_test_qemu_get_qmp_uri(qemu), &error);
@@ -399,7 +399,7 @@ test_stuck_unplug_kick(void)
 	g_autoptr(GPtrArray) devices = NULL;
 	g_autoptr(VmemJob) job = NULL;
 	g_autofree char *output = NULL;
-	VmemTestQemuConfig config;
+	VmemTestGuestConfig config;
 	VmemJobPolicy policy;
 	guint64 grown = 1024 * MIB;
 	guint64 target = 256 * MIB;
@@ -408,7 +408,7 @@ test_stuck_unplug_kick(void)
 	int status = -1;
 	gint64 start;
 
-	vmem_test_qemu_config_init(&config);
+	vmem_test_guest_config_init(&config);
 	qemu = vmem_test_qemu_start("vmstuck", &config, &error);
 	g_assert_no_error(error);
 	backend = vmem_backend_open(vmem_test_qemu_get_qmp_uri(qemu), &error);
