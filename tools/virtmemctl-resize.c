@@ -92,8 +92,8 @@ vmem_ctl_resize_report(VmemCtl *ctl, const char *domain, VmemJobState state,
 			   ctl->prgname, domain, plugged, requested);
 		return VMEM_CTL_EXIT_BUSY;
 	case VMEM_JOB_NOT_RUNNING:
-		g_printerr(_("%s: %s stopped running during the resize (%s of %s requested was "
-			     "plugged).\n"),
+		g_printerr(_("%s: %s is not running (paused, shut off or crashed), so its guest "
+			     "cannot plug or unplug: %s of %s requested is plugged.\n"),
 			   ctl->prgname, domain, plugged, requested);
 		return VMEM_CTL_EXIT_NOT_RUNNING;
 	case VMEM_JOB_PLUGGING:

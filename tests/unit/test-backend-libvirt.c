@@ -55,6 +55,12 @@ test_devices(void)
 	g_assert_true(vmem_backend_get_policy_mode(backend, "test", &no_mode, &error));
 	g_assert_cmpstr(no_mode, ==, "none");
 
+	/* A domain without virtio-mem cannot be resized: a plain error. */
+	g_assert_null(vmem_resize_new(backend, "test", &error));
+	g_assert_error(error, VMEM_ERROR, VMEM_ERROR_NOT_FOUND);
+	g_assert_nonnull(strstr(error->message, "no virtio-mem device"));
+	g_clear_error(&error);
+
 	g_assert_false(vmem_backend_get_devices(backend, "no-such-domain", &devices, &error));
 	g_assert_error(error, VMEM_ERROR, VMEM_ERROR_NOT_FOUND);
 	g_assert_nonnull(strstr(error->message, "no-such-domain"));

@@ -303,6 +303,7 @@ test_errors(void)
 	g_auto(CtlResult) unknown = {0};
 	g_auto(CtlResult) usage = {0};
 	g_auto(CtlResult) alias = {0};
+	g_auto(CtlResult) paused = {0};
 	VmemTestGuestConfig config;
 	VmemTestGuest *guest;
 
@@ -318,6 +319,12 @@ test_errors(void)
 					       NULL});
 	g_assert_cmpint(alias.status, ==, 1);
 	g_assert_nonnull(strstr(alias.err, "nope"));
+
+	/* A paused guest cannot plug: said at once, not waited for. */
+	g_assert_cmpint(virDomainSuspend(vmem_test_guest_get_domain(guest)), ==, 0);
+	run_ctl(&paused, (const char *const[]){"resize", "ctl-errors", "256M", "--wait", NULL});
+	g_assert_cmpint(paused.status, ==, 7);
+	g_assert_nonnull(strstr(paused.err, "not running"));
 	vmem_test_guest_destroy(guest);
 }
 
