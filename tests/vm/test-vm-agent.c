@@ -183,6 +183,28 @@ check_footprint(VmemTestGuest *guest)
 	g_assert_cmpfloat(cpu_percent, <, 1.0);
 }
 
+/* Boots a guest and listens to its agent through libvirt until the first
+ * hello. */
+static VmemAgentChannel *
+boot_and_listen(const char *name, const VmemTestGuestConfig *config, Events *ev,
+		VmemTestGuest **ret_guest)
+{
+	g_autoptr(GError) error = NULL;
+	VmemTestGuest *guest = vmem_test_guest_new(tb, name, config, &error);
+	VmemAgentChannel *ch;
+
+	g_assert_no_error(error);
+	g_assert_true(vmem_test_guest_start(guest, &error));
+	g_assert_no_error(error);
+	ch = vmem_agent_channel_new_libvirt(vmem_test_guest_get_domain(guest));
+	vmem_agent_channel_set_func(ch, on_event, ev);
+	g_assert_true(vmem_agent_channel_start(ch, &error));
+	g_assert_no_error(error);
+	wait_for(&ev->hellos, 1, 60);
+	*ret_guest = guest;
+	return ch;
+}
+
 static void
 test_agent_movable(void)
 {
@@ -199,17 +221,8 @@ test_agent_movable(void)
 	guint64 seq_before;
 
 	vmem_test_guest_config_init(&config);
-	guest = vmem_test_guest_new(tb, "agent", &config, &error);
-	g_assert_no_error(error);
-	g_assert_true(vmem_test_guest_start(guest, &error));
-	g_assert_no_error(error);
-
 	/* Through libvirt. */
-	ch = vmem_agent_channel_new_libvirt(vmem_test_guest_get_domain(guest));
-	vmem_agent_channel_set_func(ch, on_event, &ev);
-	g_assert_true(vmem_agent_channel_start(ch, &error));
-	g_assert_no_error(error);
-	wait_for(&ev.hellos, 1, 60);
+	ch = boot_and_listen("agent", &config, &ev, &guest);
 	wait_for(&ev.reports, 1, 60);
 	g_assert_cmpuint(vmem_agent_channel_get_hello(ch)->protocol, ==, 1);
 
@@ -294,15 +307,7 @@ test_agent_zone_normal(void)
 
 	vmem_test_guest_config_init(&config);
 	config.online_movable = FALSE;
-	guest = vmem_test_guest_new(tb, "agent-normal", &config, &error);
-	g_assert_no_error(error);
-	g_assert_true(vmem_test_guest_start(guest, &error));
-	g_assert_no_error(error);
-
-	ch = vmem_agent_channel_new_libvirt(vmem_test_guest_get_domain(guest));
-	vmem_agent_channel_set_func(ch, on_event, &ev);
-	g_assert_true(vmem_agent_channel_start(ch, &error));
-	g_assert_no_error(error);
+	ch = boot_and_listen("agent-normal", &config, &ev, &guest);
 	wait_for(&ev.reports, 1, 60);
 
 	resize(guest, 512);
@@ -330,15 +335,7 @@ test_agent_no_driver(void)
 
 	vmem_test_guest_config_init(&config);
 	config.virtio_mem_driver = FALSE;
-	guest = vmem_test_guest_new(tb, "agent-nodrv", &config, &error);
-	g_assert_no_error(error);
-	g_assert_true(vmem_test_guest_start(guest, &error));
-	g_assert_no_error(error);
-
-	ch = vmem_agent_channel_new_libvirt(vmem_test_guest_get_domain(guest));
-	vmem_agent_channel_set_func(ch, on_event, &ev);
-	g_assert_true(vmem_agent_channel_start(ch, &error));
-	g_assert_no_error(error);
+	ch = boot_and_listen("agent-nodrv", &config, &ev, &guest);
 	wait_for(&ev.reports, 1, 60);
 	r = vmem_agent_channel_get_report(ch, NULL);
 	g_assert_false(r->driver_loaded);
@@ -363,16 +360,7 @@ test_agent_reboot(void)
 
 	vmem_test_guest_config_init(&config);
 	config.reboot_restarts = TRUE;
-	guest = vmem_test_guest_new(tb, "agent-reboot", &config, &error);
-	g_assert_no_error(error);
-	g_assert_true(vmem_test_guest_start(guest, &error));
-	g_assert_no_error(error);
-
-	ch = vmem_agent_channel_new_libvirt(vmem_test_guest_get_domain(guest));
-	vmem_agent_channel_set_func(ch, on_event, &ev);
-	g_assert_true(vmem_agent_channel_start(ch, &error));
-	g_assert_no_error(error);
-	wait_for(&ev.hellos, 1, 60);
+	ch = boot_and_listen("agent-reboot", &config, &ev, &guest);
 	resize(guest, 512);
 	wait_online_matches(ch, &ev, 512 * KIB_PER_MIB);
 
