@@ -37,8 +37,7 @@ vmem_ctl_agent_print(VmemAgentChannel *channel, gboolean json)
 }
 
 static void
-vmem_ctl_agent_on_event(VmemAgentChannel *channel, VmemAgentChannelEvent event,
-			gpointer user_data)
+vmem_ctl_agent_on_event(VmemAgentChannel *channel, VmemAgentChannelEvent event, gpointer user_data)
 {
 	VmemCtlAgentWatch *watch = user_data;
 

@@ -63,8 +63,8 @@ vmem_ctl_list_print_json(GPtrArray *rows)
 		json_object *obj = json_object_new_object();
 
 		json_object_object_add(obj, "name", json_object_new_string(row->name));
-		json_object_object_add(obj, "state",
-				       json_object_new_string(vmem_run_state_to_string(row->state)));
+		json_object_object_add(
+			obj, "state", json_object_new_string(vmem_run_state_to_string(row->state)));
 		json_object_object_add(obj, "devices", json_object_new_int(row->n_devices));
 		json_object_object_add(obj, "size", json_object_new_uint64(row->size));
 		json_object_object_add(obj, "requested", json_object_new_uint64(row->requested));
@@ -72,8 +72,8 @@ vmem_ctl_list_print_json(GPtrArray *rows)
 		json_object_object_add(obj, "policy", json_object_new_string(row->policy_mode));
 		json_object_array_add(array, obj);
 	}
-	g_print("%s\n", json_object_to_json_string_ext(array, JSON_C_TO_STRING_PRETTY |
-								  JSON_C_TO_STRING_NOSLASHESCAPE));
+	g_print("%s\n", json_object_to_json_string_ext(
+				array, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(array);
 }
 
@@ -129,8 +129,8 @@ vmem_ctl_list(VmemCtl *ctl, int argc, char **argv)
 	}
 	for (guint i = 0; i < names->len; i++) {
 		g_autoptr(GError) row_error = NULL;
-		VmemCtlListRow *row = vmem_ctl_list_row(backend, g_ptr_array_index(names, i),
-							&row_error);
+		VmemCtlListRow *row =
+			vmem_ctl_list_row(backend, g_ptr_array_index(names, i), &row_error);
 
 		if (row == NULL) {
 			/* A domain may vanish between the listing and the query. */

@@ -26,12 +26,13 @@ vmem_ctl_resize_on_progress(const VmemResizeProgress *p, gpointer user_data)
 	g_autofree char *requested = vmem_size_format(p->requested);
 	g_autofree char *plugged = vmem_size_format(p->plugged);
 	guint64 distance_start = p->start_plugged > p->requested ? p->start_plugged - p->requested
-								: p->requested - p->start_plugged;
-	guint64 distance_now = p->plugged > p->requested ? p->plugged - p->requested
-							  : p->requested - p->plugged;
-	guint percent = distance_start == 0
-				? 100
-				: (guint)(100 - MIN(distance_now, distance_start) * 100 / distance_start);
+								 : p->requested - p->start_plugged;
+	guint64 distance_now =
+		p->plugged > p->requested ? p->plugged - p->requested : p->requested - p->plugged;
+	guint percent =
+		distance_start == 0
+			? 100
+			: (guint)(100 - MIN(distance_now, distance_start) * 100 / distance_start);
 
 	/* A log gets a line per change, not per look. */
 	if (!out->tty && out->printed && p->state == out->last.state &&
@@ -81,15 +82,17 @@ vmem_ctl_resize_report(VmemCtl *ctl, const char *domain, VmemJobState state,
 			   ctl->prgname, domain, start, plugged, requested, p->n_kicks);
 		return VMEM_CTL_EXIT_STUCK;
 	case VMEM_JOB_NO_DRIVER:
-		g_printerr(_("%s: The guest of %s plugs nothing: it has no virtio_mem driver loaded "
-			     "(or a kernel too old for virtio-mem). %s of %s requested is plugged.\n"),
-			   ctl->prgname, domain, plugged, requested);
+		g_printerr(
+			_("%s: The guest of %s plugs nothing: it has no virtio_mem driver loaded "
+			  "(or a kernel too old for virtio-mem). %s of %s requested is plugged.\n"),
+			ctl->prgname, domain, plugged, requested);
 		return VMEM_CTL_EXIT_NO_DRIVER;
 	case VMEM_JOB_BUSY:
-		g_printerr(_("%s: %s is migrating or being saved, and QEMU refuses to plug or unplug "
-			     "until that ends; %s of %s requested is plugged. Resize again "
-			     "afterwards.\n"),
-			   ctl->prgname, domain, plugged, requested);
+		g_printerr(
+			_("%s: %s is migrating or being saved, and QEMU refuses to plug or unplug "
+			  "until that ends; %s of %s requested is plugged. Resize again "
+			  "afterwards.\n"),
+			ctl->prgname, domain, plugged, requested);
 		return VMEM_CTL_EXIT_BUSY;
 	case VMEM_JOB_NOT_RUNNING:
 		g_printerr(_("%s: %s is not running (paused, shut off or crashed), so its guest "
@@ -99,9 +102,9 @@ vmem_ctl_resize_report(VmemCtl *ctl, const char *domain, VmemJobState state,
 	case VMEM_JOB_PLUGGING:
 	case VMEM_JOB_UNPLUGGING:
 	case VMEM_JOB_REPLUGGING:
-		g_printerr(_("%s: Timed out while %s was still %s: %s of %s requested is plugged.\n"),
-			   ctl->prgname, domain, vmem_job_state_to_string(state), plugged,
-			   requested);
+		g_printerr(
+			_("%s: Timed out while %s was still %s: %s of %s requested is plugged.\n"),
+			ctl->prgname, domain, vmem_job_state_to_string(state), plugged, requested);
 		return VMEM_CTL_EXIT_TIMEOUT;
 	}
 	return VMEM_CTL_EXIT_ERROR;
@@ -112,8 +115,7 @@ vmem_ctl_resize_report(VmemCtl *ctl, const char *domain, VmemJobState state,
 #define VMEM_CTL_RESIZE_AGENT_TIMEOUT_MS 3000
 
 static void
-vmem_ctl_resize_agent_facts(VmemBackend *backend, const char *domain,
-			    VmemJobAgentFacts *ret_facts)
+vmem_ctl_resize_agent_facts(VmemBackend *backend, const char *domain, VmemJobAgentFacts *ret_facts)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(VmemAgentChannel) channel = vmem_backend_open_agent(backend, domain, &error);
@@ -182,13 +184,15 @@ vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 		return vmem_ctl_resize_usage(ctl, error);
 	}
 	if (alias != NULL && node >= 0) {
-		g_set_error_literal(&error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
-				    _("--alias and --node both select a device: give one of them."));
+		g_set_error_literal(
+			&error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
+			_("--alias and --node both select a device: give one of them."));
 		return vmem_ctl_resize_usage(ctl, error);
 	}
 	if (timeout < 0 || (timeout > 0 && !wait)) {
-		g_set_error_literal(&error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
-				    _("--timeout takes a positive number of seconds and needs --wait."));
+		g_set_error_literal(
+			&error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
+			_("--timeout takes a positive number of seconds and needs --wait."));
 		return vmem_ctl_resize_usage(ctl, error);
 	}
 	if (!vmem_size_parse_arg(argv[2], &size, &error))
@@ -238,7 +242,7 @@ vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 	if (!vmem_resize_apply(resize, affect, &error)) {
 		vmem_ctl_print_error(ctl, error);
 		return g_error_matches(error, VMEM_ERROR, VMEM_ERROR_BUSY) ? VMEM_CTL_EXIT_BUSY
-									     : VMEM_CTL_EXIT_ERROR;
+									   : VMEM_CTL_EXIT_ERROR;
 	}
 	if (!wait)
 		return VMEM_CTL_EXIT_OK;

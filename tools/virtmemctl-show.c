@@ -65,8 +65,8 @@ vmem_ctl_show_ask_agent(VmemBackend *backend, const char *domain, VmemCtlShowAge
 	ret_agent->has_report = report != NULL;
 	vmem_resize_agent_facts(report, &ret_agent->facts);
 	ret_agent->recent_boot = report != NULL && report->time_ms < VMEM_CTL_SHOW_RECENT_BOOT_MS;
-	ret_agent->summary = report != NULL ? vmem_agent_view_format_summary(report)
-					    : g_strdup(error->message);
+	ret_agent->summary =
+		report != NULL ? vmem_agent_view_format_summary(report) : g_strdup(error->message);
 }
 
 static void
@@ -96,11 +96,10 @@ vmem_ctl_show_print_json(const char *name, VmemRunState run_state, GPtrArray *de
 		json_object_array_add(array, obj);
 	}
 	json_object_object_add(root, "devices", array);
-	json_object_object_add(root, "agent", agent->has_report
-						       ? json_object_new_string(agent->summary)
-						       : NULL);
-	g_print("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-								 JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_object_add(root, "agent",
+			       agent->has_report ? json_object_new_string(agent->summary) : NULL);
+	g_print("%s\n", json_object_to_json_string_ext(
+				root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 }
 
@@ -119,12 +118,13 @@ vmem_ctl_show_print_table(const char *name, VmemRunState run_state, GPtrArray *d
 		g_autofree char *size = vmem_size_format(dev->size);
 		g_autofree char *requested = vmem_size_format(dev->requested);
 		g_autofree char *plugged = vmem_size_format(dev->plugged);
-		g_autofree char *address = g_strdup_printf("0x%" G_GINT64_MODIFIER "x",
-							   dev->address);
+		g_autofree char *address =
+			g_strdup_printf("0x%" G_GINT64_MODIFIER "x", dev->address);
 
 		g_print("%-12s %4u %8s %10s %10s %10s %18s  %s\n", dev->alias ? dev->alias : "-",
 			dev->node, block, size, requested, plugged, address,
-			vmem_job_state_to_string(vmem_ctl_show_device_state(dev, run_state, agent)));
+			vmem_job_state_to_string(
+				vmem_ctl_show_device_state(dev, run_state, agent)));
 	}
 	if (agent->summary != NULL)
 		/* TRANSLATORS: last line of `virtmemctl show`: the agent's summary */
@@ -148,8 +148,8 @@ vmem_ctl_show(VmemCtl *ctl, int argc, char **argv)
 	};
 
 	/* TRANSLATORS: summary of `virtmemctl show --help` */
-	g_option_context_set_summary(context,
-				     _("Show a domain's virtio-mem devices and their resize state."));
+	g_option_context_set_summary(
+		context, _("Show a domain's virtio-mem devices and their resize state."));
 	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
 	if (!g_option_context_parse(context, &argc, &argv, &error) || argc != 2) {
 		if (error == NULL)

@@ -79,11 +79,11 @@ vmem_ctl_validate(VmemCtl *ctl, int argc, char **argv)
 	json_object *array = json_object_new_array();
 	int status = VMEM_CTL_EXIT_OK;
 	const GOptionEntry entries[] = {
-	    {"json", 0, 0, G_OPTION_ARG_NONE, &json,
-	     /* TRANSLATORS: help of validate --json */
-	     N_("Print the findings as a JSON array"), NULL},
-	    {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, N_("FILE…")},
-	    {NULL},
+		{"json", 0, 0, G_OPTION_ARG_NONE, &json,
+		 /* TRANSLATORS: help of validate --json */
+		 N_("Print the findings as a JSON array"), NULL},
+		{G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, N_("FILE…")},
+		{NULL},
 	};
 
 	g_set_prgname("virtmemctl validate");
@@ -118,8 +118,8 @@ vmem_ctl_validate(VmemCtl *ctl, int argc, char **argv)
 	}
 	if (json)
 		g_print("%s\n",
-			json_object_to_json_string_ext(array, JSON_C_TO_STRING_PRETTY |
-								  JSON_C_TO_STRING_NOSLASHESCAPE));
+			json_object_to_json_string_ext(
+				array, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(array);
 	return status;
 }

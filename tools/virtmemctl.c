@@ -11,15 +11,17 @@
 #include "vmem-i18n.h"
 
 static const VmemCtlCommand vmem_ctl_commands[] = {
-    {"validate", N_("FILE… [--json]"),
-     N_("Check domain XML files: virtio-mem devices and the virtmem policy"), vmem_ctl_validate},
-    {"list", N_("[--json]"), N_("List the domains that have virtio-mem devices"), vmem_ctl_list},
-    {"show", N_("DOMAIN [--json]"),
-     N_("Show a domain's virtio-mem devices and where each resize stands"), vmem_ctl_show},
-    {"resize", N_("DOMAIN SIZE [--alias A | --node N] [--live] [--config] [--wait]"),
-     N_("Set how much virtio-mem memory a domain has plugged"), vmem_ctl_resize},
-    {"agent", N_("DOMAIN [--json] [--watch]"),
-     N_("Show the guest's view of its memory, from virtmem-agent"), vmem_ctl_agent},
+	{"validate", N_("FILE… [--json]"),
+	 N_("Check domain XML files: virtio-mem devices and the virtmem policy"),
+	 vmem_ctl_validate},
+	{"list", N_("[--json]"), N_("List the domains that have virtio-mem devices"),
+	 vmem_ctl_list},
+	{"show", N_("DOMAIN [--json]"),
+	 N_("Show a domain's virtio-mem devices and where each resize stands"), vmem_ctl_show},
+	{"resize", N_("DOMAIN SIZE [--alias A | --node N] [--live] [--config] [--wait]"),
+	 N_("Set how much virtio-mem memory a domain has plugged"), vmem_ctl_resize},
+	{"agent", N_("DOMAIN [--json] [--watch]"),
+	 N_("Show the guest's view of its memory, from virtmem-agent"), vmem_ctl_agent},
 };
 
 static char *
@@ -60,14 +62,15 @@ main(int argc, char **argv)
 	const VmemCtlCommand *cmd;
 	VmemCtl ctl = {0};
 	const GOptionEntry entries[] = {
-	    {"connect", 'c', 0, G_OPTION_ARG_STRING, &uri,
-	     /* TRANSLATORS: help of -c */
-	     N_("Connect to URI: a libvirt URI, or qmp+unix:///PATH for a plain QEMU "
-		"(see virtmemctl(1))"), N_("URI")},
-	    {"version", 0, 0, G_OPTION_ARG_NONE, &version,
-	     /* TRANSLATORS: help of --version */
-	     N_("Show the version and exit"), NULL},
-	    {NULL},
+		{"connect", 'c', 0, G_OPTION_ARG_STRING, &uri,
+		 /* TRANSLATORS: help of -c */
+		 N_("Connect to URI: a libvirt URI, or qmp+unix:///PATH for a plain QEMU "
+		    "(see virtmemctl(1))"),
+		 N_("URI")},
+		{"version", 0, 0, G_OPTION_ARG_NONE, &version,
+		 /* TRANSLATORS: help of --version */
+		 N_("Show the version and exit"), NULL},
+		{NULL},
 	};
 
 	vmem_i18n_init();

@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 
 /* Exit statuses shared by all subcommands */
 typedef enum {
-	VMEM_CTL_EXIT_OK = 0,	   /* done; warnings allowed */
+	VMEM_CTL_EXIT_OK = 0,	    /* done; warnings allowed */
 	VMEM_CTL_EXIT_FINDINGS = 1, /* done, but something is wrong (an error finding) */
 	VMEM_CTL_EXIT_ERROR = 1,    /* the VMM refused or failed, no such domain/device */
 	VMEM_CTL_EXIT_FAILURE = 2,  /* could not do it: bad usage, unreadable input */
@@ -56,23 +56,15 @@ typedef struct {
 	VmemCtlCommandFunc run;
 } VmemCtlCommand;
 
-int
-vmem_ctl_validate(VmemCtl *ctl, int argc, char **argv);
-int
-vmem_ctl_list(VmemCtl *ctl, int argc, char **argv);
-int
-vmem_ctl_show(VmemCtl *ctl, int argc, char **argv);
-int
-vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv);
-int
-vmem_ctl_agent(VmemCtl *ctl, int argc, char **argv);
+int vmem_ctl_validate(VmemCtl *ctl, int argc, char **argv);
+int vmem_ctl_list(VmemCtl *ctl, int argc, char **argv);
+int vmem_ctl_show(VmemCtl *ctl, int argc, char **argv);
+int vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv);
+int vmem_ctl_agent(VmemCtl *ctl, int argc, char **argv);
 
 /* For the subcommands that talk to a VMM (virtmemctl-connect.c) */
-const char *
-vmem_ctl_get_uri(VmemCtl *ctl);
-VmemBackend *
-vmem_ctl_connect(VmemCtl *ctl, GError **error);
-void
-vmem_ctl_print_error(VmemCtl *ctl, const GError *error);
+const char *vmem_ctl_get_uri(VmemCtl *ctl);
+VmemBackend *vmem_ctl_connect(VmemCtl *ctl, GError **error);
+void vmem_ctl_print_error(VmemCtl *ctl, const GError *error);
 
 G_END_DECLS

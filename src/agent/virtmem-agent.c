@@ -34,10 +34,10 @@
 typedef struct {
 	const char *root;
 	uint64_t interval_ms;
-	int in_fd;	  /* requests: the port, or stdin with --stdout */
-	int out_fd;	  /* messages: the port, or stdout */
-	bool is_port;	  /* in_fd/out_fd is a virtio-serial port */
-	bool connected;	  /* the host side of the port is open */
+	int in_fd;	/* requests: the port, or stdin with --stdout */
+	int out_fd;	/* messages: the port, or stdout */
+	bool is_port;	/* in_fd/out_fd is a virtio-serial port */
+	bool connected; /* the host side of the port is open */
 	int uevent_fd;
 	char in[VMA_REQUEST_MAX];
 	size_t in_len;
@@ -161,7 +161,8 @@ vma_agent_handle_request(VmaAgent *a, const char *line, size_t len)
 	if (req == NULL || !json_object_is_type(req, json_type_object) ||
 	    !json_object_object_get_ex(req, "type", &type_obj) ||
 	    !json_object_is_type(type_obj, json_type_string)) {
-		vma_agent_send(a, vma_report_error(NULL, "request is not a JSON object with a type"));
+		vma_agent_send(a,
+			       vma_report_error(NULL, "request is not a JSON object with a type"));
 		json_object_put(req);
 		return;
 	}
@@ -270,8 +271,9 @@ vma_agent_run(VmaAgent *a)
 
 			a->report_at_ms = 0;
 			a->report_reason = NULL;
-			vma_agent_report(a, reason, strcmp(reason, "blocks-changed") == 0 ||
-							    strcmp(reason, "connect") == 0);
+			vma_agent_report(a, reason,
+					 strcmp(reason, "blocks-changed") == 0 ||
+						 strcmp(reason, "connect") == 0);
 			a->next_tick_ms = vma_now_ms() + a->interval_ms;
 		}
 		wake = a->next_tick_ms;
@@ -329,14 +331,10 @@ int
 main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"port", required_argument, NULL, 'p'},
-		{"interval", required_argument, NULL, 'i'},
-		{"once", no_argument, NULL, '1'},
-		{"stdout", no_argument, NULL, 's'},
-		{"root", required_argument, NULL, 'r'},
-		{"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"port", required_argument, NULL, 'p'}, {"interval", required_argument, NULL, 'i'},
+		{"once", no_argument, NULL, '1'},	{"stdout", no_argument, NULL, 's'},
+		{"root", required_argument, NULL, 'r'}, {"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},	{NULL, 0, NULL, 0},
 	};
 	static VmaAgent agent;
 	VmaAgent *a = &agent;
@@ -359,8 +357,9 @@ main(int argc, char **argv)
 			ms = strtoll(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || ms < VMA_INTERVAL_MIN_MS ||
 			    ms > VMA_INTERVAL_MAX_MS) {
-				fprintf(stderr, "virtmem-agent: interval %s is not a number of "
-						"milliseconds from 100 to 3600000\n",
+				fprintf(stderr,
+					"virtmem-agent: interval %s is not a number of "
+					"milliseconds from 100 to 3600000\n",
 					optarg);
 				return EXIT_FAILURE;
 			}

@@ -129,7 +129,8 @@ vma_blocks_read(const char *root, const VmaSystem *system, VmaBlocks *ret_blocks
 			while ((c = fgetc(f)) != EOF && c != '\n')
 				;
 		}
-		if (!vma_blocks_parse_iomem_line(line, &depth, &res) || depth >= VMA_IOMEM_DEPTH_MAX)
+		if (!vma_blocks_parse_iomem_line(line, &depth, &res) ||
+		    depth >= VMA_IOMEM_DEPTH_MAX)
 			continue;
 		stack[depth] = res;
 		/* Addresses read as 0 without CAP_SYS_ADMIN: nothing to map. */

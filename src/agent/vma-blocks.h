@@ -40,5 +40,4 @@ typedef struct {
  *
  * Returns: false when /proc/iomem or block_size_bytes could not be read.
  */
-bool
-vma_blocks_read(const char *root, const VmaSystem *system, VmaBlocks *ret_blocks);
+bool vma_blocks_read(const char *root, const VmaSystem *system, VmaBlocks *ret_blocks);

@@ -38,8 +38,8 @@ vma_meminfo_parse(const char *text, VmaMeminfo *ret_info)
 		if (colon != NULL && (eol == NULL || colon < eol)) {
 			size_t len = (size_t)(colon - line);
 
-			for (size_t i = 0; i < sizeof(vma_meminfo_fields) / sizeof(vma_meminfo_fields[0]);
-			     i++) {
+			for (size_t i = 0;
+			     i < sizeof(vma_meminfo_fields) / sizeof(vma_meminfo_fields[0]); i++) {
 				const VmaMeminfoField *f = &vma_meminfo_fields[i];
 				char *end = NULL;
 				unsigned long long v;

@@ -24,8 +24,7 @@ typedef struct {
  *
  * Returns: true on success.
  */
-bool
-vma_meminfo_read(const char *root, VmaMeminfo *ret_info);
+bool vma_meminfo_read(const char *root, VmaMeminfo *ret_info);
 
 /**
  * vma_meminfo_parse:
@@ -36,5 +35,4 @@ vma_meminfo_read(const char *root, VmaMeminfo *ret_info);
  *
  * Returns: true when the required fields are present.
  */
-bool
-vma_meminfo_parse(const char *text, VmaMeminfo *ret_info);
+bool vma_meminfo_parse(const char *text, VmaMeminfo *ret_info);

@@ -14,8 +14,8 @@ vma_psi_parse_line(const char *line, VmaPsiLine *ret_line)
 	unsigned long long total = 0;
 	double avg300 = 0;
 
-	if (sscanf(line, " avg10=%lf avg60=%lf avg300=%lf total=%llu", &l.avg10, &l.avg60,
-		   &avg300, &total) != 4)
+	if (sscanf(line, " avg10=%lf avg60=%lf avg300=%lf total=%llu", &l.avg10, &l.avg60, &avg300,
+		   &total) != 4)
 		return false;
 	l.total_us = total;
 	*ret_line = l;

@@ -25,13 +25,11 @@ typedef struct {
  * Reads /proc/pressure/memory.  A missing or unreadable file is not an
  * error: it is reported as absent.  Always writes @ret_psi.
  */
-void
-vma_psi_read(const char *root, VmaPsi *ret_psi);
+void vma_psi_read(const char *root, VmaPsi *ret_psi);
 
 /**
  * vma_psi_parse:
  * @text: the contents of /proc/pressure/memory
  * @ret_psi: the values; present = false when @text holds no valid lines
  */
-void
-vma_psi_parse(const char *text, VmaPsi *ret_psi);
+void vma_psi_parse(const char *text, VmaPsi *ret_psi);

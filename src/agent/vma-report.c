@@ -144,8 +144,8 @@ vma_report_new(const VmaSnapshot *snapshot, uint64_t seq, uint64_t time_ms, cons
 	json_object_object_add(msg, "reason", json_object_new_string(reason));
 	vma_report_add_u64(msg, "interval_ms", interval_ms);
 	json_object_object_add(msg, "system", vma_report_system(&snapshot->system));
-	json_object_object_add(msg, "memory", snapshot->have_meminfo
-						      ? vma_report_memory(&snapshot->meminfo)
+	json_object_object_add(msg, "memory",
+			       snapshot->have_meminfo ? vma_report_memory(&snapshot->meminfo)
 						      : NULL);
 	json_object_object_add(msg, "psi", vma_report_psi(&snapshot->psi));
 	vma_report_add_u64(msg, "block_size", snapshot->blocks.block_size);

@@ -31,16 +31,14 @@ typedef struct {
  *   system facts and blocks are kept as they are
  * @snapshot: updated in place
  */
-void
-vma_snapshot_read(const char *root, bool with_blocks, VmaSnapshot *snapshot);
+void vma_snapshot_read(const char *root, bool with_blocks, VmaSnapshot *snapshot);
 
 /**
  * vma_report_hello:
  *
  * Returns: (transfer full): the hello message.
  */
-json_object *
-vma_report_hello(void);
+json_object *vma_report_hello(void);
 
 /**
  * vma_report_new:
@@ -52,9 +50,8 @@ vma_report_hello(void);
  *
  * Returns: (transfer full): the report message.
  */
-json_object *
-vma_report_new(const VmaSnapshot *snapshot, uint64_t seq, uint64_t time_ms, const char *reason,
-	       uint64_t interval_ms);
+json_object *vma_report_new(const VmaSnapshot *snapshot, uint64_t seq, uint64_t time_ms,
+			    const char *reason, uint64_t interval_ms);
 
 /**
  * vma_report_error:
@@ -63,5 +60,4 @@ vma_report_new(const VmaSnapshot *snapshot, uint64_t seq, uint64_t time_ms, cons
  *
  * Returns: (transfer full): an error message for the host.
  */
-json_object *
-vma_report_error(const char *request, const char *message);
+json_object *vma_report_error(const char *request, const char *message);

@@ -29,8 +29,7 @@ vma_system_read_driver(const char *root, VmaSystem *system)
 	if (dir == NULL)
 		return;
 	system->driver_loaded = true;
-	while ((ent = readdir(dir)) != NULL &&
-	       system->n_driver_devices < VMA_DRIVER_DEVICES_MAX) {
+	while ((ent = readdir(dir)) != NULL && system->n_driver_devices < VMA_DRIVER_DEVICES_MAX) {
 		if (strncmp(ent->d_name, "virtio", 6) != 0 || strlen(ent->d_name) >= VMA_NAME_MAX)
 			continue;
 		strcpy(system->driver_devices[system->n_driver_devices++], ent->d_name);

@@ -8,12 +8,12 @@
 #define VMA_NAME_MAX 32
 
 typedef struct {
-	char kernel[128];		 /* /proc/sys/kernel/osrelease, "" if unknown */
-	bool driver_loaded;		 /* /sys/bus/virtio/drivers/virtio_mem exists */
-	unsigned int n_driver_devices;	 /* devices bound to it */
+	char kernel[128];	       /* /proc/sys/kernel/osrelease, "" if unknown */
+	bool driver_loaded;	       /* /sys/bus/virtio/drivers/virtio_mem exists */
+	unsigned int n_driver_devices; /* devices bound to it */
 	char driver_devices[VMA_DRIVER_DEVICES_MAX][VMA_NAME_MAX]; /* "virtio5", ... */
-	char auto_online_blocks[32];	 /* "online_movable", "offline", ...; "" if absent */
-	char memmap_on_memory[16];	 /* "Y", "N", ...; "" if absent */
+	char auto_online_blocks[32]; /* "online_movable", "offline", ...; "" if absent */
+	char memmap_on_memory[16];   /* "Y", "N", ...; "" if absent */
 } VmaSystem;
 
 /**
@@ -21,8 +21,7 @@ typedef struct {
  * @root: the root directory, "/" in a real guest
  * @ret_system: the facts; missing files leave empty fields.  Always written.
  */
-void
-vma_system_read(const char *root, VmaSystem *ret_system);
+void vma_system_read(const char *root, VmaSystem *ret_system);
 
 /**
  * vma_system_has_device:
@@ -31,5 +30,4 @@ vma_system_read(const char *root, VmaSystem *ret_system);
  *
  * Returns: true when @name is bound to the virtio_mem driver.
  */
-bool
-vma_system_has_device(const VmaSystem *system, const char *name);
+bool vma_system_has_device(const VmaSystem *system, const char *name);

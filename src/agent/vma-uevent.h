@@ -14,8 +14,7 @@
  * Returns: a non-blocking netlink socket listening to kernel uevents, or
  *   -1 with errno set (the agent then rescans the blocks every tick).
  */
-int
-vma_uevent_open(void);
+int vma_uevent_open(void);
 
 /**
  * vma_uevent_drain:
@@ -25,5 +24,4 @@ vma_uevent_open(void);
  *
  * Returns: true when one of them concerns the memory subsystem.
  */
-bool
-vma_uevent_drain(int fd);
+bool vma_uevent_drain(int fd);

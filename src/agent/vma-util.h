@@ -19,8 +19,7 @@
  *
  * Returns: the number of bytes read, or -1 with errno set.
  */
-long
-vma_read_file(const char *root, const char *path, char *buf, size_t size);
+long vma_read_file(const char *root, const char *path, char *buf, size_t size);
 
 /**
  * vma_read_file_kept:
@@ -36,8 +35,7 @@ vma_read_file(const char *root, const char *path, char *buf, size_t size);
  *
  * Returns: the number of bytes read, or -1 with errno set.
  */
-long
-vma_read_file_kept(const char *root, const char *path, char *buf, size_t size);
+long vma_read_file_kept(const char *root, const char *path, char *buf, size_t size);
 
 /**
  * vma_read_u64:
@@ -48,8 +46,7 @@ vma_read_file_kept(const char *root, const char *path, char *buf, size_t size);
  *
  * Returns: true on success.
  */
-bool
-vma_read_u64(const char *root, const char *path, int base, uint64_t *ret_value);
+bool vma_read_u64(const char *root, const char *path, int base, uint64_t *ret_value);
 
 /**
  * vma_read_word:
@@ -60,8 +57,7 @@ vma_read_u64(const char *root, const char *path, int base, uint64_t *ret_value);
  *
  * Returns: true when the file exists and has a first word.
  */
-bool
-vma_read_word(const char *root, const char *path, char *buf, size_t size);
+bool vma_read_word(const char *root, const char *path, char *buf, size_t size);
 
 /**
  * vma_path_exists:
@@ -70,5 +66,4 @@ vma_read_word(const char *root, const char *path, char *buf, size_t size);
  *
  * Returns: true when the path exists.
  */
-bool
-vma_path_exists(const char *root, const char *path);
+bool vma_path_exists(const char *root, const char *path);

@@ -41,7 +41,6 @@ typedef enum {
 	VMEM_ERROR_LAST /*< skip >*/
 } VmemError;
 
-GQuark
-vmem_error_quark(void);
+GQuark vmem_error_quark(void);
 
 G_END_DECLS

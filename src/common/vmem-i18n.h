@@ -5,7 +5,6 @@
 
 G_BEGIN_DECLS
 
-void
-vmem_i18n_init(void);
+void vmem_i18n_init(void);
 
 G_END_DECLS

@@ -80,10 +80,10 @@ vmem_size_parse_number(const char *value, guint64 *ret_number, GError **error)
 		p++;
 	if (!g_ascii_isdigit(*p)) {
 		g_set_error(
-		    error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-		    /* TRANSLATORS: %s is the text the user wrote where a size belongs */
-		    _("“%s” is not a size: write a whole number without sign, such as 1024."),
-		    value);
+			error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+			/* TRANSLATORS: %s is the text the user wrote where a size belongs */
+			_("“%s” is not a size: write a whole number without sign, such as 1024."),
+			value);
 		return FALSE;
 	}
 	for (; g_ascii_isdigit(*p); p++) {
@@ -99,9 +99,9 @@ vmem_size_parse_number(const char *value, guint64 *ret_number, GError **error)
 	}
 	if (*p != '\0') {
 		g_set_error(
-		    error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-		    _("“%s” is not a size: write a whole number without sign, such as 1024."),
-		    value);
+			error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+			_("“%s” is not a size: write a whole number without sign, such as 1024."),
+			value);
 		return FALSE;
 	}
 	*ret_number = number;

@@ -16,18 +16,14 @@ G_BEGIN_DECLS
 #define VMEM_SIZE_MIB (VMEM_SIZE_KIB * 1024)
 #define VMEM_SIZE_GIB (VMEM_SIZE_MIB * 1024)
 
-gboolean
-vmem_size_unit_scale(const char *unit, guint64 default_scale, guint64 *ret_scale, GError **error);
-gboolean
-vmem_size_parse_scaled(const char *value, const char *unit, guint64 default_scale,
-		       guint64 max_bytes, guint64 *ret_bytes, GError **error);
-gboolean
-vmem_size_parse_xml_kib(const char *value, const char *unit, guint64 *ret_kib, GError **error);
-gboolean
-vmem_size_parse_arg(const char *arg, guint64 *ret_bytes, GError **error);
-char *
-vmem_size_format(guint64 bytes);
-char *
-vmem_size_format_kib(guint64 kib);
+gboolean vmem_size_unit_scale(const char *unit, guint64 default_scale, guint64 *ret_scale,
+			      GError **error);
+gboolean vmem_size_parse_scaled(const char *value, const char *unit, guint64 default_scale,
+				guint64 max_bytes, guint64 *ret_bytes, GError **error);
+gboolean vmem_size_parse_xml_kib(const char *value, const char *unit, guint64 *ret_kib,
+				 GError **error);
+gboolean vmem_size_parse_arg(const char *arg, guint64 *ret_bytes, GError **error);
+char *vmem_size_format(guint64 bytes);
+char *vmem_size_format_kib(guint64 kib);
 
 G_END_DECLS

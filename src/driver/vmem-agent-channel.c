@@ -224,8 +224,7 @@ vmem_agent_channel_feed(VmemAgentChannel *ch, const char *data, gsize len)
 	ch->stats.overlong += vmem_agent_lines_get_overlong(ch->lines) - before;
 }
 
-static gboolean
-vmem_agent_channel_on_reconnect(gpointer user_data);
+static gboolean vmem_agent_channel_on_reconnect(gpointer user_data);
 
 static gboolean
 vmem_agent_channel_stream_free_idle(gpointer user_data)
@@ -275,8 +274,7 @@ vmem_agent_channel_disconnected(VmemAgentChannel *ch)
 		vmem_agent_channel_emit(ch, VMEM_AGENT_CHANNEL_DISCONNECTED);
 }
 
-static gboolean
-vmem_agent_channel_on_fd(int fd, GIOCondition condition, gpointer user_data);
+static gboolean vmem_agent_channel_on_fd(int fd, GIOCondition condition, gpointer user_data);
 
 #define VMEM_AGENT_CHANNEL_STREAM_EVENTS                                                           \
 	(VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP)
@@ -355,8 +353,7 @@ vmem_agent_channel_on_stream(virStreamPtr st, int events, void *opaque)
 	}
 }
 
-static gboolean
-vmem_agent_channel_send(VmemAgentChannel *ch, const char *line, GError **error);
+static gboolean vmem_agent_channel_send(VmemAgentChannel *ch, const char *line, GError **error);
 
 static gboolean
 vmem_agent_channel_connect_libvirt(VmemAgentChannel *ch, GError **error)
@@ -364,8 +361,7 @@ vmem_agent_channel_connect_libvirt(VmemAgentChannel *ch, GError **error)
 	g_autoptr(virStream) st = virStreamNew(virDomainGetConnect(ch->dom), VIR_STREAM_NONBLOCK);
 
 	if (st == NULL ||
-	    virDomainOpenChannel(ch->dom, VMEM_AGENT_PORT_NAME, st,
-				 VIR_DOMAIN_CHANNEL_FORCE) < 0 ||
+	    virDomainOpenChannel(ch->dom, VMEM_AGENT_PORT_NAME, st, VIR_DOMAIN_CHANNEL_FORCE) < 0 ||
 	    virStreamEventAddCallback(st, VMEM_AGENT_CHANNEL_STREAM_EVENTS,
 				      vmem_agent_channel_on_stream, ch, NULL) < 0) {
 		vmem_libvirt_set_error(error);
@@ -475,8 +471,8 @@ vmem_agent_channel_start(VmemAgentChannel *channel, GError **error)
 	if (vmem_agent_channel_connect(channel, error))
 		return TRUE;
 	if (channel->transport != VMEM_AGENT_TRANSPORT_FD)
-		channel->reconnect_source = g_timeout_add(
-			channel->reconnect_ms, vmem_agent_channel_on_reconnect, channel);
+		channel->reconnect_source = g_timeout_add(channel->reconnect_ms,
+							  vmem_agent_channel_on_reconnect, channel);
 	return FALSE;
 }
 
@@ -638,8 +634,7 @@ vmem_agent_channel_send(VmemAgentChannel *ch, const char *line, GError **error)
 }
 
 static gboolean
-vmem_agent_channel_check_capability(VmemAgentChannel *ch, const char *capability,
-				    GError **error)
+vmem_agent_channel_check_capability(VmemAgentChannel *ch, const char *capability, GError **error)
 {
 	if (ch->hello != NULL && ch->hello_usable &&
 	    vmem_agent_hello_has_capability(ch->hello, capability))

@@ -38,8 +38,8 @@ typedef void (*VmemAgentChannelFunc)(VmemAgentChannel *channel, VmemAgentChannel
 				     gpointer user_data);
 
 typedef struct {
-	guint64 connects;     /* successful (re)connections */
-	guint64 lines;	      /* complete lines received */
+	guint64 connects; /* successful (re)connections */
+	guint64 lines;	  /* complete lines received */
 	guint64 hellos;
 	guint64 reports;      /* reports accepted */
 	guint64 agent_errors; /* error messages from the agent */
@@ -50,43 +50,30 @@ typedef struct {
 	guint64 pauses;	      /* times reading paused for the rate limit */
 } VmemAgentChannelStats;
 
-VmemAgentChannel *
-vmem_agent_channel_new_libvirt(virDomainPtr dom);
-VmemAgentChannel *
-vmem_agent_channel_new_socket(const char *path);
-VmemAgentChannel *
-vmem_agent_channel_new_fd(int fd);
-void
-vmem_agent_channel_free(VmemAgentChannel *channel);
+VmemAgentChannel *vmem_agent_channel_new_libvirt(virDomainPtr dom);
+VmemAgentChannel *vmem_agent_channel_new_socket(const char *path);
+VmemAgentChannel *vmem_agent_channel_new_fd(int fd);
+void vmem_agent_channel_free(VmemAgentChannel *channel);
 
-void
-vmem_agent_channel_set_func(VmemAgentChannel *channel, VmemAgentChannelFunc func,
-			    gpointer user_data);
-void
-vmem_agent_channel_set_rate_limit(VmemAgentChannel *channel, guint per_second, guint burst);
-void
-vmem_agent_channel_set_reconnect_interval(VmemAgentChannel *channel, guint ms);
-gboolean
-vmem_agent_channel_start(VmemAgentChannel *channel, GError **error);
+void vmem_agent_channel_set_func(VmemAgentChannel *channel, VmemAgentChannelFunc func,
+				 gpointer user_data);
+void vmem_agent_channel_set_rate_limit(VmemAgentChannel *channel, guint per_second, guint burst);
+void vmem_agent_channel_set_reconnect_interval(VmemAgentChannel *channel, guint ms);
+gboolean vmem_agent_channel_start(VmemAgentChannel *channel, GError **error);
 
-gboolean
-vmem_agent_channel_is_connected(VmemAgentChannel *channel);
-const VmemAgentHello *
-vmem_agent_channel_get_hello(VmemAgentChannel *channel);
-const VmemAgentReport *
-vmem_agent_channel_get_report(VmemAgentChannel *channel, gint64 *ret_received_us);
-const char *
-vmem_agent_channel_get_last_error(VmemAgentChannel *channel);
-void
-vmem_agent_channel_get_stats(VmemAgentChannel *channel, VmemAgentChannelStats *ret_stats);
+gboolean vmem_agent_channel_is_connected(VmemAgentChannel *channel);
+const VmemAgentHello *vmem_agent_channel_get_hello(VmemAgentChannel *channel);
+const VmemAgentReport *vmem_agent_channel_get_report(VmemAgentChannel *channel,
+						     gint64 *ret_received_us);
+const char *vmem_agent_channel_get_last_error(VmemAgentChannel *channel);
+void vmem_agent_channel_get_stats(VmemAgentChannel *channel, VmemAgentChannelStats *ret_stats);
 
-gboolean
-vmem_agent_channel_request_report(VmemAgentChannel *channel, GError **error);
-gboolean
-vmem_agent_channel_set_interval(VmemAgentChannel *channel, guint interval_ms, GError **error);
+gboolean vmem_agent_channel_request_report(VmemAgentChannel *channel, GError **error);
+gboolean vmem_agent_channel_set_interval(VmemAgentChannel *channel, guint interval_ms,
+					 GError **error);
 
-const VmemAgentReport *
-vmem_agent_channel_wait_report(VmemAgentChannel *channel, guint timeout_ms, GError **error);
+const VmemAgentReport *vmem_agent_channel_wait_report(VmemAgentChannel *channel, guint timeout_ms,
+						      GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemAgentChannel, vmem_agent_channel_free)
 

@@ -75,8 +75,8 @@ vmem_agent_lines_get_overlong(VmemAgentLines *lines)
  * @user_data: for @func
  */
 void
-vmem_agent_lines_feed(VmemAgentLines *lines, const char *data, gsize len,
-		      VmemAgentLineFunc func, gpointer user_data)
+vmem_agent_lines_feed(VmemAgentLines *lines, const char *data, gsize len, VmemAgentLineFunc func,
+		      gpointer user_data)
 {
 	while (len > 0) {
 		const char *nl = memchr(data, '\n', len);

@@ -20,17 +20,12 @@ typedef struct _VmemAgentLines VmemAgentLines;
  */
 typedef void (*VmemAgentLineFunc)(const char *line, gsize len, gpointer user_data);
 
-VmemAgentLines *
-vmem_agent_lines_new(gsize max);
-void
-vmem_agent_lines_free(VmemAgentLines *lines);
-void
-vmem_agent_lines_feed(VmemAgentLines *lines, const char *data, gsize len,
-		      VmemAgentLineFunc func, gpointer user_data);
-void
-vmem_agent_lines_reset(VmemAgentLines *lines);
-guint64
-vmem_agent_lines_get_overlong(VmemAgentLines *lines);
+VmemAgentLines *vmem_agent_lines_new(gsize max);
+void vmem_agent_lines_free(VmemAgentLines *lines);
+void vmem_agent_lines_feed(VmemAgentLines *lines, const char *data, gsize len,
+			   VmemAgentLineFunc func, gpointer user_data);
+void vmem_agent_lines_reset(VmemAgentLines *lines);
+guint64 vmem_agent_lines_get_overlong(VmemAgentLines *lines);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemAgentLines, vmem_agent_lines_free)
 

@@ -28,7 +28,8 @@ vmem_agent_message_check_line(const char *line, gsize len, GError **error)
 	if (len > VMEM_AGENT_LINE_MAX) {
 		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
 			    /* TRANSLATORS: an agent message line is too long */
-			    _("agent message of %" G_GSIZE_FORMAT " bytes exceeds the limit of %d bytes"),
+			    _("agent message of %" G_GSIZE_FORMAT
+			      " bytes exceeds the limit of %d bytes"),
 			    len, VMEM_AGENT_LINE_MAX);
 		return FALSE;
 	}
@@ -70,7 +71,8 @@ vmem_agent_message_parse_json(const char *line, gsize len, GError **error)
 	if (root == NULL || jerr != json_tokener_success) {
 		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
 			    /* TRANSLATORS: %s is json-c's description of the error */
-			    _("agent message is not valid JSON: %s"), json_tokener_error_desc(jerr));
+			    _("agent message is not valid JSON: %s"),
+			    json_tokener_error_desc(jerr));
 		return NULL;
 	}
 	end = json_tokener_get_parse_end(tok);
@@ -208,8 +210,8 @@ vmem_agent_check_string(const char *key, const char *s, gsize len, GError **erro
 }
 
 static gboolean
-vmem_agent_json_get_string(json_object *obj, const char *key, gboolean nullable,
-			   char **ret_value, GError **error)
+vmem_agent_json_get_string(json_object *obj, const char *key, gboolean nullable, char **ret_value,
+			   GError **error)
 {
 	json_object *v = vmem_agent_json_get(obj, key);
 
@@ -306,8 +308,8 @@ vmem_agent_report_system_from_json(VmemAgentReport *r, json_object *obj, GError 
 	       vmem_agent_json_get_bool(sys, "driver_loaded", &r->driver_loaded, error) &&
 	       vmem_agent_json_get_u64(sys, "driver_devices", 0, VMEM_AGENT_DEVICES_MAX,
 				       &r->driver_devices, error) &&
-	       vmem_agent_json_get_string(sys, "auto_online_blocks", TRUE,
-					  &r->auto_online_blocks, error) &&
+	       vmem_agent_json_get_string(sys, "auto_online_blocks", TRUE, &r->auto_online_blocks,
+					  error) &&
 	       vmem_agent_json_get_string(sys, "memmap_on_memory", TRUE, &r->memmap_on_memory,
 					  error);
 }
@@ -328,8 +330,7 @@ vmem_agent_report_memory_from_json(VmemAgentReport *r, json_object *obj, GError 
 				       error) &&
 	       vmem_agent_json_get_u64(mem, "free_kib", 0, max, &r->mem_free_kib, error) &&
 	       vmem_agent_json_get_u64(mem, "cached_kib", 0, max, &r->mem_cached_kib, error) &&
-	       vmem_agent_json_get_u64(mem, "swap_total_kib", 0, max, &r->swap_total_kib,
-				       error) &&
+	       vmem_agent_json_get_u64(mem, "swap_total_kib", 0, max, &r->swap_total_kib, error) &&
 	       vmem_agent_json_get_u64(mem, "swap_free_kib", 0, max, &r->swap_free_kib, error);
 }
 
@@ -343,8 +344,7 @@ vmem_agent_psi_line_from_json(json_object *psi, const char *key, VmemAgentPsiLin
 	if (!vmem_agent_json_get_object(psi, key, FALSE, &obj, error) ||
 	    !vmem_agent_json_get_double(obj, "avg10", 0, 100, &l.avg10, error) ||
 	    !vmem_agent_json_get_double(obj, "avg60", 0, 100, &l.avg60, error) ||
-	    !vmem_agent_json_get_u64(obj, "total_us", 0, VMEM_AGENT_COUNT_MAX, &l.total_us,
-				     error))
+	    !vmem_agent_json_get_u64(obj, "total_us", 0, VMEM_AGENT_COUNT_MAX, &l.total_us, error))
 		return FALSE;
 	*ret_line = l;
 	return TRUE;
@@ -403,8 +403,7 @@ vmem_agent_report_from_json(json_object *obj, GError **error)
 
 	r->devices = g_ptr_array_new_with_free_func((GDestroyNotify)vmem_agent_device_free);
 	if (!vmem_agent_json_get_u64(obj, "seq", 1, VMEM_AGENT_COUNT_MAX, &r->seq, error) ||
-	    !vmem_agent_json_get_u64(obj, "time_ms", 0, VMEM_AGENT_COUNT_MAX, &r->time_ms,
-				     error) ||
+	    !vmem_agent_json_get_u64(obj, "time_ms", 0, VMEM_AGENT_COUNT_MAX, &r->time_ms, error) ||
 	    !vmem_agent_json_get_string(obj, "reason", FALSE, &r->reason, error) ||
 	    !vmem_agent_json_get_u64(obj, "interval_ms", VMEM_AGENT_INTERVAL_MIN_MS,
 				     VMEM_AGENT_INTERVAL_MAX_MS, &r->interval_ms, error) ||
@@ -449,7 +448,8 @@ vmem_agent_report_validate_memory(const VmemAgentReport *r, GError **error)
 			g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
 				    /* TRANSLATORS: e.g. "agent reports MemAvailable 900 KiB
 				       above MemTotal 800 KiB" */
-				    _("agent reports %s %" G_GUINT64_FORMAT " KiB above %s %" G_GUINT64_FORMAT " KiB"),
+				    _("agent reports %s %" G_GUINT64_FORMAT
+				      " KiB above %s %" G_GUINT64_FORMAT " KiB"),
 				    checks[i].name, checks[i].value, checks[i].limit_name,
 				    checks[i].limit);
 			return FALSE;
@@ -550,8 +550,7 @@ vmem_agent_message_parse(const char *line, gsize len, GError **error)
 		msg->type = VMEM_AGENT_MESSAGE_ERROR;
 		if (!vmem_agent_json_get_string(root, "request", TRUE, &msg->error_request,
 						error) ||
-		    !vmem_agent_json_get_string(root, "message", FALSE, &msg->error_message,
-						error))
+		    !vmem_agent_json_get_string(root, "message", FALSE, &msg->error_message, error))
 			return NULL;
 	} else {
 		msg->type = VMEM_AGENT_MESSAGE_UNKNOWN;

@@ -95,24 +95,16 @@ typedef struct {
 	char *error_message;	 /* for VMEM_AGENT_MESSAGE_ERROR */
 } VmemAgentMessage;
 
-VmemAgentMessage *
-vmem_agent_message_parse(const char *line, gsize len, GError **error);
-void
-vmem_agent_message_free(VmemAgentMessage *msg);
+VmemAgentMessage *vmem_agent_message_parse(const char *line, gsize len, GError **error);
+void vmem_agent_message_free(VmemAgentMessage *msg);
 
-void
-vmem_agent_hello_free(VmemAgentHello *hello);
-gboolean
-vmem_agent_hello_has_capability(const VmemAgentHello *hello, const char *capability);
+void vmem_agent_hello_free(VmemAgentHello *hello);
+gboolean vmem_agent_hello_has_capability(const VmemAgentHello *hello, const char *capability);
 
-void
-vmem_agent_report_free(VmemAgentReport *report);
-guint64
-vmem_agent_report_get_online_bytes(const VmemAgentReport *report);
-guint64
-vmem_agent_report_get_movable_bytes(const VmemAgentReport *report);
-gboolean
-vmem_agent_report_unplug_may_stick(const VmemAgentReport *report);
+void vmem_agent_report_free(VmemAgentReport *report);
+guint64 vmem_agent_report_get_online_bytes(const VmemAgentReport *report);
+guint64 vmem_agent_report_get_movable_bytes(const VmemAgentReport *report);
+gboolean vmem_agent_report_unplug_may_stick(const VmemAgentReport *report);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemAgentMessage, vmem_agent_message_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemAgentHello, vmem_agent_hello_free)

@@ -29,10 +29,11 @@ vmem_agent_view_append_memory(GString *out, const VmemAgentReport *r)
 		g_string_append_printf(out, "%s\n", _("Memory: not reported"));
 		return;
 	}
-	g_string_append_printf(out,
-			       /* TRANSLATORS: sizes such as "1.5 GiB" */
-			       _("Memory: %s total, %s available, %s free, %s cached; swap %s free of %s"),
-			       total, avail, free_, cached, swap_free, swap_total);
+	g_string_append_printf(
+		out,
+		/* TRANSLATORS: sizes such as "1.5 GiB" */
+		_("Memory: %s total, %s available, %s free, %s cached; swap %s free of %s"), total,
+		avail, free_, cached, swap_free, swap_total);
 	g_string_append_c(out, '\n');
 }
 
@@ -45,11 +46,11 @@ vmem_agent_view_append_psi(GString *out, const VmemAgentReport *r)
 				       _("Pressure: not available (guest kernel without PSI)"));
 		return;
 	}
-	g_string_append_printf(out,
-			       /* TRANSLATORS: PSI percentages over 10 s and 60 s */
-			       _("Pressure: some %.2f%% (10 s) %.2f%% (60 s), full %.2f%% (10 s) %.2f%% (60 s)"),
-			       r->psi_some.avg10, r->psi_some.avg60, r->psi_full.avg10,
-			       r->psi_full.avg60);
+	g_string_append_printf(
+		out,
+		/* TRANSLATORS: PSI percentages over 10 s and 60 s */
+		_("Pressure: some %.2f%% (10 s) %.2f%% (60 s), full %.2f%% (10 s) %.2f%% (60 s)"),
+		r->psi_some.avg10, r->psi_some.avg60, r->psi_full.avg10, r->psi_full.avg60);
 	g_string_append_c(out, '\n');
 }
 
@@ -63,7 +64,8 @@ vmem_agent_view_append_device(GString *out, const VmemAgentReport *r, const Vmem
 				  and size, then memory block counts */
 			       _("Device %s at 0x%" G_GINT64_MODIFIER "x, %s: %" G_GUINT64_FORMAT
 				 " blocks added, %" G_GUINT64_FORMAT " movable, %" G_GUINT64_FORMAT
-				 " normal, %" G_GUINT64_FORMAT " offline, %" G_GUINT64_FORMAT " other"),
+				 " normal, %" G_GUINT64_FORMAT " offline, %" G_GUINT64_FORMAT
+				 " other"),
 			       d->name[0] != '\0' ? d->name : "?", d->start, size, d->blocks,
 			       d->movable, d->normal, d->offline, d->other);
 	g_string_append_c(out, '\n');
@@ -87,8 +89,8 @@ vmem_agent_view_format_text(const VmemAgentHello *hello, const VmemAgentReport *
 	if (hello != NULL)
 		g_string_append_printf(out,
 				       /* TRANSLATORS: agent name, version, protocol number */
-				       _("Agent: %s %s, protocol %u"), hello->agent,
-				       hello->version, hello->protocol);
+				       _("Agent: %s %s, protocol %u"), hello->agent, hello->version,
+				       hello->protocol);
 	else
 		/* TRANSLATORS: the guest agent has not introduced itself yet */
 		g_string_append(out, _("Agent: no hello received"));
@@ -98,15 +100,15 @@ vmem_agent_view_format_text(const VmemAgentHello *hello, const VmemAgentReport *
 		g_string_append_printf(out, "%s\n", _("No report from the agent yet."));
 		return g_string_free(g_steal_pointer(&out), FALSE);
 	}
-	g_string_append_printf(out,
-			       /* TRANSLATORS: kernel release, driver state, sysfs values */
-			       _("Kernel: %s; virtio_mem driver: %s, %" G_GUINT64_FORMAT
-				 " devices; auto_online_blocks: %s; memmap_on_memory: %s"),
-			       report->kernel != NULL ? report->kernel : "?",
-			       report->driver_loaded ? _("loaded") : _("not loaded"),
-			       report->driver_devices,
-			       report->auto_online_blocks != NULL ? report->auto_online_blocks : "?",
-			       report->memmap_on_memory != NULL ? report->memmap_on_memory : "?");
+	g_string_append_printf(
+		out,
+		/* TRANSLATORS: kernel release, driver state, sysfs values */
+		_("Kernel: %s; virtio_mem driver: %s, %" G_GUINT64_FORMAT
+		  " devices; auto_online_blocks: %s; memmap_on_memory: %s"),
+		report->kernel != NULL ? report->kernel : "?",
+		report->driver_loaded ? _("loaded") : _("not loaded"), report->driver_devices,
+		report->auto_online_blocks != NULL ? report->auto_online_blocks : "?",
+		report->memmap_on_memory != NULL ? report->memmap_on_memory : "?");
 	g_string_append_c(out, '\n');
 	vmem_agent_view_append_memory(out, report);
 	vmem_agent_view_append_psi(out, report);
@@ -118,16 +120,17 @@ vmem_agent_view_format_text(const VmemAgentHello *hello, const VmemAgentReport *
 		vmem_agent_view_append_device(out, report, g_ptr_array_index(report->devices, i));
 	online = vmem_agent_view_size(vmem_agent_report_get_online_bytes(report));
 	movable = vmem_agent_view_size(vmem_agent_report_get_movable_bytes(report));
-	g_string_append_printf(out,
-			       /* TRANSLATORS: sizes; ZONE_MOVABLE memory can be unplugged */
-			       _("virtio-mem online: %s, of which %s in ZONE_MOVABLE (unpluggable)"),
-			       online, movable);
+	g_string_append_printf(
+		out,
+		/* TRANSLATORS: sizes; ZONE_MOVABLE memory can be unplugged */
+		_("virtio-mem online: %s, of which %s in ZONE_MOVABLE (unpluggable)"), online,
+		movable);
 	g_string_append_c(out, '\n');
 	if (vmem_agent_report_unplug_may_stick(report)) {
-		g_string_append_printf(
-			out, "%s\n",
-			/* TRANSLATORS: a warning about virtio-mem unplug */
-			_("Warning: virtio-mem blocks are online in ZONE_NORMAL; an unplug of them may get stuck."));
+		g_string_append_printf(out, "%s\n",
+				       /* TRANSLATORS: a warning about virtio-mem unplug */
+				       _("Warning: virtio-mem blocks are online in ZONE_NORMAL; an "
+					 "unplug of them may get stuck."));
 	}
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
@@ -155,8 +158,8 @@ vmem_agent_view_format_summary(const VmemAgentReport *report)
 	if (vmem_agent_report_unplug_may_stick(report))
 		return g_strdup_printf(
 			/* TRANSLATORS: one-line summary; sizes such as "1 GiB" */
-			_("%s online (%s movable), %s available, unplug may get stuck"),
-			online, movable, avail);
+			_("%s online (%s movable), %s available, unplug may get stuck"), online,
+			movable, avail);
 	return g_strdup_printf(
 		/* TRANSLATORS: one-line summary; sizes such as "1 GiB" */
 		_("%s online (%s movable), %s available"), online, movable, avail);
@@ -194,7 +197,8 @@ vmem_agent_view_json_report(const VmemAgentReport *r)
 			       vmem_agent_view_json_string(r->memmap_on_memory));
 	if (r->has_memory) {
 		mem = json_object_new_object();
-		json_object_object_add(mem, "total_kib", vmem_agent_view_json_u64(r->mem_total_kib));
+		json_object_object_add(mem, "total_kib",
+				       vmem_agent_view_json_u64(r->mem_total_kib));
 		json_object_object_add(mem, "available_kib",
 				       vmem_agent_view_json_u64(r->mem_available_kib));
 		json_object_object_add(mem, "free_kib", vmem_agent_view_json_u64(r->mem_free_kib));
@@ -287,7 +291,8 @@ vmem_agent_view_format_json(const VmemAgentHello *hello, const VmemAgentReport *
 		agent = json_object_new_object();
 		json_object_object_add(agent, "name", json_object_new_string(hello->agent));
 		json_object_object_add(agent, "version", json_object_new_string(hello->version));
-		json_object_object_add(agent, "protocol", json_object_new_int((int)hello->protocol));
+		json_object_object_add(agent, "protocol",
+				       json_object_new_int((int)hello->protocol));
 		for (guint i = 0; hello->capabilities[i] != NULL; i++)
 			json_object_array_add(caps, json_object_new_string(hello->capabilities[i]));
 		json_object_object_add(agent, "capabilities", caps);

@@ -12,12 +12,9 @@
 
 G_BEGIN_DECLS
 
-char *
-vmem_agent_view_format_text(const VmemAgentHello *hello, const VmemAgentReport *report);
-char *
-vmem_agent_view_format_json(const VmemAgentHello *hello, const VmemAgentReport *report,
-			    const VmemAgentChannelStats *stats);
-char *
-vmem_agent_view_format_summary(const VmemAgentReport *report);
+char *vmem_agent_view_format_text(const VmemAgentHello *hello, const VmemAgentReport *report);
+char *vmem_agent_view_format_json(const VmemAgentHello *hello, const VmemAgentReport *report,
+				  const VmemAgentChannelStats *stats);
+char *vmem_agent_view_format_summary(const VmemAgentReport *report);
 
 G_END_DECLS

@@ -88,8 +88,8 @@ vmem_backend_libvirt_list_domains(VmemBackend *backend, GPtrArray **ret_names, G
 }
 
 static gboolean
-vmem_backend_libvirt_get_devices(VmemBackend *backend, const char *domain,
-				 GPtrArray **ret_devices, GError **error)
+vmem_backend_libvirt_get_devices(VmemBackend *backend, const char *domain, GPtrArray **ret_devices,
+				 GError **error)
 {
 	VmemBackendLibvirt *self = (VmemBackendLibvirt *)backend;
 	g_autoptr(virDomain) dom = vmem_backend_libvirt_lookup(self, domain, error);
@@ -186,8 +186,7 @@ vmem_backend_libvirt_set_requested(VmemBackend *backend, const char *domain, con
 
 	if (dom == NULL)
 		return FALSE;
-	return vmem_backend_libvirt_update(dom, alias, requested, 0, VIR_DOMAIN_AFFECT_LIVE,
-					   error);
+	return vmem_backend_libvirt_update(dom, alias, requested, 0, VIR_DOMAIN_AFFECT_LIVE, error);
 }
 
 static gboolean
@@ -354,8 +353,7 @@ vmem_backend_libvirt_on_reboot(virConnectPtr conn, virDomainPtr dom, void *opaqu
 }
 
 static void
-vmem_backend_libvirt_on_migration(virConnectPtr conn, virDomainPtr dom, int iteration,
-				  void *opaque)
+vmem_backend_libvirt_on_migration(virConnectPtr conn, virDomainPtr dom, int iteration, void *opaque)
 {
 	if (iteration == 1)
 		vmem_backend_emit_domain_event(opaque, virDomainGetName(dom),
@@ -454,8 +452,7 @@ vmem_backend_libvirt_open(const char *uri, GError **error)
 		     VIR_DOMAIN_EVENT_CALLBACK(vmem_backend_libvirt_on_migration), error)) < 0 ||
 	    (self->job_callback = vmem_backend_libvirt_register(
 		     self, VIR_DOMAIN_EVENT_ID_JOB_COMPLETED,
-		     VIR_DOMAIN_EVENT_CALLBACK(vmem_backend_libvirt_on_job_completed), error)) <
-		    0)
+		     VIR_DOMAIN_EVENT_CALLBACK(vmem_backend_libvirt_on_job_completed), error)) < 0)
 		return NULL;
 	return g_steal_pointer(&backend);
 }

@@ -5,7 +5,6 @@
 
 G_BEGIN_DECLS
 
-VmemBackend *
-vmem_backend_libvirt_open(const char *uri, GError **error);
+VmemBackend *vmem_backend_libvirt_open(const char *uri, GError **error);
 
 G_END_DECLS

@@ -66,24 +66,24 @@ vmem_backend_qmp_parse_device(json_object *data, GError **error)
 		return NULL;
 	if (node > G_MAXUINT16) {
 		g_set_error(
-		    error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-		    /* TRANSLATORS: %s is a device id, then a NUMA node number */
-		    _("QEMU reports the virtio-mem device %s on NUMA node %" G_GUINT64_FORMAT
-		      ", which cannot exist."),
-		    dev->alias ? dev->alias : "?", node);
+			error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+			/* TRANSLATORS: %s is a device id, then a NUMA node number */
+			_("QEMU reports the virtio-mem device %s on NUMA node %" G_GUINT64_FORMAT
+			  ", which cannot exist."),
+			dev->alias ? dev->alias : "?", node);
 		return NULL;
 	}
 	dev->node = (guint)node;
 	if (dev->block_size == 0 || (dev->block_size & (dev->block_size - 1)) != 0 ||
 	    dev->plugged > dev->size || dev->requested > dev->size) {
 		g_set_error(
-		    error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-		    /* TRANSLATORS: %s is a device id, then byte counts */
-		    _("QEMU reports the virtio-mem device %s with inconsistent sizes: block "
-		      "size %" G_GUINT64_FORMAT ", size %" G_GUINT64_FORMAT
-		      ", requested %" G_GUINT64_FORMAT ", plugged %" G_GUINT64_FORMAT "."),
-		    dev->alias ? dev->alias : "?", dev->block_size, dev->size, dev->requested,
-		    dev->plugged);
+			error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+			/* TRANSLATORS: %s is a device id, then byte counts */
+			_("QEMU reports the virtio-mem device %s with inconsistent sizes: block "
+			  "size %" G_GUINT64_FORMAT ", size %" G_GUINT64_FORMAT
+			  ", requested %" G_GUINT64_FORMAT ", plugged %" G_GUINT64_FORMAT "."),
+			dev->alias ? dev->alias : "?", dev->block_size, dev->size, dev->requested,
+			dev->plugged);
 		return NULL;
 	}
 	return g_steal_pointer(&dev);
@@ -102,7 +102,7 @@ gboolean
 vmem_backend_qmp_parse_devices(json_object *reply, GPtrArray **ret_devices, GError **error)
 {
 	g_autoptr(GPtrArray) devices =
-	    g_ptr_array_new_with_free_func((GDestroyNotify)vmem_device_free);
+		g_ptr_array_new_with_free_func((GDestroyNotify)vmem_device_free);
 
 	if (!json_object_is_type(reply, json_type_array)) {
 		g_set_error_literal(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
@@ -152,22 +152,22 @@ vmem_backend_qmp_parse_status(json_object *reply, VmemRunState *ret_state, GErro
 		const char *status;
 		VmemRunState state;
 	} map[] = {
-	    {"running", VMEM_RUN_STATE_RUNNING},
-	    {"paused", VMEM_RUN_STATE_PAUSED},
-	    {"debug", VMEM_RUN_STATE_PAUSED},
-	    {"io-error", VMEM_RUN_STATE_PAUSED},
-	    {"prelaunch", VMEM_RUN_STATE_PAUSED},
-	    {"suspended", VMEM_RUN_STATE_PAUSED},
-	    {"watchdog", VMEM_RUN_STATE_PAUSED},
-	    {"colo", VMEM_RUN_STATE_PAUSED},
-	    {"inmigrate", VMEM_RUN_STATE_MIGRATING},
-	    {"finish-migrate", VMEM_RUN_STATE_MIGRATING},
-	    {"postmigrate", VMEM_RUN_STATE_PAUSED},
-	    {"save-vm", VMEM_RUN_STATE_SAVING},
-	    {"restore-vm", VMEM_RUN_STATE_SAVING},
-	    {"shutdown", VMEM_RUN_STATE_SHUT_OFF},
-	    {"guest-panicked", VMEM_RUN_STATE_CRASHED},
-	    {"internal-error", VMEM_RUN_STATE_CRASHED},
+		{"running", VMEM_RUN_STATE_RUNNING},
+		{"paused", VMEM_RUN_STATE_PAUSED},
+		{"debug", VMEM_RUN_STATE_PAUSED},
+		{"io-error", VMEM_RUN_STATE_PAUSED},
+		{"prelaunch", VMEM_RUN_STATE_PAUSED},
+		{"suspended", VMEM_RUN_STATE_PAUSED},
+		{"watchdog", VMEM_RUN_STATE_PAUSED},
+		{"colo", VMEM_RUN_STATE_PAUSED},
+		{"inmigrate", VMEM_RUN_STATE_MIGRATING},
+		{"finish-migrate", VMEM_RUN_STATE_MIGRATING},
+		{"postmigrate", VMEM_RUN_STATE_PAUSED},
+		{"save-vm", VMEM_RUN_STATE_SAVING},
+		{"restore-vm", VMEM_RUN_STATE_SAVING},
+		{"shutdown", VMEM_RUN_STATE_SHUT_OFF},
+		{"guest-panicked", VMEM_RUN_STATE_CRASHED},
+		{"internal-error", VMEM_RUN_STATE_CRASHED},
 	};
 	const char *status;
 

@@ -74,8 +74,8 @@ vmem_backend_qmp_on_closed(VmemQmp *qmp, const GError *error, gpointer user_data
 }
 
 static const VmemQmpCallbacks vmem_backend_qmp_callbacks = {
-    .event = vmem_backend_qmp_on_event,
-    .closed = vmem_backend_qmp_on_closed,
+	.event = vmem_backend_qmp_on_event,
+	.closed = vmem_backend_qmp_on_closed,
 };
 
 /* A connection that works: the one we have, or a new one when QEMU went
@@ -260,12 +260,12 @@ vmem_backend_qmp_free(VmemBackend *backend)
 }
 
 static const VmemBackendClass vmem_backend_qmp_class = {
-    .name = "qmp",
-    .list_domains = vmem_backend_qmp_list_domains,
-    .get_devices = vmem_backend_qmp_get_devices,
-    .set_requested = vmem_backend_qmp_set_requested,
-    .get_run_state = vmem_backend_qmp_get_run_state,
-    .free = vmem_backend_qmp_free,
+	.name = "qmp",
+	.list_domains = vmem_backend_qmp_list_domains,
+	.get_devices = vmem_backend_qmp_get_devices,
+	.set_requested = vmem_backend_qmp_set_requested,
+	.get_run_state = vmem_backend_qmp_get_run_state,
+	.free = vmem_backend_qmp_free,
 };
 
 /**

@@ -12,17 +12,14 @@
 
 G_BEGIN_DECLS
 
-VmemBackend *
-vmem_backend_qmp_open(const char *uri, GError **error);
+VmemBackend *vmem_backend_qmp_open(const char *uri, GError **error);
 
 /* Pure parts, for tests and the fuzzer. */
-gboolean
-vmem_backend_qmp_parse_uri(const char *uri, char **ret_path, GError **error);
-gboolean
-vmem_backend_qmp_parse_devices(json_object *reply, GPtrArray **ret_devices, GError **error);
-gboolean
-vmem_backend_qmp_parse_status(json_object *reply, VmemRunState *ret_state, GError **error);
-gboolean
-vmem_backend_qmp_parse_migrating(json_object *reply, gboolean *ret_migrating, GError **error);
+gboolean vmem_backend_qmp_parse_uri(const char *uri, char **ret_path, GError **error);
+gboolean vmem_backend_qmp_parse_devices(json_object *reply, GPtrArray **ret_devices,
+					GError **error);
+gboolean vmem_backend_qmp_parse_status(json_object *reply, VmemRunState *ret_state, GError **error);
+gboolean vmem_backend_qmp_parse_migrating(json_object *reply, gboolean *ret_migrating,
+					  GError **error);
 
 G_END_DECLS

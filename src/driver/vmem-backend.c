@@ -16,7 +16,7 @@ typedef struct {
 
 /* First match wins; the libvirt backend takes every other URI. */
 static const VmemBackendKind vmem_backend_kinds[] = {
-    {"qmp+unix:", vmem_backend_qmp_open},
+	{"qmp+unix:", vmem_backend_qmp_open},
 };
 
 const char *
@@ -236,9 +236,10 @@ vmem_backend_set_requested_config(VmemBackend *backend, const char *domain, cons
 	g_return_val_if_fail(alias != NULL, FALSE);
 	if (backend->klass->set_requested_config == NULL) {
 		/* TRANSLATORS: %s is the backend's name, e.g. qmp */
-		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
-			    _("The %s backend has no persistent configuration: resize with --live."),
-			    backend->klass->name);
+		g_set_error(
+			error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
+			_("The %s backend has no persistent configuration: resize with --live."),
+			backend->klass->name);
 		return FALSE;
 	}
 	return backend->klass->set_requested_config(backend, domain, alias, requested, error);

@@ -38,8 +38,7 @@ typedef enum {
 	VMEM_RUN_STATE_CRASHED,
 } VmemRunState;
 
-const char *
-vmem_run_state_to_string(VmemRunState state);
+const char *vmem_run_state_to_string(VmemRunState state);
 
 /**
  * VmemDomainEvent:
@@ -66,8 +65,7 @@ typedef enum {
 	VMEM_DOMAIN_EVENT_GONE,
 } VmemDomainEvent;
 
-const char *
-vmem_domain_event_to_string(VmemDomainEvent event);
+const char *vmem_domain_event_to_string(VmemDomainEvent event);
 
 /**
  * VmemDevice:
@@ -95,8 +93,7 @@ typedef struct {
 	char *memdev;
 } VmemDevice;
 
-void
-vmem_device_free(VmemDevice *device);
+void vmem_device_free(VmemDevice *device);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemDevice, vmem_device_free)
 
 typedef struct _VmemBackend VmemBackend;
@@ -130,14 +127,13 @@ typedef struct {
 				GError **error);
 	gboolean (*set_requested)(VmemBackend *backend, const char *domain, const char *alias,
 				  guint64 requested, GError **error);
-	gboolean (*get_run_state)(VmemBackend *backend, const char *domain,
-				  VmemRunState *ret_state, GError **error);
+	gboolean (*get_run_state)(VmemBackend *backend, const char *domain, VmemRunState *ret_state,
+				  GError **error);
 	/* Optional: a VMM without persistent configuration leaves it NULL. */
 	gboolean (*set_requested_config)(VmemBackend *backend, const char *domain,
 					 const char *alias, guint64 requested, GError **error);
 	/* Optional: a VMM that cannot reach the agent's channel leaves it NULL. */
-	VmemAgentChannel *(*open_agent)(VmemBackend *backend, const char *domain,
-					GError **error);
+	VmemAgentChannel *(*open_agent)(VmemBackend *backend, const char *domain, GError **error);
 	/* Optional: a VMM without domain metadata leaves it NULL. */
 	gboolean (*get_policy_mode)(VmemBackend *backend, const char *domain, char **ret_mode,
 				    GError **error);
@@ -156,46 +152,32 @@ struct _VmemBackend {
 	gpointer user_data;
 };
 
-VmemBackend *
-vmem_backend_open(const char *uri, GError **error);
-void
-vmem_backend_free(VmemBackend *backend);
+VmemBackend *vmem_backend_open(const char *uri, GError **error);
+void vmem_backend_free(VmemBackend *backend);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemBackend, vmem_backend_free)
 
-const char *
-vmem_backend_get_uri(VmemBackend *backend);
-const char *
-vmem_backend_get_name(VmemBackend *backend);
-void
-vmem_backend_set_callbacks(VmemBackend *backend, const VmemBackendCallbacks *callbacks,
-			   gpointer user_data);
-gboolean
-vmem_backend_list_domains(VmemBackend *backend, GPtrArray **ret_names, GError **error);
-gboolean
-vmem_backend_get_devices(VmemBackend *backend, const char *domain, GPtrArray **ret_devices,
-			 GError **error);
-gboolean
-vmem_backend_set_requested(VmemBackend *backend, const char *domain, const char *alias,
-			   guint64 requested, GError **error);
-gboolean
-vmem_backend_get_run_state(VmemBackend *backend, const char *domain, VmemRunState *ret_state,
-			   GError **error);
-gboolean
-vmem_backend_set_requested_config(VmemBackend *backend, const char *domain, const char *alias,
-				  guint64 requested, GError **error);
-gboolean
-vmem_backend_get_policy_mode(VmemBackend *backend, const char *domain, char **ret_mode,
-			     GError **error);
-gboolean
-vmem_backend_has_config(VmemBackend *backend);
-VmemAgentChannel *
-vmem_backend_open_agent(VmemBackend *backend, const char *domain, GError **error);
+const char *vmem_backend_get_uri(VmemBackend *backend);
+const char *vmem_backend_get_name(VmemBackend *backend);
+void vmem_backend_set_callbacks(VmemBackend *backend, const VmemBackendCallbacks *callbacks,
+				gpointer user_data);
+gboolean vmem_backend_list_domains(VmemBackend *backend, GPtrArray **ret_names, GError **error);
+gboolean vmem_backend_get_devices(VmemBackend *backend, const char *domain, GPtrArray **ret_devices,
+				  GError **error);
+gboolean vmem_backend_set_requested(VmemBackend *backend, const char *domain, const char *alias,
+				    guint64 requested, GError **error);
+gboolean vmem_backend_get_run_state(VmemBackend *backend, const char *domain,
+				    VmemRunState *ret_state, GError **error);
+gboolean vmem_backend_set_requested_config(VmemBackend *backend, const char *domain,
+					   const char *alias, guint64 requested, GError **error);
+gboolean vmem_backend_get_policy_mode(VmemBackend *backend, const char *domain, char **ret_mode,
+				      GError **error);
+gboolean vmem_backend_has_config(VmemBackend *backend);
+VmemAgentChannel *vmem_backend_open_agent(VmemBackend *backend, const char *domain, GError **error);
 
 /* For implementations: report to the callbacks. */
-void
-vmem_backend_emit_size_changed(VmemBackend *backend, const char *domain, const char *alias,
-			       guint64 plugged);
-void
-vmem_backend_emit_domain_event(VmemBackend *backend, const char *domain, VmemDomainEvent event);
+void vmem_backend_emit_size_changed(VmemBackend *backend, const char *domain, const char *alias,
+				    guint64 plugged);
+void vmem_backend_emit_domain_event(VmemBackend *backend, const char *domain,
+				    VmemDomainEvent event);
 
 G_END_DECLS

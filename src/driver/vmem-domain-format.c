@@ -29,9 +29,9 @@ vmem_domain_format_target(xmlNode *parent, const VmemMemoryDevice *dev, VmemDoma
 	xmlNode *target = xmlNewChild(parent, NULL, (const xmlChar *)"target", NULL);
 
 	if (dev->dynamic_memslots != VMEM_TRISTATE_ABSENT)
-		xmlNewProp(
-		    target, (const xmlChar *)"dynamicMemslots",
-		    (const xmlChar *)(dev->dynamic_memslots == VMEM_TRISTATE_YES ? "yes" : "no"));
+		xmlNewProp(target, (const xmlChar *)"dynamicMemslots",
+			   (const xmlChar *)(dev->dynamic_memslots == VMEM_TRISTATE_YES ? "yes"
+											: "no"));
 	if (dev->has_size)
 		vmem_domain_xml_new_size(target, NULL, "size", dev->size_kib);
 	if (dev->node >= 0) {
@@ -47,7 +47,7 @@ vmem_domain_format_target(xmlNode *parent, const VmemMemoryDevice *dev, VmemDoma
 		vmem_domain_xml_new_size(target, NULL, "current", dev->current_kib);
 	if (dev->has_address_base) {
 		g_autofree char *base =
-		    g_strdup_printf("0x%" G_GINT64_MODIFIER "x", dev->address_base);
+			g_strdup_printf("0x%" G_GINT64_MODIFIER "x", dev->address_base);
 		xmlNode *address = xmlNewChild(target, NULL, (const xmlChar *)"address", NULL);
 
 		xmlNewProp(address, (const xmlChar *)"base", (const xmlChar *)base);

@@ -92,7 +92,7 @@ vmem_domain_parse_target(xmlNode *target, const char *location, GPtrArray *findi
 	vmem_domain_parse_enum(target, "dynamicMemslots", yes_no, location, findings, &dynamic);
 	if (dynamic != NULL)
 		dev->dynamic_memslots =
-		    g_str_equal(dynamic, "yes") ? VMEM_TRISTATE_YES : VMEM_TRISTATE_NO;
+			g_str_equal(dynamic, "yes") ? VMEM_TRISTATE_YES : VMEM_TRISTATE_NO;
 	vmem_domain_parse_size_child(target, "size", location, findings, &dev->has_size,
 				     &dev->size_kib);
 	vmem_domain_parse_size_child(target, "block", location, findings, &dev->has_block,
@@ -136,7 +136,7 @@ vmem_domain_parse_virtio_mem(xmlNode *element, guint index, GPtrArray *findings)
 		vmem_domain_parse_size_child(source, "pagesize", source_location, findings,
 					     &dev->has_pagesize, &dev->pagesize_kib);
 		dev->nodemask =
-		    vmem_domain_xml_text(vmem_domain_xml_child(source, "nodemask", NULL));
+			vmem_domain_xml_text(vmem_domain_xml_child(source, "nodemask", NULL));
 	}
 	target_location = g_strdup_printf("%s/target", dev->location);
 	if (target != NULL)
@@ -159,7 +159,7 @@ vmem_domain_parse_other_memory(VmemDomain *domain, xmlNode *element, guint index
 			       GPtrArray *findings)
 {
 	xmlNode *size =
-	    vmem_domain_xml_child(vmem_domain_xml_child(element, "target", NULL), "size", NULL);
+		vmem_domain_xml_child(vmem_domain_xml_child(element, "target", NULL), "size", NULL);
 	g_autofree char *where = g_strdup_printf(MEMORY_PATH "/target/size", index);
 	guint64 kib = 0;
 
@@ -255,7 +255,7 @@ vmem_domain_parse_memory_backing(VmemDomain *domain, xmlNode *backing, GPtrArray
 		unit = vmem_domain_xml_prop(n, "unit");
 		if (size != NULL && !vmem_size_parse_xml_kib(size, unit, &page->size_kib, &error)) {
 			g_autofree char *where = g_strdup_printf(
-			    "/domain/memoryBacking/hugepages/page[%u]/@size", index);
+				"/domain/memoryBacking/hugepages/page[%u]/@size", index);
 
 			vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "invalid-size", where,
 					  _("This is not a valid size: %s"), error->message);
@@ -268,7 +268,7 @@ static void
 vmem_domain_parse_context(VmemDomain *domain, xmlNode *root, GPtrArray *findings)
 {
 	xmlNode *os_type =
-	    vmem_domain_xml_child(vmem_domain_xml_child(root, "os", NULL), "type", NULL);
+		vmem_domain_xml_child(vmem_domain_xml_child(root, "os", NULL), "type", NULL);
 	xmlNode *max_memory = vmem_domain_xml_child(root, "maxMemory", NULL);
 	xmlNode *cpu = vmem_domain_xml_child(root, "cpu", NULL);
 	g_autofree char *slots = NULL;
@@ -308,11 +308,11 @@ vmem_domain_read_xml(const char *xml, gsize len, GError **error)
 		g_error("out of memory");
 	doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,
 				XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
-				    XML_PARSE_NOWARNING);
+					XML_PARSE_NOWARNING);
 	if (doc == NULL || !ctxt->wellFormed) {
 		const xmlError *xerr = xmlCtxtGetLastError(ctxt);
 		g_autofree char *reason = g_strstrip(g_strdup(
-		    xerr != NULL && xerr->message != NULL ? xerr->message : "unknown error"));
+			xerr != NULL && xerr->message != NULL ? xerr->message : "unknown error"));
 
 		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
 			    /* TRANSLATORS: %d is a line number, %s libxml2's reason */
@@ -361,10 +361,10 @@ vmem_domain_parse(const char *xml, gsize len, GPtrArray *findings, GError **erro
 		return NULL;
 	}
 	if (doc->intSubset != NULL) {
-		g_set_error_literal(
-		    error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-		    /* TRANSLATORS: a DTD is a <!DOCTYPE ...> declaration */
-		    _("The document has a <!DOCTYPE> declaration, which domain XML never has."));
+		g_set_error_literal(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+				    /* TRANSLATORS: a DTD is a <!DOCTYPE ...> declaration */
+				    _("The document has a <!DOCTYPE> declaration, which domain XML "
+				      "never has."));
 		xmlFreeDoc(doc);
 		return NULL;
 	}

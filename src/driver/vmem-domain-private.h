@@ -9,25 +9,17 @@
 
 G_BEGIN_DECLS
 
-VmemDomain *
-vmem_domain_new(xmlDoc *doc);
+VmemDomain *vmem_domain_new(xmlDoc *doc);
 
-void
-vmem_memory_device_free(VmemMemoryDevice *dev);
+void vmem_memory_device_free(VmemMemoryDevice *dev);
 
-xmlNode *
-vmem_domain_xml_child(xmlNode *parent, const char *name, const char *ns_href);
-char *
-vmem_domain_xml_text(xmlNode *node);
-char *
-vmem_domain_xml_prop(xmlNode *node, const char *name);
-gboolean
-vmem_domain_xml_read_size(xmlNode *element, const char *location, GPtrArray *findings,
-			  guint64 *ret_kib);
-gboolean
-vmem_domain_xml_read_uint(const char *text, guint max, const char *location,
-			  GPtrArray *findings, guint *ret_value);
-xmlNode *
-vmem_domain_xml_new_size(xmlNode *parent, xmlNs *ns, const char *name, guint64 kib);
+xmlNode *vmem_domain_xml_child(xmlNode *parent, const char *name, const char *ns_href);
+char *vmem_domain_xml_text(xmlNode *node);
+char *vmem_domain_xml_prop(xmlNode *node, const char *name);
+gboolean vmem_domain_xml_read_size(xmlNode *element, const char *location, GPtrArray *findings,
+				   guint64 *ret_kib);
+gboolean vmem_domain_xml_read_uint(const char *text, guint max, const char *location,
+				   GPtrArray *findings, guint *ret_value);
+xmlNode *vmem_domain_xml_new_size(xmlNode *parent, xmlNs *ns, const char *name, guint64 kib);
 
 G_END_DECLS

@@ -40,7 +40,7 @@ typedef enum {
  * `has_*` tells whether the element was given.
  */
 typedef struct {
-	guint index; /* position among all <memory> devices, from 1 */
+	guint index;	/* position among all <memory> devices, from 1 */
 	char *location; /* /domain/devices/memory[index] */
 	char *access;	/* shared | private */
 	char *discard;	/* yes | no */
@@ -51,7 +51,7 @@ typedef struct {
 	gboolean has_size, has_block, has_requested, has_current, has_address_base;
 	guint64 size_kib, block_kib, requested_kib, current_kib;
 	guint64 address_base; /* bytes */
-	gint node; /* -1 when absent */
+	gint node;	      /* -1 when absent */
 	char *alias;
 	xmlNode *pci_address; /* owned copy of <address type='pci' .../> */
 	xmlNode *element;     /* the element in the document */
@@ -80,15 +80,15 @@ struct _VmemDomain {
 	gboolean has_memory, has_current_memory, has_max_memory, has_max_memory_slots;
 	guint64 memory_kib, current_memory_kib, max_memory_kib;
 	guint max_memory_slots;
-	GArray *cells;	      /* VmemNumaCell */
-	gboolean hugepages;   /* <memoryBacking><hugepages> */
+	GArray *cells;		  /* VmemNumaCell */
+	gboolean hugepages;	  /* <memoryBacking><hugepages> */
 	GPtrArray *hugepage_list; /* VmemHugepage */
-	gboolean prealloc;    /* <memoryBacking><allocation mode='immediate'/> */
+	gboolean prealloc;	  /* <memoryBacking><allocation mode='immediate'/> */
 	gboolean has_agent_channel;
 	GPtrArray *devices;   /* VmemMemoryDevice, virtio-mem only */
 	guint n_other_memory; /* dimm, nvdimm, virtio-pmem, ... */
 	guint64 other_memory_kib;
-	VmemPolicy *policy;   /* NULL without a policy */
+	VmemPolicy *policy; /* NULL without a policy */
 };
 
 typedef enum {
@@ -96,26 +96,17 @@ typedef enum {
 	VMEM_DOMAIN_FORMAT_LIVE = 1 << 0, /* also write live-only state (<current>) */
 } VmemDomainFormatFlags;
 
-VmemDomain *
-vmem_domain_parse(const char *xml, gsize len, GPtrArray *findings, GError **error);
-void
-vmem_domain_free(VmemDomain *domain);
+VmemDomain *vmem_domain_parse(const char *xml, gsize len, GPtrArray *findings, GError **error);
+void vmem_domain_free(VmemDomain *domain);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemDomain, vmem_domain_free)
 
-void
-vmem_domain_fill_defaults(VmemDomain *domain);
-char *
-vmem_domain_format(const VmemDomain *domain, VmemDomainFormatFlags flags);
+void vmem_domain_fill_defaults(VmemDomain *domain);
+char *vmem_domain_format(const VmemDomain *domain, VmemDomainFormatFlags flags);
 
-guint64
-vmem_domain_get_initial_kib(const VmemDomain *domain);
-guint64
-vmem_domain_get_virtio_mem_kib(const VmemDomain *domain);
-guint64
-vmem_domain_get_largest_block_kib(const VmemDomain *domain);
-guint64
-vmem_domain_get_backing_page_kib(const VmemDomain *domain, const VmemMemoryDevice *dev);
-const VmemNumaCell *
-vmem_domain_find_cell(const VmemDomain *domain, guint id);
+guint64 vmem_domain_get_initial_kib(const VmemDomain *domain);
+guint64 vmem_domain_get_virtio_mem_kib(const VmemDomain *domain);
+guint64 vmem_domain_get_largest_block_kib(const VmemDomain *domain);
+guint64 vmem_domain_get_backing_page_kib(const VmemDomain *domain, const VmemMemoryDevice *dev);
+const VmemNumaCell *vmem_domain_find_cell(const VmemDomain *domain, guint id);
 
 G_END_DECLS

@@ -157,8 +157,8 @@ vmem_job_check_shrink(const VmemJobPolicy *policy, guint64 plugged, guint64 requ
 
 	if (force || requested >= plugged || agent == NULL || !agent->valid)
 		return TRUE;
-	margin =
-	    MAX(policy->shrink_margin_min, agent->mem_used / 100 * policy->shrink_margin_percent);
+	margin = MAX(policy->shrink_margin_min,
+		     agent->mem_used / 100 * policy->shrink_margin_percent);
 	removed = plugged - requested;
 	left = agent->mem_total > removed ? agent->mem_total - removed : 0;
 	if (left >= agent->mem_used && left - agent->mem_used >= margin)
@@ -277,14 +277,14 @@ vmem_job_observe(VmemJob *job, gint64 now_us, VmemRunState run_state, const Vmem
 
 		for (guint i = 0; i < n_devices; i++)
 			restart |= devices[i].requested != before[i].requested;
-		restart |=
-		    job->run_state != VMEM_RUN_STATE_RUNNING && run_state == VMEM_RUN_STATE_RUNNING;
+		restart |= job->run_state != VMEM_RUN_STATE_RUNNING &&
+			   run_state == VMEM_RUN_STATE_RUNNING;
 	}
 	if (!restart && vmem_job_looks_rebooted(job, devices, n_devices)) {
 		vmem_job_note_reset(job, now_us);
 	} else if (restart || vmem_job_distance(devices, n_devices) <
-				  vmem_job_distance((const VmemJobDevice *)job->devices->data,
-						    job->devices->len)) {
+				      vmem_job_distance((const VmemJobDevice *)job->devices->data,
+							job->devices->len)) {
 		job->last_progress_us = now_us;
 		job->n_kicks = 0;
 	}

@@ -38,8 +38,7 @@ typedef enum {
 	VMEM_JOB_NOT_RUNNING,
 } VmemJobState;
 
-const char *
-vmem_job_state_to_string(VmemJobState state);
+const char *vmem_job_state_to_string(VmemJobState state);
 
 /**
  * VmemJobPolicy:
@@ -65,8 +64,7 @@ typedef struct {
 	guint shrink_margin_percent;
 } VmemJobPolicy;
 
-void
-vmem_job_policy_init(VmemJobPolicy *policy);
+void vmem_job_policy_init(VmemJobPolicy *policy);
 
 /**
  * VmemJobDevice:
@@ -116,37 +114,25 @@ typedef struct {
 	VmemJobAgentFacts agent;
 } VmemJobFacts;
 
-VmemJobState
-vmem_job_classify(const VmemJobFacts *facts, const VmemJobPolicy *policy);
-gint64
-vmem_job_kick_delay(const VmemJobPolicy *policy, guint n_kicks);
-gboolean
-vmem_job_check_shrink(const VmemJobPolicy *policy, guint64 plugged, guint64 requested,
-		      const VmemJobAgentFacts *agent, gboolean force, GError **error);
+VmemJobState vmem_job_classify(const VmemJobFacts *facts, const VmemJobPolicy *policy);
+gint64 vmem_job_kick_delay(const VmemJobPolicy *policy, guint n_kicks);
+gboolean vmem_job_check_shrink(const VmemJobPolicy *policy, guint64 plugged, guint64 requested,
+			       const VmemJobAgentFacts *agent, gboolean force, GError **error);
 
 /* The timeline: feed observations, read the state. */
 typedef struct _VmemJob VmemJob;
 
-VmemJob *
-vmem_job_new(const VmemJobPolicy *policy, gint64 now_us, gint64 boot_us);
-void
-vmem_job_free(VmemJob *job);
+VmemJob *vmem_job_new(const VmemJobPolicy *policy, gint64 now_us, gint64 boot_us);
+void vmem_job_free(VmemJob *job);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemJob, vmem_job_free)
 
-void
-vmem_job_observe(VmemJob *job, gint64 now_us, VmemRunState run_state,
-		 const VmemJobDevice *devices, guint n_devices);
-void
-vmem_job_note_reset(VmemJob *job, gint64 now_us);
-void
-vmem_job_set_agent(VmemJob *job, const VmemJobAgentFacts *agent);
-void
-vmem_job_get_facts(VmemJob *job, gint64 now_us, VmemJobFacts *ret_facts);
-VmemJobState
-vmem_job_get_state(VmemJob *job, gint64 now_us);
-gboolean
-vmem_job_kick_due(VmemJob *job, gint64 now_us);
-void
-vmem_job_kicked(VmemJob *job, gint64 now_us);
+void vmem_job_observe(VmemJob *job, gint64 now_us, VmemRunState run_state,
+		      const VmemJobDevice *devices, guint n_devices);
+void vmem_job_note_reset(VmemJob *job, gint64 now_us);
+void vmem_job_set_agent(VmemJob *job, const VmemJobAgentFacts *agent);
+void vmem_job_get_facts(VmemJob *job, gint64 now_us, VmemJobFacts *ret_facts);
+VmemJobState vmem_job_get_state(VmemJob *job, gint64 now_us);
+gboolean vmem_job_kick_due(VmemJob *job, gint64 now_us);
+void vmem_job_kicked(VmemJob *job, gint64 now_us);
 
 G_END_DECLS

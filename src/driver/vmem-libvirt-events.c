@@ -12,8 +12,8 @@
 
 typedef struct {
 	int id;
-	int fd;		/* -1 for a timer */
-	int events;	/* VIR_EVENT_HANDLE_* for a handle, interval in ms for a timer */
+	int fd;	    /* -1 for a timer */
+	int events; /* VIR_EVENT_HANDLE_* for a handle, interval in ms for a timer */
 	virEventHandleCallback handle_cb;
 	virEventTimeoutCallback timeout_cb;
 	void *opaque;

@@ -5,7 +5,6 @@
 
 G_BEGIN_DECLS
 
-void
-vmem_libvirt_events_register(void);
+void vmem_libvirt_events_register(void);
 
 G_END_DECLS

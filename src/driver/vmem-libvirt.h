@@ -10,10 +10,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(virConnect, virConnectClose)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomain, virDomainFree)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virStream, virStreamFree)
 
-gboolean
-vmem_libvirt_init(GError **error);
+gboolean vmem_libvirt_init(GError **error);
 
-void
-vmem_libvirt_set_error(GError **error);
+void vmem_libvirt_set_error(GError **error);
 
 G_END_DECLS

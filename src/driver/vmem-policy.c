@@ -83,9 +83,9 @@ vmem_policy_parse_mode(VmemPolicy *policy, xmlNode *node, GPtrArray *findings)
 		}
 	}
 	vmem_findings_add(
-	    findings, VMEM_SEVERITY_ERROR, "invalid-value", POLICY_PATH "/@mode",
-	    /* TRANSLATORS: %s is what the user wrote; off, manual, auto are XML values */
-	    _("“%s” is not a policy mode; use off, manual or auto."), mode);
+		findings, VMEM_SEVERITY_ERROR, "invalid-value", POLICY_PATH "/@mode",
+		/* TRANSLATORS: %s is what the user wrote; off, manual, auto are XML values */
+		_("“%s” is not a policy mode; use off, manual or auto."), mode);
 }
 
 /**
@@ -194,8 +194,8 @@ xmlNode *
 vmem_policy_format(const VmemPolicy *policy)
 {
 	xmlNode *node = xmlNewNode(NULL, (const xmlChar *)"policy");
-	xmlNs *ns =
-	    xmlNewNs(node, (const xmlChar *)VMEM_POLICY_NS, (const xmlChar *)VMEM_POLICY_PREFIX);
+	xmlNs *ns = xmlNewNs(node, (const xmlChar *)VMEM_POLICY_NS,
+			     (const xmlChar *)VMEM_POLICY_PREFIX);
 	g_autofree char *priority = g_strdup_printf("%u", policy->priority);
 	xmlNode *child;
 

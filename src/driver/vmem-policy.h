@@ -50,19 +50,13 @@ typedef struct {
 	gboolean squeeze;
 } VmemPolicy;
 
-VmemPolicy *
-vmem_policy_new(void);
-void
-vmem_policy_free(VmemPolicy *policy);
+VmemPolicy *vmem_policy_new(void);
+void vmem_policy_free(VmemPolicy *policy);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemPolicy, vmem_policy_free)
 
-const char *
-vmem_policy_mode_to_string(VmemPolicyMode mode);
-VmemPolicy *
-vmem_policy_parse(xmlNode *node, GPtrArray *findings);
-void
-vmem_policy_fill_defaults(VmemPolicy *policy, guint64 virtio_mem_kib, guint64 block_kib);
-xmlNode *
-vmem_policy_format(const VmemPolicy *policy);
+const char *vmem_policy_mode_to_string(VmemPolicyMode mode);
+VmemPolicy *vmem_policy_parse(xmlNode *node, GPtrArray *findings);
+void vmem_policy_fill_defaults(VmemPolicy *policy, guint64 virtio_mem_kib, guint64 block_kib);
+xmlNode *vmem_policy_format(const VmemPolicy *policy);
 
 G_END_DECLS

@@ -45,11 +45,11 @@ vmem_qmp_parse_json(const char *line, gsize len, GError **error)
 	gsize end;
 
 	if (len > VMEM_QMP_MAX_LINE) {
-		g_set_error(
-		    error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-		    /* TRANSLATORS: %zu are byte counts */
-		    _("QEMU sent a QMP message of %zu bytes, more than the limit of %zu bytes."),
-		    (size_t)len, (size_t)VMEM_QMP_MAX_LINE);
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+			    /* TRANSLATORS: %zu are byte counts */
+			    _("QEMU sent a QMP message of %zu bytes, more than the limit of %zu "
+			      "bytes."),
+			    (size_t)len, (size_t)VMEM_QMP_MAX_LINE);
 		return NULL;
 	}
 	if (len == 0) {
@@ -164,9 +164,9 @@ vmem_qmp_message_parse_error(VmemQmpMessage *msg, json_object *err, GError **err
 
 	if (!json_object_is_type(err, json_type_object)) {
 		g_set_error_literal(
-		    error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-		    /* TRANSLATORS: QMP protocol violation */
-		    _("QEMU sent an error reply whose \"error\" is not an object."));
+			error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+			/* TRANSLATORS: QMP protocol violation */
+			_("QEMU sent an error reply whose \"error\" is not an object."));
 		return FALSE;
 	}
 	cls = vmem_qmp_json_get_string(err, "class", error);
@@ -252,10 +252,10 @@ vmem_qmp_message_parse(const char *line, gsize len, GError **error)
 	if (n_kinds != 1) {
 		vmem_qmp_set_invalid(error, line, len,
 				     n_kinds == 0
-					 /* TRANSLATORS: reason for an invalid QMP message */
-					 ? _("it is neither a reply nor an event")
-					 /* TRANSLATORS: reason for an invalid QMP message */
-					 : _("it is more than one kind of message"));
+					     /* TRANSLATORS: reason for an invalid QMP message */
+					     ? _("it is neither a reply nor an event")
+					     /* TRANSLATORS: reason for an invalid QMP message */
+					     : _("it is more than one kind of message"));
 		return NULL;
 	}
 	json_object_object_get_ex(root, kinds[msg->kind], &member);

@@ -55,16 +55,12 @@ typedef struct {
 	gint64 timestamp_us;
 } VmemQmpMessage;
 
-VmemQmpMessage *
-vmem_qmp_message_parse(const char *line, gsize len, GError **error);
-void
-vmem_qmp_message_free(VmemQmpMessage *msg);
+VmemQmpMessage *vmem_qmp_message_parse(const char *line, gsize len, GError **error);
+void vmem_qmp_message_free(VmemQmpMessage *msg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemQmpMessage, vmem_qmp_message_free)
 
-gboolean
-vmem_qmp_json_get_size(json_object *obj, const char *key, gboolean optional, guint64 *ret_value,
-		       GError **error);
-const char *
-vmem_qmp_json_get_string(json_object *obj, const char *key, GError **error);
+gboolean vmem_qmp_json_get_size(json_object *obj, const char *key, gboolean optional,
+				guint64 *ret_value, GError **error);
+const char *vmem_qmp_json_get_string(json_object *obj, const char *key, GError **error);
 
 G_END_DECLS

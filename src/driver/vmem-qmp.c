@@ -355,9 +355,10 @@ vmem_qmp_execute(VmemQmp *qmp, const char *command, json_object *arguments,
 	if (arguments != NULL)
 		json_object_object_add(request, "arguments", json_object_get(arguments));
 	json_object_object_add(request, "id", json_object_new_string(id));
-	line = g_strconcat(json_object_to_json_string_ext(
-			       request, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
-			   "\n", NULL);
+	line = g_strconcat(
+		json_object_to_json_string_ext(request, JSON_C_TO_STRING_PLAIN |
+								JSON_C_TO_STRING_NOSLASHESCAPE),
+		"\n", NULL);
 	if (!vmem_qmp_send_all(qmp, line, strlen(line), deadline_us, &local_error)) {
 		g_propagate_error(error, g_error_copy(local_error));
 		vmem_qmp_close_with(qmp, local_error);
@@ -420,7 +421,7 @@ vmem_qmp_new_for_socket(GSocket *socket, const char *peer, guint timeout_ms, GEr
 	g_socket_set_blocking(socket, FALSE);
 
 	greeting = vmem_qmp_wait_reply(
-	    qmp, "", g_get_monotonic_time() + (gint64)qmp->timeout_ms * 1000, error);
+		qmp, "", g_get_monotonic_time() + (gint64)qmp->timeout_ms * 1000, error);
 	if (greeting == NULL)
 		return NULL;
 	if (greeting->kind != VMEM_QMP_MESSAGE_GREETING) {
@@ -458,14 +459,15 @@ vmem_qmp_connect(const char *path, guint timeout_ms, GError **error)
 			      &local_error);
 	address = g_unix_socket_address_new(path);
 	if (socket == NULL || !g_socket_connect(socket, address, NULL, &local_error)) {
-		g_set_error(
-		    error, VMEM_ERROR,
-		    g_error_matches(local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
-			    g_error_matches(local_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
-			? VMEM_ERROR_NOT_FOUND
-			: VMEM_ERROR_IO,
-		    /* TRANSLATORS: %s is a socket path, then an OS error */
-		    _("Cannot connect to QEMU's QMP socket %s: %s"), path, local_error->message);
+		g_set_error(error, VMEM_ERROR,
+			    g_error_matches(local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
+					    g_error_matches(local_error, G_IO_ERROR,
+							    G_IO_ERROR_CONNECTION_REFUSED)
+				    ? VMEM_ERROR_NOT_FOUND
+				    : VMEM_ERROR_IO,
+			    /* TRANSLATORS: %s is a socket path, then an OS error */
+			    _("Cannot connect to QEMU's QMP socket %s: %s"), path,
+			    local_error->message);
 		return NULL;
 	}
 	return vmem_qmp_new_for_socket(socket, path, timeout_ms, error);

@@ -38,24 +38,17 @@ typedef struct {
 	void (*closed)(VmemQmp *qmp, const GError *error, gpointer user_data);
 } VmemQmpCallbacks;
 
-VmemQmp *
-vmem_qmp_connect(const char *path, guint timeout_ms, GError **error);
-VmemQmp *
-vmem_qmp_new_for_socket(GSocket *socket, const char *peer, guint timeout_ms, GError **error);
-VmemQmp *
-vmem_qmp_ref(VmemQmp *qmp);
-void
-vmem_qmp_unref(VmemQmp *qmp);
+VmemQmp *vmem_qmp_connect(const char *path, guint timeout_ms, GError **error);
+VmemQmp *vmem_qmp_new_for_socket(GSocket *socket, const char *peer, guint timeout_ms,
+				 GError **error);
+VmemQmp *vmem_qmp_ref(VmemQmp *qmp);
+void vmem_qmp_unref(VmemQmp *qmp);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemQmp, vmem_qmp_unref)
 
-void
-vmem_qmp_set_callbacks(VmemQmp *qmp, const VmemQmpCallbacks *callbacks, gpointer user_data);
-gboolean
-vmem_qmp_execute(VmemQmp *qmp, const char *command, json_object *arguments,
-		 json_object **ret_return, GError **error);
-gboolean
-vmem_qmp_is_closed(VmemQmp *qmp);
-const char *
-vmem_qmp_get_peer(VmemQmp *qmp);
+void vmem_qmp_set_callbacks(VmemQmp *qmp, const VmemQmpCallbacks *callbacks, gpointer user_data);
+gboolean vmem_qmp_execute(VmemQmp *qmp, const char *command, json_object *arguments,
+			  json_object **ret_return, GError **error);
+gboolean vmem_qmp_is_closed(VmemQmp *qmp);
+const char *vmem_qmp_get_peer(VmemQmp *qmp);
 
 G_END_DECLS

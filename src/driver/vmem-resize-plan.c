@@ -32,13 +32,12 @@ vmem_resize_plan_check_devices(GPtrArray *devices, guint64 *ret_capacity, GError
 
 		if (dev->block_size == 0 || (dev->block_size & (dev->block_size - 1)) != 0 ||
 		    dev->size % dev->block_size != 0 || capacity + dev->size < capacity) {
-			g_set_error(
-			    error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-			    /* TRANSLATORS: %s is a device alias, then byte counts */
-			    _("The virtio-mem device %s has a size of %" G_GUINT64_FORMAT
-			      " bytes that is not a whole number of blocks of %" G_GUINT64_FORMAT
-			      " bytes."),
-			    dev->alias ? dev->alias : "?", dev->size, dev->block_size);
+			g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+				    /* TRANSLATORS: %s is a device alias, then byte counts */
+				    _("The virtio-mem device %s has a size of %" G_GUINT64_FORMAT
+				      " bytes that is not a whole number of blocks of "
+				      "%" G_GUINT64_FORMAT " bytes."),
+				    dev->alias ? dev->alias : "?", dev->size, dev->block_size);
 			return FALSE;
 		}
 		capacity += dev->size;

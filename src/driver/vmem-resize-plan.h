@@ -11,14 +11,11 @@
 
 G_BEGIN_DECLS
 
-gboolean
-vmem_resize_plan_split(GPtrArray *devices, const guint64 *weights, guint64 total,
-		       guint64 **ret_requested, GError **error);
-gboolean
-vmem_resize_plan_select(GPtrArray *devices, const char *alias, gint node, guint *ret_index,
-			GError **error);
-gboolean
-vmem_resize_plan_one(const VmemDevice *device, guint64 size, guint64 *ret_requested,
-		     GError **error);
+gboolean vmem_resize_plan_split(GPtrArray *devices, const guint64 *weights, guint64 total,
+				guint64 **ret_requested, GError **error);
+gboolean vmem_resize_plan_select(GPtrArray *devices, const char *alias, gint node, guint *ret_index,
+				 GError **error);
+gboolean vmem_resize_plan_one(const VmemDevice *device, guint64 size, guint64 *ret_requested,
+			      GError **error);
 
 G_END_DECLS

@@ -21,14 +21,14 @@ struct _VmemResize {
 	char *domain;
 	GPtrArray *devices; /* VmemDevice: all of the domain's, as last seen */
 	VmemRunState run_state;
-	guint64 *targets;   /* requested per device, parallel to devices */
-	gboolean *touched;  /* whether the plan changes the device */
+	guint64 *targets;  /* requested per device, parallel to devices */
+	gboolean *touched; /* whether the plan changes the device */
 	VmemJobPolicy policy;
 	VmemJob *job;
 	gint64 start_us;
 	guint64 start_plugged;
 	guint n_kicks;
-	gboolean reset;	    /* the guest rebooted while we waited */
+	gboolean reset; /* the guest rebooted while we waited */
 };
 
 /**
@@ -225,8 +225,8 @@ vmem_resize_apply(VmemResize *resize, VmemResizeAffect affect, GError **error)
 		 * live domain (hot-plugged) fails here before anything
 		 * changed. */
 		if ((affect & VMEM_RESIZE_CONFIG) &&
-		    !vmem_backend_set_requested_config(resize->backend, resize->domain,
-						       dev->alias, resize->targets[i], error))
+		    !vmem_backend_set_requested_config(resize->backend, resize->domain, dev->alias,
+						       resize->targets[i], error))
 			return FALSE;
 		if ((affect & VMEM_RESIZE_LIVE) &&
 		    !vmem_backend_set_requested(resize->backend, resize->domain, dev->alias,
@@ -290,8 +290,8 @@ vmem_resize_get_progress(VmemResize *resize, VmemResizeProgress *ret_progress)
 	ret_progress->start_plugged = resize->start_plugged;
 	ret_progress->elapsed_us = now - resize->start_us;
 	ret_progress->n_kicks = resize->n_kicks;
-	ret_progress->state = resize->job ? vmem_job_get_state(resize->job, now)
-					  : VMEM_JOB_PLUGGING;
+	ret_progress->state =
+		resize->job ? vmem_job_get_state(resize->job, now) : VMEM_JOB_PLUGGING;
 }
 
 typedef struct {
@@ -300,8 +300,8 @@ typedef struct {
 } VmemResizeWaiter;
 
 static void
-vmem_resize_on_size(VmemBackend *backend, const char *domain, const char *alias,
-		    guint64 plugged, gpointer user_data)
+vmem_resize_on_size(VmemBackend *backend, const char *domain, const char *alias, guint64 plugged,
+		    gpointer user_data)
 {
 	VmemResizeWaiter *waiter = user_data;
 

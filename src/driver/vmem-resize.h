@@ -46,35 +46,23 @@ typedef struct {
 
 typedef void (*VmemResizeProgressFunc)(const VmemResizeProgress *progress, gpointer user_data);
 
-VmemResize *
-vmem_resize_new(VmemBackend *backend, const char *domain, GError **error);
-void
-vmem_resize_free(VmemResize *resize);
+VmemResize *vmem_resize_new(VmemBackend *backend, const char *domain, GError **error);
+void vmem_resize_free(VmemResize *resize);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemResize, vmem_resize_free)
 
-GPtrArray *
-vmem_resize_get_devices(VmemResize *resize);
-VmemRunState
-vmem_resize_get_run_state(VmemResize *resize);
-const guint64 *
-vmem_resize_get_targets(VmemResize *resize);
+GPtrArray *vmem_resize_get_devices(VmemResize *resize);
+VmemRunState vmem_resize_get_run_state(VmemResize *resize);
+const guint64 *vmem_resize_get_targets(VmemResize *resize);
 
-gboolean
-vmem_resize_plan_total(VmemResize *resize, guint64 total, GError **error);
-gboolean
-vmem_resize_plan_device(VmemResize *resize, const char *alias, gint node, guint64 size,
-			GError **error);
-void
-vmem_resize_agent_facts(const VmemAgentReport *report, VmemJobAgentFacts *ret_facts);
-gboolean
-vmem_resize_check_shrink(VmemResize *resize, const VmemJobAgentFacts *agent, gboolean force,
-			 GError **error);
-gboolean
-vmem_resize_apply(VmemResize *resize, VmemResizeAffect affect, GError **error);
-VmemJobState
-vmem_resize_wait(VmemResize *resize, guint timeout_s, VmemResizeProgressFunc progress,
-		 gpointer user_data);
-void
-vmem_resize_get_progress(VmemResize *resize, VmemResizeProgress *ret_progress);
+gboolean vmem_resize_plan_total(VmemResize *resize, guint64 total, GError **error);
+gboolean vmem_resize_plan_device(VmemResize *resize, const char *alias, gint node, guint64 size,
+				 GError **error);
+void vmem_resize_agent_facts(const VmemAgentReport *report, VmemJobAgentFacts *ret_facts);
+gboolean vmem_resize_check_shrink(VmemResize *resize, const VmemJobAgentFacts *agent,
+				  gboolean force, GError **error);
+gboolean vmem_resize_apply(VmemResize *resize, VmemResizeAffect affect, GError **error);
+VmemJobState vmem_resize_wait(VmemResize *resize, guint timeout_s, VmemResizeProgressFunc progress,
+			      gpointer user_data);
+void vmem_resize_get_progress(VmemResize *resize, VmemResizeProgress *ret_progress);
 
 G_END_DECLS

@@ -30,8 +30,8 @@ vmem_validate_policy_aligned(const char *name, guint64 kib, guint64 block_kib, g
 	where = g_strdup_printf(POLICY_PATH "/virtmem:%s", name);
 	value = vmem_size_format_kib(kib);
 	block = vmem_size_format_kib(block_kib);
-	rounded =
-	    vmem_size_format_kib(up ? kib + block_kib - kib % block_kib : kib - kib % block_kib);
+	rounded = vmem_size_format_kib(up ? kib + block_kib - kib % block_kib
+					  : kib - kib % block_kib);
 	vmem_findings_add(findings, VMEM_SEVERITY_WARNING, "policy-unaligned", where,
 			  /* TRANSLATORS: %s sizes: the value, the block, the rounded value */
 			  _("%s is not a multiple of the block size %s; virtmem uses %s."), value,
@@ -88,23 +88,23 @@ vmem_validate_policy(const VmemDomain *domain, GPtrArray *findings)
 
 	if (domain->devices->len == 0) {
 		if (policy->mode != VMEM_POLICY_MODE_OFF)
-			vmem_findings_add(
-			    findings, VMEM_SEVERITY_WARNING, "policy-without-devices",
-			    POLICY_PATH "/@mode",
-			    /* TRANSLATORS: %s is a policy mode; mode='off' is XML */
-			    _("The policy mode is %s but the domain has no virtio-mem device to "
-			      "resize; add one or set mode='off'."),
-			    vmem_policy_mode_to_string(policy->mode));
+			vmem_findings_add(findings, VMEM_SEVERITY_WARNING, "policy-without-devices",
+					  POLICY_PATH "/@mode",
+					  /* TRANSLATORS: %s is a policy mode; mode='off' is XML */
+					  _("The policy mode is %s but the domain has no "
+					    "virtio-mem device to "
+					    "resize; add one or set mode='off'."),
+					  vmem_policy_mode_to_string(policy->mode));
 		return;
 	}
 	vmem_validate_policy_sizes(domain, policy, findings);
 	if (policy->buffer_percent > VMEM_POLICY_MAX_BUFFER)
 		vmem_findings_add(
-		    findings, VMEM_SEVERITY_ERROR, "policy-buffer-range",
-		    POLICY_PATH "/virtmem:buffer/@percent",
-		    /* TRANSLATORS: %u is a percentage, the % must stay as %% */
-		    _("A buffer of %u %% of guest memory is out of range; use 0 to 90 %%."),
-		    policy->buffer_percent);
+			findings, VMEM_SEVERITY_ERROR, "policy-buffer-range",
+			POLICY_PATH "/virtmem:buffer/@percent",
+			/* TRANSLATORS: %u is a percentage, the % must stay as %% */
+			_("A buffer of %u %% of guest memory is out of range; use 0 to 90 %%."),
+			policy->buffer_percent);
 	if (policy->priority < VMEM_POLICY_MIN_PRIORITY ||
 	    policy->priority > VMEM_POLICY_MAX_PRIORITY)
 		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "policy-priority-range",
@@ -115,9 +115,10 @@ vmem_validate_policy(const VmemDomain *domain, GPtrArray *findings)
 				  policy->priority);
 	if (policy->mode == VMEM_POLICY_MODE_AUTO && !domain->has_agent_channel)
 		vmem_findings_add(
-		    findings, VMEM_SEVERITY_WARNING, "policy-no-agent", POLICY_PATH "/@mode",
-		    /* TRANSLATORS: %s is a channel name such as org.virtmem.agent.0 */
-		    _("Mode auto without the agent channel %s falls back to balloon statistics, "
-		      "which react later; add the channel."),
-		    VMEM_AGENT_CHANNEL);
+			findings, VMEM_SEVERITY_WARNING, "policy-no-agent", POLICY_PATH "/@mode",
+			/* TRANSLATORS: %s is a channel name such as org.virtmem.agent.0 */
+			_("Mode auto without the agent channel %s falls back to balloon "
+			  "statistics, "
+			  "which react later; add the channel."),
+			VMEM_AGENT_CHANNEL);
 }

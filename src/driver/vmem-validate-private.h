@@ -5,7 +5,6 @@
 
 G_BEGIN_DECLS
 
-void
-vmem_validate_policy(const VmemDomain *domain, GPtrArray *findings);
+void vmem_validate_policy(const VmemDomain *domain, GPtrArray *findings);
 
 G_END_DECLS

@@ -39,11 +39,11 @@ vmem_validate_block(const VmemDomain *domain, const VmemMemoryDevice *dev, GPtrA
 
 	if (!dev->has_block) {
 		if (!vmem_validate_has_target_child(dev, "block"))
-			vmem_findings_add(
-			    findings, VMEM_SEVERITY_ERROR, "block-missing", where,
-			    /* TRANSLATORS: <block> is XML, keep it */
-			    _("The virtio-mem device has no <block>; libvirt requires one. Use 2 "
-			      "MiB, the transparent huge page size."));
+			vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "block-missing", where,
+					  /* TRANSLATORS: <block> is XML, keep it */
+					  _("The virtio-mem device has no <block>; libvirt "
+					    "requires one. Use 2 "
+					    "MiB, the transparent huge page size."));
 		return;
 	}
 	if (dev->block_kib == 0 || (dev->block_kib & (dev->block_kib - 1)) != 0) {
@@ -106,11 +106,12 @@ vmem_validate_sizes(const VmemMemoryDevice *dev, GPtrArray *findings)
 							   dev->size_kib % dev->block_kib);
 
 		vmem_findings_add(
-		    findings, VMEM_SEVERITY_WARNING, "size-unaligned", where,
-		    /* TRANSLATORS: sizes such as "1 GiB"; the last is the rounded size */
-		    _("The size %s is not a multiple of the block size %s; it will be rounded up "
-		      "to %s."),
-		    size, block, up);
+			findings, VMEM_SEVERITY_WARNING, "size-unaligned", where,
+			/* TRANSLATORS: sizes such as "1 GiB"; the last is the rounded size */
+			_("The size %s is not a multiple of the block size %s; it will be rounded "
+			  "up "
+			  "to %s."),
+			size, block, up);
 	}
 	if (dev->has_requested) {
 		g_autofree char *where = vmem_validate_where(dev, "target/requested");
@@ -125,10 +126,10 @@ vmem_validate_sizes(const VmemMemoryDevice *dev, GPtrArray *findings)
 					  requested, size, size);
 		if (vmem_validate_block_ok(dev) && dev->requested_kib % dev->block_kib != 0)
 			vmem_findings_add(
-			    findings, VMEM_SEVERITY_ERROR, "requested-unaligned", where,
-			    /* TRANSLATORS: both %s are sizes such as "2 MiB" */
-			    _("The requested size %s is not a multiple of the block size %s."),
-			    requested, block);
+				findings, VMEM_SEVERITY_ERROR, "requested-unaligned", where,
+				/* TRANSLATORS: both %s are sizes such as "2 MiB" */
+				_("The requested size %s is not a multiple of the block size %s."),
+				requested, block);
 	}
 	if (dev->has_current && dev->current_kib > dev->size_kib) {
 		g_autofree char *where = vmem_validate_where(dev, "target/current");
@@ -150,15 +151,16 @@ vmem_validate_node(const VmemDomain *domain, const VmemMemoryDevice *dev, guint 
 
 	if (dev->node < 0) {
 		if (domain->cells->len > 0 && !vmem_validate_has_target_child(dev, "node"))
-			vmem_findings_add(
-			    findings, VMEM_SEVERITY_ERROR, "node-missing", where,
-			    /* TRANSLATORS: <node> is XML, %u the number of cells */
-			    ngettext("The guest has %u NUMA cell, so the virtio-mem device needs a "
-				     "<node>; use the cell's id.",
-				     "The guest has %u NUMA cells, so the virtio-mem device needs "
-				     "a <node>; use one of the cell ids.",
-				     domain->cells->len),
-			    domain->cells->len);
+			vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "node-missing", where,
+					  /* TRANSLATORS: <node> is XML, %u the number of cells */
+					  ngettext("The guest has %u NUMA cell, so the virtio-mem "
+						   "device needs a "
+						   "<node>; use the cell's id.",
+						   "The guest has %u NUMA cells, so the virtio-mem "
+						   "device needs "
+						   "a <node>; use one of the cell ids.",
+						   domain->cells->len),
+					  domain->cells->len);
 		return;
 	}
 	if (vmem_domain_find_cell(domain, (guint)dev->node) == NULL) {
@@ -176,12 +178,12 @@ vmem_validate_node(const VmemDomain *domain, const VmemMemoryDevice *dev, guint 
 		const VmemMemoryDevice *other = g_ptr_array_index(domain->devices, i);
 
 		if (other->node == dev->node) {
-			vmem_findings_add(
-			    findings, VMEM_SEVERITY_WARNING, "node-shared", where,
-			    /* TRANSLATORS: %d is a node id, %s a location */
-			    _("Node %d already has the virtio-mem device %s; use one device per "
-			      "node and resize it instead of adding another."),
-			    dev->node, other->location);
+			vmem_findings_add(findings, VMEM_SEVERITY_WARNING, "node-shared", where,
+					  /* TRANSLATORS: %d is a node id, %s a location */
+					  _("Node %d already has the virtio-mem device %s; use one "
+					    "device per "
+					    "node and resize it instead of adding another."),
+					  dev->node, other->location);
 			return;
 		}
 	}
@@ -253,19 +255,20 @@ vmem_validate_hints(const VmemDomain *domain, const VmemMemoryDevice *dev, GPtrA
 	}
 	if (page_kib <= VMEM_SYSTEM_PAGE_KIB) {
 		vmem_findings_add(
-		    findings, VMEM_SEVERITY_WARNING, "hugepages-hint", dev->location,
-		    /* TRANSLATORS: %s is a size; <hugepages/> is XML */
-		    _("The device of %s is backed by 4 KiB pages; back it with huge pages "
-		      "(<memoryBacking><hugepages/>) to cut page table overhead."),
-		    size);
+			findings, VMEM_SEVERITY_WARNING, "hugepages-hint", dev->location,
+			/* TRANSLATORS: %s is a size; <hugepages/> is XML */
+			_("The device of %s is backed by 4 KiB pages; back it with huge pages "
+			  "(<memoryBacking><hugepages/>) to cut page table overhead."),
+			size);
 	} else if (!domain->prealloc) {
 		vmem_findings_add(
-		    findings, VMEM_SEVERITY_WARNING, "prealloc-hint", dev->location,
-		    /* TRANSLATORS: %s is a size; <allocation mode='immediate'/> is XML */
-		    _("The device of %s is backed by huge pages without preallocation: a plug can "
-		      "crash the guest when the host runs out of huge pages. Use "
-		      "<memoryBacking><allocation mode='immediate'/>."),
-		    size);
+			findings, VMEM_SEVERITY_WARNING, "prealloc-hint", dev->location,
+			/* TRANSLATORS: %s is a size; <allocation mode='immediate'/> is XML */
+			_("The device of %s is backed by huge pages without preallocation: a plug "
+			  "can "
+			  "crash the guest when the host runs out of huge pages. Use "
+			  "<memoryBacking><allocation mode='immediate'/>."),
+			size);
 	}
 }
 
@@ -299,9 +302,9 @@ vmem_validate_memory(const VmemDomain *domain, GPtrArray *findings)
 		g_autofree char *need = vmem_size_format_kib(total);
 
 		vmem_findings_add(
-		    findings, VMEM_SEVERITY_ERROR, "max-memory-missing", "/domain/maxMemory",
-		    /* TRANSLATORS: <maxMemory> is XML, %s a size */
-		    _("Memory devices need <maxMemory>; set it to at least %s."), need);
+			findings, VMEM_SEVERITY_ERROR, "max-memory-missing", "/domain/maxMemory",
+			/* TRANSLATORS: <maxMemory> is XML, %s a size */
+			_("Memory devices need <maxMemory>; set it to at least %s."), need);
 		return;
 	}
 	if (domain->max_memory_kib < total) {

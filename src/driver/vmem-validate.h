@@ -28,27 +28,19 @@ typedef struct {
 	char *message;
 } VmemFinding;
 
-void
-vmem_finding_free(VmemFinding *finding);
+void vmem_finding_free(VmemFinding *finding);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemFinding, vmem_finding_free)
 
-GPtrArray *
-vmem_findings_new(void);
-void
-vmem_findings_add(GPtrArray *findings, VmemSeverity severity, const char *code,
-		  const char *location, const char *format, ...) G_GNUC_PRINTF(5, 6);
-gboolean
-vmem_findings_has_error(GPtrArray *findings);
-const char *
-vmem_severity_to_string(VmemSeverity severity);
-char *
-vmem_finding_to_string(const VmemFinding *finding);
+GPtrArray *vmem_findings_new(void);
+void vmem_findings_add(GPtrArray *findings, VmemSeverity severity, const char *code,
+		       const char *location, const char *format, ...) G_GNUC_PRINTF(5, 6);
+gboolean vmem_findings_has_error(GPtrArray *findings);
+const char *vmem_severity_to_string(VmemSeverity severity);
+char *vmem_finding_to_string(const VmemFinding *finding);
 
 typedef struct _VmemDomain VmemDomain;
 
-void
-vmem_domain_validate(const VmemDomain *domain, GPtrArray *findings);
-VmemDomain *
-vmem_validate_xml(const char *xml, gsize len, GPtrArray *findings, GError **error);
+void vmem_domain_validate(const VmemDomain *domain, GPtrArray *findings);
+VmemDomain *vmem_validate_xml(const char *xml, gsize len, GPtrArray *findings, GError **error);
 
 G_END_DECLS

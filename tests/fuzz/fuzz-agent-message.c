@@ -19,8 +19,7 @@
 #include "vmem-agent-message.h"
 #include "vmem-agent-view.h"
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 fuzz_one_line(const char *line, gsize len, gpointer user_data)
@@ -45,7 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_one_line((const char *)data, size, NULL);
 	/* In two pieces, so that lines also cross read boundaries. */
 	vmem_agent_lines_feed(lines, (const char *)data, size / 2, fuzz_one_line, NULL);
-	vmem_agent_lines_feed(lines, (const char *)data + size / 2, size - size / 2,
-			      fuzz_one_line, NULL);
+	vmem_agent_lines_feed(lines, (const char *)data + size / 2, size - size / 2, fuzz_one_line,
+			      NULL);
 	return 0;
 }

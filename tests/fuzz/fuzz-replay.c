@@ -11,8 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 fuzz_replay_file(const char *path, guint *n_files)

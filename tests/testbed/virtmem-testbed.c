@@ -50,8 +50,8 @@ demo_step(VmemTestGuest *guest, guint64 mib, gint64 t0, GError **error)
 		if (current == mib * KIB_PER_MIB)
 			return TRUE;
 	}
-	g_set_error(error, VMEM_ERROR, VMEM_ERROR_TIMED_OUT, "no convergence to %" G_GUINT64_FORMAT
-		    " MiB in 120 s", mib);
+	g_set_error(error, VMEM_ERROR, VMEM_ERROR_TIMED_OUT,
+		    "no convergence to %" G_GUINT64_FORMAT " MiB in 120 s", mib);
 	return FALSE;
 }
 
@@ -121,7 +121,8 @@ main(int argc, char **argv)
 					  "virtio-mem device on a private libvirt.");
 	if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc != 2 ||
 	    (g_strcmp0(argv[1], "demo") != 0 && g_strcmp0(argv[1], "up") != 0)) {
-		g_printerr("%s\n", error ? error->message : "usage: virtmem-testbed [OPTION...] demo|up");
+		g_printerr("%s\n",
+			   error ? error->message : "usage: virtmem-testbed [OPTION...] demo|up");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -31,8 +31,7 @@ struct _VmemTestControl {
  * Connects to the control port, waiting for QEMU to create the socket.
  */
 VmemTestControl *
-vmem_test_control_connect(const char *name, const char *socket_path, GPid qemu_pid,
-			  GError **error)
+vmem_test_control_connect(const char *name, const char *socket_path, GPid qemu_pid, GError **error)
 {
 	g_autoptr(GSocketClient) client = g_socket_client_new();
 	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(socket_path);
@@ -49,9 +48,9 @@ vmem_test_control_connect(const char *name, const char *socket_path, GPid qemu_p
 		if (ctl->conn != NULL)
 			break;
 		if (!vmem_testbed_pid_alive(qemu_pid) || g_get_monotonic_time() > end) {
-			g_propagate_prefixed_error(error, g_steal_pointer(&local_error),
-						   "cannot connect to the control port %s of %s: ",
-						   socket_path, name);
+			g_propagate_prefixed_error(
+				error, g_steal_pointer(&local_error),
+				"cannot connect to the control port %s of %s: ", socket_path, name);
 			return NULL;
 		}
 		g_usleep(50 * 1000);
@@ -89,8 +88,8 @@ vmem_test_control_free(VmemTestControl *ctl)
  * reboot, or queued while the guest booted) is never taken for this one's.
  */
 gboolean
-vmem_test_control_run(VmemTestControl *ctl, const char *command, guint timeout_s,
-		      char **ret_output, int *ret_status, GError **error)
+vmem_test_control_run(VmemTestControl *ctl, const char *command, guint timeout_s, char **ret_output,
+		      int *ret_status, GError **error)
 {
 	GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(ctl->conn));
 	g_autoptr(GString) output = g_string_new(NULL);
@@ -172,8 +171,7 @@ vmem_test_control_wait_ready(VmemTestControl *ctl, guint timeout_s, GError **err
  * @ret_kib: its value in KiB
  */
 gboolean
-vmem_test_control_meminfo(VmemTestControl *ctl, const char *field, guint64 *ret_kib,
-			  GError **error)
+vmem_test_control_meminfo(VmemTestControl *ctl, const char *field, guint64 *ret_kib, GError **error)
 {
 	g_autofree char *command = g_strdup_printf("grep '^%s:' /proc/meminfo", field);
 	g_autofree char *output = NULL;

@@ -59,7 +59,8 @@ vmem_test_guest_domain_xml(VmemTestGuest *guest, const char *kernel, const char 
 	g_string_append_printf(xml,
 			       "<domain type='qemu'>\n"
 			       "  <name>%s</name>\n"
-			       "  <maxMemory slots='%u' unit='MiB'>%" G_GUINT64_FORMAT "</maxMemory>\n"
+			       "  <maxMemory slots='%u' unit='MiB'>%" G_GUINT64_FORMAT
+			       "</maxMemory>\n"
 			       "  <memory unit='MiB'>%" G_GUINT64_FORMAT "</memory>\n"
 			       "  <currentMemory unit='MiB'>%" G_GUINT64_FORMAT "</currentMemory>\n"
 			       "  <vcpu>%u</vcpu>\n"
@@ -73,9 +74,8 @@ vmem_test_guest_domain_xml(VmemTestGuest *guest, const char *kernel, const char 
 			       "  <cpu mode='custom' match='exact'>\n"
 			       "    <model fallback='allow'>qemu64</model>\n"
 			       "    <numa>\n",
-			       guest->name, c->n_nodes + 1, base + devices + 1024, base + devices, base,
-			       c->n_nodes, kernel, initrd,
-			       cmdline);
+			       guest->name, c->n_nodes + 1, base + devices + 1024, base + devices,
+			       base, c->n_nodes, kernel, initrd, cmdline);
 	for (guint i = 0; i < c->n_nodes; i++)
 		g_string_append_printf(xml,
 				       "      <cell id='%u' cpus='%u' memory='%" G_GUINT64_FORMAT
@@ -215,8 +215,8 @@ vmem_test_guest_start(VmemTestGuest *guest, GError **error)
 		return FALSE;
 	}
 	vmem_testbed_track_pid(guest->qemu_pid);
-	guest->ctl = vmem_test_control_connect(guest->name, guest->ctl_socket, guest->qemu_pid,
-					       error);
+	guest->ctl =
+		vmem_test_control_connect(guest->name, guest->ctl_socket, guest->qemu_pid, error);
 	if (guest->ctl == NULL ||
 	    !vmem_test_control_wait_ready(guest->ctl, VMEM_TEST_GUEST_BOOT_TIMEOUT_S, error)) {
 		g_prefix_error(error, "console %s: ", guest->console_log);
@@ -299,8 +299,7 @@ vmem_test_guest_run(VmemTestGuest *guest, const char *command, char **ret_output
 }
 
 static gboolean
-vmem_test_guest_run_ok(VmemTestGuest *guest, const char *command, char **ret_output,
-		       GError **error)
+vmem_test_guest_run_ok(VmemTestGuest *guest, const char *command, char **ret_output, GError **error)
 {
 	g_autofree char *output = NULL;
 	int status = -1;
@@ -324,8 +323,7 @@ vmem_test_guest_run_ok(VmemTestGuest *guest, const char *command, char **ret_out
  * @ret_kib: its value in KiB
  */
 gboolean
-vmem_test_guest_meminfo(VmemTestGuest *guest, const char *field, guint64 *ret_kib,
-			GError **error)
+vmem_test_guest_meminfo(VmemTestGuest *guest, const char *field, guint64 *ret_kib, GError **error)
 {
 	if (guest->ctl == NULL) {
 		g_set_error(error, VMEM_ERROR, VMEM_ERROR_NOT_RUNNING, "guest %s is not started",
@@ -451,8 +449,8 @@ vmem_test_guest_get_sizes(VmemTestGuest *guest, const char *alias, guint64 *ret_
 	target = vmem_test_guest_child(dev, "target");
 	ok = vmem_test_guest_read_kib(vmem_test_guest_child(target, "requested"), "requested",
 				      &requested, error) &&
-	     vmem_test_guest_read_kib(vmem_test_guest_child(target, "current"), "current",
-				      &current, error);
+	     vmem_test_guest_read_kib(vmem_test_guest_child(target, "current"), "current", &current,
+				      error);
 	xmlXPathFreeContext(ctxt);
 	xmlFreeDoc(doc);
 	if (!ok) {
@@ -611,8 +609,7 @@ vmem_test_guest_wait_settled(VmemTestGuest *guest, const char *alias, guint quie
  * @alias since the guest was defined.
  */
 guint
-vmem_test_guest_get_size_events(VmemTestGuest *guest, const char *alias,
-				guint64 *ret_last_size_kib)
+vmem_test_guest_get_size_events(VmemTestGuest *guest, const char *alias, guint64 *ret_last_size_kib)
 {
 	VmemSizeEvents *ev = g_hash_table_lookup(guest->size_events, alias);
 

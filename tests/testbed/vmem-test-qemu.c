@@ -133,7 +133,6 @@ vmem_test_qemu_wait_ready(VmemTestQemu *qemu, GError **error)
 	return FALSE;
 }
 
-
 /**
  * vmem_test_qemu_start:
  * @name: the QEMU's -name, which QMP's query-name reports
@@ -170,7 +169,7 @@ vmem_test_qemu_start(const char *name, const VmemTestGuestConfig *config, GError
 	g_subprocess_launcher_set_stdout_file_path(launcher, qemu->stderr_log);
 	g_subprocess_launcher_set_stderr_file_path(launcher, qemu->stderr_log);
 	qemu->process =
-	    g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, error);
+		g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, error);
 	if (qemu->process == NULL)
 		return NULL;
 	qemu->pid = (GPid)g_ascii_strtoll(g_subprocess_get_identifier(qemu->process), NULL, 10);

@@ -15,22 +15,13 @@ struct _VmemTestbed {
 	GPtrArray *guests; /* VmemTestGuest, owned */
 };
 
-void
-vmem_testbed_track_pid(GPid pid);
-void
-vmem_testbed_kill_pid(GPid pid);
-gboolean
-vmem_testbed_pid_alive(GPid pid);
-GPid
-vmem_testbed_read_pid_file(const char *path);
-gboolean
-vmem_testbed_guest_files(char **ret_kernel, char **ret_initrd, GError **error);
-char *
-vmem_testbed_kernel_cmdline(const VmemTestGuestConfig *config);
-char *
-vmem_testbed_qemu_pid_file(VmemTestbed *tb, const char *name);
+void vmem_testbed_track_pid(GPid pid);
+void vmem_testbed_kill_pid(GPid pid);
+gboolean vmem_testbed_pid_alive(GPid pid);
+GPid vmem_testbed_read_pid_file(const char *path);
+gboolean vmem_testbed_guest_files(char **ret_kernel, char **ret_initrd, GError **error);
+char *vmem_testbed_kernel_cmdline(const VmemTestGuestConfig *config);
+char *vmem_testbed_qemu_pid_file(VmemTestbed *tb, const char *name);
 
-void
-vmem_test_guest_free(VmemTestGuest *guest);
-GPid
-vmem_test_guest_get_qemu_pid(VmemTestGuest *guest);
+void vmem_test_guest_free(VmemTestGuest *guest);
+GPid vmem_test_guest_get_qemu_pid(VmemTestGuest *guest);

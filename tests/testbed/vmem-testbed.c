@@ -240,27 +240,28 @@ vmem_testbed_start_daemon(VmemTestbed *tb, GError **error)
 
 	/* A private mount namespace in which libvirt's own directories are
 	 * the test bed's: the host's libvirt, if any, is untouched. */
-	script = g_strdup_printf("set -e\n"
-				 "mount --bind '%s' /etc/libvirt\n"
-				 "mount --bind '%s' /run\n"
-				 "mkdir -p /run/lock /var/lib/libvirt /var/log/libvirt /var/cache/libvirt\n"
-				 "mount --bind '%s' /var/lib/libvirt\n"
-				 "mount --bind '%s' /var/log/libvirt\n"
-				 "mount --bind '%s' /var/cache/libvirt\n"
-				 "virtlogd --pid-file '%s' &\n"
-				 "exec libvirtd\n",
-				 etc, run, lib, log, cache, virtlogd_pidfile);
+	script = g_strdup_printf(
+		"set -e\n"
+		"mount --bind '%s' /etc/libvirt\n"
+		"mount --bind '%s' /run\n"
+		"mkdir -p /run/lock /var/lib/libvirt /var/log/libvirt /var/cache/libvirt\n"
+		"mount --bind '%s' /var/lib/libvirt\n"
+		"mount --bind '%s' /var/log/libvirt\n"
+		"mount --bind '%s' /var/cache/libvirt\n"
+		"virtlogd --pid-file '%s' &\n"
+		"exec libvirtd\n",
+		etc, run, lib, log, cache, virtlogd_pidfile);
 	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_INHERIT);
 	g_subprocess_launcher_set_stdout_file_path(launcher, daemon_log);
 	g_subprocess_launcher_set_stderr_file_path(launcher, daemon_log);
 	g_subprocess_launcher_setenv(launcher, "LIBVIRT_LOG_OUTPUTS", "3:stderr", TRUE);
-	tb->libvirtd = g_subprocess_launcher_spawn(launcher, error, "unshare", "--mount",
-						   "--propagation", "private", "--", "sh", "-c",
-						   script, NULL);
+	tb->libvirtd =
+		g_subprocess_launcher_spawn(launcher, error, "unshare", "--mount", "--propagation",
+					    "private", "--", "sh", "-c", script, NULL);
 	if (tb->libvirtd == NULL)
 		return FALSE;
-	vmem_testbed_track_pid((GPid)g_ascii_strtoll(g_subprocess_get_identifier(tb->libvirtd),
-						     NULL, 10));
+	vmem_testbed_track_pid(
+		(GPid)g_ascii_strtoll(g_subprocess_get_identifier(tb->libvirtd), NULL, 10));
 
 	tb->uri = g_strdup_printf("qemu+unix:///system?socket=%s", sock);
 	for (guint i = 0; i < 600; i++) {
@@ -411,8 +412,8 @@ vmem_testbed_free(VmemTestbed *tb)
 	if (tb->conn != NULL)
 		virConnectClose(tb->conn);
 	if (tb->libvirtd != NULL) {
-		GPid pid = (GPid)g_ascii_strtoll(
-			g_subprocess_get_identifier(tb->libvirtd) ?: "0", NULL, 10);
+		GPid pid = (GPid)g_ascii_strtoll(g_subprocess_get_identifier(tb->libvirtd) ?: "0",
+						 NULL, 10);
 		vmem_testbed_kill_pid(pid);
 		g_subprocess_wait(tb->libvirtd, NULL, NULL);
 		g_object_unref(tb->libvirtd);

@@ -29,80 +29,57 @@ typedef struct _VmemTestGuest VmemTestGuest;
 /* What vmem_test_guest_new() defines.  Initialise with
  * vmem_test_guest_config_init() and change what the test needs. */
 typedef struct {
-	guint n_nodes;		  /* NUMA cells, each with one virtio-mem device */
-	guint64 node_base_mib;	  /* boot memory per cell */
-	guint64 device_mib;	  /* size of each virtio-mem device */
-	guint64 block_mib;	  /* block size of each device */
-	guint64 requested_mib;	  /* requested size of each device at start */
-	gboolean online_movable;  /* boot with memhp_default_state=online_movable */
+	guint n_nodes;		    /* NUMA cells, each with one virtio-mem device */
+	guint64 node_base_mib;	    /* boot memory per cell */
+	guint64 device_mib;	    /* size of each virtio-mem device */
+	guint64 block_mib;	    /* block size of each device */
+	guint64 requested_mib;	    /* requested size of each device at start */
+	gboolean online_movable;    /* boot with memhp_default_state=online_movable */
 	gboolean virtio_mem_driver; /* FALSE: the guest kernel refuses to load virtio_mem */
-	gboolean reboot_restarts; /* a guest reboot restarts instead of stopping (a crash
-				     then reboots too: only for reboot tests) */
+	gboolean reboot_restarts;   /* a guest reboot restarts instead of stopping (a crash
+				       then reboots too: only for reboot tests) */
 } VmemTestGuestConfig;
 
-void
-vmem_test_guest_config_init(VmemTestGuestConfig *config);
+void vmem_test_guest_config_init(VmemTestGuestConfig *config);
 
-VmemTestbed *
-vmem_testbed_new(VmemTestbedMode mode, GError **error);
-void
-vmem_testbed_free(VmemTestbed *tb);
-const char *
-vmem_testbed_get_uri(VmemTestbed *tb);
-const char *
-vmem_testbed_get_root(VmemTestbed *tb);
-virConnectPtr
-vmem_testbed_get_connection(VmemTestbed *tb);
-gboolean
-vmem_testbed_all_processes_gone(void);
+VmemTestbed *vmem_testbed_new(VmemTestbedMode mode, GError **error);
+void vmem_testbed_free(VmemTestbed *tb);
+const char *vmem_testbed_get_uri(VmemTestbed *tb);
+const char *vmem_testbed_get_root(VmemTestbed *tb);
+virConnectPtr vmem_testbed_get_connection(VmemTestbed *tb);
+gboolean vmem_testbed_all_processes_gone(void);
 
-VmemTestGuest *
-vmem_test_guest_new(VmemTestbed *tb, const char *name, const VmemTestGuestConfig *config,
-		    GError **error);
-gboolean
-vmem_test_guest_start(VmemTestGuest *guest, GError **error);
-void
-vmem_test_guest_destroy(VmemTestGuest *guest);
-const char *
-vmem_test_guest_get_name(VmemTestGuest *guest);
-virDomainPtr
-vmem_test_guest_get_domain(VmemTestGuest *guest);
-const char *
-vmem_test_guest_get_agent_socket(VmemTestGuest *guest);
-const char *
-vmem_test_guest_get_console_log(VmemTestGuest *guest);
-gboolean
-vmem_test_guest_is_running(VmemTestGuest *guest);
+VmemTestGuest *vmem_test_guest_new(VmemTestbed *tb, const char *name,
+				   const VmemTestGuestConfig *config, GError **error);
+gboolean vmem_test_guest_start(VmemTestGuest *guest, GError **error);
+void vmem_test_guest_destroy(VmemTestGuest *guest);
+const char *vmem_test_guest_get_name(VmemTestGuest *guest);
+virDomainPtr vmem_test_guest_get_domain(VmemTestGuest *guest);
+const char *vmem_test_guest_get_agent_socket(VmemTestGuest *guest);
+const char *vmem_test_guest_get_console_log(VmemTestGuest *guest);
+gboolean vmem_test_guest_is_running(VmemTestGuest *guest);
 
 /* The control port: run a shell command in the guest. */
-gboolean
-vmem_test_guest_run(VmemTestGuest *guest, const char *command, char **ret_output, int *ret_status,
-		    GError **error);
-gboolean
-vmem_test_guest_meminfo(VmemTestGuest *guest, const char *field, guint64 *ret_kib, GError **error);
-gboolean
-vmem_test_guest_hold(VmemTestGuest *guest, guint64 mib, GError **error);
-gboolean
-vmem_test_guest_release(VmemTestGuest *guest, GError **error);
+gboolean vmem_test_guest_run(VmemTestGuest *guest, const char *command, char **ret_output,
+			     int *ret_status, GError **error);
+gboolean vmem_test_guest_meminfo(VmemTestGuest *guest, const char *field, guint64 *ret_kib,
+				 GError **error);
+gboolean vmem_test_guest_hold(VmemTestGuest *guest, guint64 mib, GError **error);
+gboolean vmem_test_guest_release(VmemTestGuest *guest, GError **error);
 
 /* The virtio-mem device, through libvirt's public API. */
-gboolean
-vmem_test_guest_get_sizes(VmemTestGuest *guest, const char *alias, guint64 *ret_requested_kib,
-			  guint64 *ret_current_kib, GError **error);
-gboolean
-vmem_test_guest_set_requested(VmemTestGuest *guest, const char *alias, guint64 requested_kib,
-			      GError **error);
-gboolean
-vmem_test_guest_wait_current(VmemTestGuest *guest, const char *alias, guint64 current_kib,
-			     guint timeout_s, GError **error);
-gboolean
-vmem_test_guest_wait_settled(VmemTestGuest *guest, const char *alias, guint quiet_s,
-			     guint timeout_s, guint64 *ret_current_kib, GError **error);
-guint
-vmem_test_guest_get_size_events(VmemTestGuest *guest, const char *alias,
-				guint64 *ret_last_size_kib);
+gboolean vmem_test_guest_get_sizes(VmemTestGuest *guest, const char *alias,
+				   guint64 *ret_requested_kib, guint64 *ret_current_kib,
+				   GError **error);
+gboolean vmem_test_guest_set_requested(VmemTestGuest *guest, const char *alias,
+				       guint64 requested_kib, GError **error);
+gboolean vmem_test_guest_wait_current(VmemTestGuest *guest, const char *alias, guint64 current_kib,
+				      guint timeout_s, GError **error);
+gboolean vmem_test_guest_wait_settled(VmemTestGuest *guest, const char *alias, guint quiet_s,
+				      guint timeout_s, guint64 *ret_current_kib, GError **error);
+guint vmem_test_guest_get_size_events(VmemTestGuest *guest, const char *alias,
+				      guint64 *ret_last_size_kib);
 
-void
-vmem_test_spin(guint ms);
+void vmem_test_spin(guint ms);
 
 G_END_DECLS

@@ -84,7 +84,8 @@ report_line(guint64 seq, guint64 available_kib)
 {
 	return g_strdup_printf(
 		"{\"type\":\"report\",\"seq\":%" G_GUINT64_FORMAT ",\"time_ms\":5,\"reason\":"
-		"\"periodic\",\"interval_ms\":1000,\"system\":{\"kernel\":\"6.12\",\"driver_loaded\""
+		"\"periodic\",\"interval_ms\":1000,\"system\":{\"kernel\":\"6.12\",\"driver_"
+		"loaded\""
 		":true,\"driver_devices\":1,\"auto_online_blocks\":\"online_movable\"},\"memory\":{"
 		"\"total_kib\":1000000,\"available_kib\":%" G_GUINT64_FORMAT ",\"free_kib\":1,"
 		"\"cached_kib\":1,\"swap_total_kib\":0,\"swap_free_kib\":0},\"psi\":null,"
@@ -293,11 +294,13 @@ test_requests(void)
 	g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT);
 	g_clear_error(&error);
 	sent = peer_read(peer);
-	g_assert_cmpstr(sent, ==,
-			"{\"type\":\"report-now\"}\n{\"type\":\"set-interval\",\"interval_ms\":5000}\n");
+	g_assert_cmpstr(
+		sent, ==,
+		"{\"type\":\"report-now\"}\n{\"type\":\"set-interval\",\"interval_ms\":5000}\n");
 
 	/* An agent error is recorded, not fatal. */
-	peer_write_str(peer, "{\"type\":\"error\",\"request\":\"x\",\"message\":\"no such request\"}\n");
+	peer_write_str(peer,
+		       "{\"type\":\"error\",\"request\":\"x\",\"message\":\"no such request\"}\n");
 	peer_write_str(peer, "{\"type\":\"hello\",\"protocol\":2,\"agent\":\"virtmem-agent\","
 			     "\"version\":\"99\",\"capabilities\":[]}\n");
 	wait_for(&ev.hellos, 2);
@@ -397,8 +400,8 @@ static void
 test_real_agent(void)
 {
 	g_autofree char *root = g_test_build_filename(G_TEST_DIST, "agent", "mixed", NULL);
-	const char *argv[] = {VMEM_TEST_AGENT, "--stdout", "--root", root, "--interval", "200",
-			      NULL};
+	const char *argv[] = {VMEM_TEST_AGENT, "--stdout", "--root", root,
+			      "--interval",    "200",	   NULL};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(VmemAgentChannel) ch = NULL;
 	g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -421,8 +424,8 @@ test_real_agent(void)
 	g_assert_no_error(error);
 	wait_for(&ev.reports, 2);
 	g_assert_cmpuint(ev.hellos, >=, 1);
-	g_assert_true(vmem_agent_hello_has_capability(vmem_agent_channel_get_hello(ch),
-						      "set-interval"));
+	g_assert_true(
+		vmem_agent_hello_has_capability(vmem_agent_channel_get_hello(ch), "set-interval"));
 	report = vmem_agent_channel_get_report(ch, NULL);
 	g_assert_cmpuint(report->interval_ms, ==, 200);
 	g_assert_true(vmem_agent_report_unplug_may_stick(report));

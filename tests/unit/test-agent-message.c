@@ -18,7 +18,8 @@
 static char *
 read_corpus(const char *name, gsize *ret_len)
 {
-	g_autofree char *path = g_test_build_filename(G_TEST_DIST, "fuzz", "agent-corpus", name, NULL);
+	g_autofree char *path =
+		g_test_build_filename(G_TEST_DIST, "fuzz", "agent-corpus", name, NULL);
 	g_autoptr(GError) error = NULL;
 	char *data = NULL;
 	gsize len = 0;

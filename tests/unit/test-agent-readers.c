@@ -31,9 +31,9 @@ report_for_root(const char *root, gboolean pretty)
 
 	vma_snapshot_read(root, TRUE, &snapshot);
 	msg = vma_report_new(&snapshot, 1, 0, "start", 1000);
-	text = g_strdup(json_object_to_json_string_ext(
-		msg, pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
-			    : JSON_C_TO_STRING_PLAIN));
+	text = g_strdup(json_object_to_json_string_ext(msg, pretty ? JSON_C_TO_STRING_PRETTY |
+									     JSON_C_TO_STRING_SPACED
+								   : JSON_C_TO_STRING_PLAIN));
 	json_object_put(msg);
 	return text;
 }
@@ -114,22 +114,24 @@ static void
 test_hundreds_of_blocks(void)
 {
 	const guint64 block = 128 << 20, n = 512;
-	const guint64 starts[] = {G_GUINT64_CONSTANT(0x100000000), G_GUINT64_CONSTANT(0x1100000000)};
+	const guint64 starts[] = {G_GUINT64_CONSTANT(0x100000000),
+				  G_GUINT64_CONSTANT(0x1100000000)};
 	g_autoptr(GError) error = NULL;
 	g_autofree char *root = g_dir_make_tmp("vma-hundreds-XXXXXX", &error);
 	g_autoptr(GString) iomem = g_string_new("00100000-bfffffff : System RAM\n");
 	VmaSnapshot snapshot = {0};
 
 	g_assert_no_error(error);
-	write_file(root, "proc/meminfo", "MemTotal: 140000000 kB\nMemFree: 1000 kB\n"
-					 "MemAvailable: 2000 kB\n");
+	write_file(root, "proc/meminfo",
+		   "MemTotal: 140000000 kB\nMemFree: 1000 kB\n"
+		   "MemAvailable: 2000 kB\n");
 	write_file(root, "sys/devices/system/memory/block_size_bytes", "8000000\n");
 	write_file(root, "sys/bus/virtio/drivers/virtio_mem/virtio1", "");
 	write_file(root, "sys/bus/virtio/drivers/virtio_mem/virtio2", "");
 	for (guint d = 0; d < G_N_ELEMENTS(starts); d++) {
-		g_string_append_printf(iomem, "%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER
-					      "x : virtio%u\n",
-				       starts[d], starts[d] + 512 * block - 1, d + 1);
+		g_string_append_printf(
+			iomem, "%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x : virtio%u\n",
+			starts[d], starts[d] + 512 * block - 1, d + 1);
 		for (guint64 i = 0; i < n; i++) {
 			guint64 addr = starts[d] + i * block;
 			guint64 id = addr / block;
@@ -139,8 +141,9 @@ test_hundreds_of_blocks(void)
 				"sys/devices/system/memory/memory%" G_GUINT64_FORMAT "/valid_zones",
 				id);
 
-			g_string_append_printf(iomem, "  %" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER
-						      "x : System RAM (virtio_mem)\n",
+			g_string_append_printf(iomem,
+					       "  %" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER
+					       "x : System RAM (virtio_mem)\n",
 					       addr, addr + block - 1);
 			write_file(root, state, i % 4 == 3 ? "offline\n" : "online\n");
 			write_file(root, zones, i % 4 == 2 ? "Normal\n" : "Movable\n");
@@ -213,12 +216,9 @@ test_psi_malformed(void)
 }
 
 static const ReaderCase cases[] = {
-	{"movable", 512, 512, FALSE, TRUE},
-	{"normal", 384, 0, TRUE, TRUE},
-	{"mixed", 384, 256, TRUE, TRUE},
-	{"no-psi", 256, 256, FALSE, FALSE},
-	{"no-driver", 0, 0, FALSE, TRUE},
-	{"not-root", 0, 0, FALSE, TRUE},
+	{"movable", 512, 512, FALSE, TRUE}, {"normal", 384, 0, TRUE, TRUE},
+	{"mixed", 384, 256, TRUE, TRUE},    {"no-psi", 256, 256, FALSE, FALSE},
+	{"no-driver", 0, 0, FALSE, TRUE},   {"not-root", 0, 0, FALSE, TRUE},
 };
 
 int

@@ -227,10 +227,10 @@ test_kick_backoff(void)
 		guint64 plugged_mib;
 		gboolean expect_due;
 	} steps[] = {
-	    {0, 1024, FALSE}, {1, 1024, FALSE}, {2, 1024, TRUE},   {3, 1024, FALSE},
-	    {5, 1024, FALSE}, {6, 1024, TRUE},	{13, 1024, FALSE}, {14, 1024, TRUE},
-	    {15, 768, FALSE}, {16, 768, FALSE}, {17, 768, TRUE},   {18, 256, FALSE},
-	    {30, 256, FALSE},
+		{0, 1024, FALSE}, {1, 1024, FALSE}, {2, 1024, TRUE},   {3, 1024, FALSE},
+		{5, 1024, FALSE}, {6, 1024, TRUE},  {13, 1024, FALSE}, {14, 1024, TRUE},
+		{15, 768, FALSE}, {16, 768, FALSE}, {17, 768, TRUE},   {18, 256, FALSE},
+		{30, 256, FALSE},
 	};
 	VmemJobPolicy policy;
 	g_autoptr(VmemJob) job = NULL;
@@ -280,17 +280,18 @@ typedef struct {
 } ShrinkCase;
 
 static const ShrinkCase shrink_cases[] = {
-    {"safe", 2048, 1024, TRUE, 2560, 1024, FALSE, TRUE, NULL},
-    {"exactly-the-margin", 2048, 1024, TRUE, 2560, 1280, FALSE, TRUE, NULL},
-    {"inside-the-margin", 2048, 1024, TRUE, 2560, 1300, FALSE, FALSE,
-     "leave the guest 1.5 GiB of memory while it uses 1300 MiB and needs a margin of 256 MiB"},
-    /* the OOM panic measured on a real guest: 600 MB used, asked for 0 */
-    {"to-zero-with-data", 1434, 0, TRUE, 1434 + 480, 600, FALSE, FALSE, "while it uses 600 MiB"},
-    {"percentage-margin", 8192, 1024, TRUE, 10240, 2800, FALSE, FALSE, "a margin of 280 MiB"},
-    {"forced", 1434, 0, TRUE, 1914, 600, TRUE, TRUE, NULL},
-    {"no-agent", 1434, 0, FALSE, 0, 0, FALSE, TRUE, NULL},
-    {"grow", 1024, 2048, TRUE, 1500, 1400, FALSE, TRUE, NULL},
-    {"removes-more-than-total", 4096, 0, TRUE, 1024, 100, FALSE, FALSE, "leave the guest 0 B"},
+	{"safe", 2048, 1024, TRUE, 2560, 1024, FALSE, TRUE, NULL},
+	{"exactly-the-margin", 2048, 1024, TRUE, 2560, 1280, FALSE, TRUE, NULL},
+	{"inside-the-margin", 2048, 1024, TRUE, 2560, 1300, FALSE, FALSE,
+	 "leave the guest 1.5 GiB of memory while it uses 1300 MiB and needs a margin of 256 MiB"},
+	/* the OOM panic measured on a real guest: 600 MB used, asked for 0 */
+	{"to-zero-with-data", 1434, 0, TRUE, 1434 + 480, 600, FALSE, FALSE,
+	 "while it uses 600 MiB"},
+	{"percentage-margin", 8192, 1024, TRUE, 10240, 2800, FALSE, FALSE, "a margin of 280 MiB"},
+	{"forced", 1434, 0, TRUE, 1914, 600, TRUE, TRUE, NULL},
+	{"no-agent", 1434, 0, FALSE, 0, 0, FALSE, TRUE, NULL},
+	{"grow", 1024, 2048, TRUE, 1500, 1400, FALSE, TRUE, NULL},
+	{"removes-more-than-total", 4096, 0, TRUE, 1024, 100, FALSE, FALSE, "leave the guest 0 B"},
 };
 
 static void

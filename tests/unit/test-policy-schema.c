@@ -14,15 +14,15 @@
 
 /* Findings the schema catches by itself */
 static const char *const schema_codes[] = {
-    "invalid-value",	   "invalid-size",	    "invalid-number",
-    "policy-buffer-range", "policy-priority-range", NULL,
+	"invalid-value",       "invalid-size",		"invalid-number",
+	"policy-buffer-range", "policy-priority-range", NULL,
 };
 
 static xmlRelaxNGPtr
 load_schema(void)
 {
 	g_autofree char *path =
-	    g_test_build_filename(G_TEST_DIST, "..", "schemas", "virtmem-policy.rng", NULL);
+		g_test_build_filename(G_TEST_DIST, "..", "schemas", "virtmem-policy.rng", NULL);
 	xmlRelaxNGParserCtxtPtr parser = xmlRelaxNGNewParserCtxt(path);
 	xmlRelaxNGPtr schema;
 
@@ -65,7 +65,7 @@ expect_invalid(const char *xml_path)
 	for (guint i = 0; lines[i] != NULL; i++) {
 		for (guint j = 0; schema_codes[j] != NULL; j++) {
 			g_autofree char *prefix = g_strdup_printf(
-			    "error[%s] /domain/metadata/virtmem:policy", schema_codes[j]);
+				"error[%s] /domain/metadata/virtmem:policy", schema_codes[j]);
 
 			if (g_str_has_prefix(lines[i], prefix))
 				return TRUE;
@@ -147,7 +147,7 @@ test_doc_examples(void)
 
 	for (guint i = 0; i < G_N_ELEMENTS(docs); i++) {
 		g_autofree char *path =
-		    g_test_build_filename(G_TEST_DIST, "..", "docs", docs[i], NULL);
+			g_test_build_filename(G_TEST_DIST, "..", "docs", docs[i], NULL);
 		g_autoptr(GError) error = NULL;
 		g_autofree char *text = NULL;
 		const char *p;

@@ -225,11 +225,12 @@ recorder_event(VmemQmp *qmp, const VmemQmpMessage *msg, gpointer user_data)
 {
 	Recorder *rec = user_data;
 
-	g_ptr_array_add(rec->events,
-			g_strdup_printf("%s %s", msg->event,
-					json_object_to_json_string_ext(
-					    msg->value, JSON_C_TO_STRING_PLAIN |
-							    JSON_C_TO_STRING_NOSLASHESCAPE)));
+	g_ptr_array_add(
+		rec->events,
+		g_strdup_printf("%s %s", msg->event,
+				json_object_to_json_string_ext(
+					msg->value,
+					JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)));
 }
 
 static void
@@ -295,15 +296,15 @@ static void
 test_handshake_and_command(void)
 {
 	static const PeerStep script[] = {
-	    HANDSHAKE,
-	    {PEER_EXPECT, "\"execute\":\"query-status\"", 0},
-	    {PEER_SEND,
-	     "{\"return\": {\"status\": \"running\", \"running\": true}, "
-	     "\"id\": \"%ID%\"}\r\n",
-	     0},
-	    {PEER_EXPECT, "\"arguments\":{\"path\":\"/machine/peripheral/vmem0\"", 0},
-	    {PEER_SEND, OK, 0},
-	    {PEER_END, NULL, 0},
+		HANDSHAKE,
+		{PEER_EXPECT, "\"execute\":\"query-status\"", 0},
+		{PEER_SEND,
+		 "{\"return\": {\"status\": \"running\", \"running\": true}, "
+		 "\"id\": \"%ID%\"}\r\n",
+		 0},
+		{PEER_EXPECT, "\"arguments\":{\"path\":\"/machine/peripheral/vmem0\"", 0},
+		{PEER_SEND, OK, 0},
+		{PEER_END, NULL, 0},
 	};
 	Peer peer;
 	g_autoptr(GError) error = NULL;
@@ -330,21 +331,21 @@ static void
 test_events_out_of_order(void)
 {
 	static const PeerStep script[] = {
-	    HANDSHAKE,
-	    {PEER_EXPECT, "query-memory-devices", 0},
-	    {PEER_SEND,
-	     "{\"timestamp\": {\"seconds\": 1700000000, \"microseconds\": 5}, "
-	     "\"event\": \"STOP\"}\r\n",
-	     0},
-	    {PEER_SEND,
-	     "{\"event\": \"MEMORY_DEVICE_SIZE_CHANGE\", \"data\": {\"id\": "
-	     "\"vmem0\", \"size\": 2097152, \"qom-path\": "
-	     "\"/machine/peripheral/vmem0\"}}\n",
-	     0},
-	    {PEER_SEND, "{\"return\": [], \"id\": \"%ID%\"}\r\n", 0},
-	    {PEER_PAUSE, NULL, 50},
-	    {PEER_SEND, "{\"event\": \"RESUME\"}\r\n", 0},
-	    {PEER_END, NULL, 0},
+		HANDSHAKE,
+		{PEER_EXPECT, "query-memory-devices", 0},
+		{PEER_SEND,
+		 "{\"timestamp\": {\"seconds\": 1700000000, \"microseconds\": 5}, "
+		 "\"event\": \"STOP\"}\r\n",
+		 0},
+		{PEER_SEND,
+		 "{\"event\": \"MEMORY_DEVICE_SIZE_CHANGE\", \"data\": {\"id\": "
+		 "\"vmem0\", \"size\": 2097152, \"qom-path\": "
+		 "\"/machine/peripheral/vmem0\"}}\n",
+		 0},
+		{PEER_SEND, "{\"return\": [], \"id\": \"%ID%\"}\r\n", 0},
+		{PEER_PAUSE, NULL, 50},
+		{PEER_SEND, "{\"event\": \"RESUME\"}\r\n", 0},
+		{PEER_END, NULL, 0},
 	};
 	Peer peer;
 	Recorder rec;
@@ -376,13 +377,13 @@ static void
 test_timeout_and_stale_reply(void)
 {
 	static const PeerStep script[] = {
-	    HANDSHAKE,
-	    {PEER_EXPECT, "query-status", 0},
-	    {PEER_PAUSE, NULL, 400},
-	    {PEER_SEND, "{\"return\": {\"status\": \"stale\"}, \"id\": \"%ID%\"}\r\n", 0},
-	    {PEER_EXPECT, "query-status", 0},
-	    {PEER_SEND, "{\"return\": {\"status\": \"running\"}, \"id\": \"%ID%\"}\r\n", 0},
-	    {PEER_END, NULL, 0},
+		HANDSHAKE,
+		{PEER_EXPECT, "query-status", 0},
+		{PEER_PAUSE, NULL, 400},
+		{PEER_SEND, "{\"return\": {\"status\": \"stale\"}, \"id\": \"%ID%\"}\r\n", 0},
+		{PEER_EXPECT, "query-status", 0},
+		{PEER_SEND, "{\"return\": {\"status\": \"running\"}, \"id\": \"%ID%\"}\r\n", 0},
+		{PEER_END, NULL, 0},
 	};
 	Peer peer;
 	g_autoptr(GError) error = NULL;
@@ -415,37 +416,37 @@ typedef struct {
 } FailCase;
 
 static const FailCase fail_cases[] = {
-    {"error-reply",
-     "{\"error\": {\"class\": \"GenericError\", \"desc\": \"Property 'virtio-mem-pci."
-     "requested-size' not found\"}, \"id\": \"%ID%\"}\r\n",
-     VMEM_ERROR_VMM,
-     "QEMU refused qom-set: Property 'virtio-mem-pci.requested-size' not found "
-     "(GenericError)",
-     FALSE},
-    {"device-not-found",
-     "{\"error\": {\"class\": \"DeviceNotFound\", \"desc\": \"Device 'nope' not found\"}, "
-     "\"id\": \"%ID%\"}\r\n",
-     VMEM_ERROR_NOT_FOUND, "Device 'nope' not found", FALSE},
-    /* QEMU answers what it cannot parse without an id */
-    {"error-without-id",
-     "{\"error\": {\"class\": \"GenericError\", \"desc\": \"JSON parse error\"}}\r\n",
-     VMEM_ERROR_VMM, "JSON parse error", FALSE},
-    {"malformed", "{\"return\": {]}\r\n", VMEM_ERROR_INVALID_DATA, "invalid QMP message", TRUE},
-    {"truncated-line", "{\"return\": {\"status\": \r\n", VMEM_ERROR_INVALID_DATA, "it is truncated",
-     TRUE},
-    {"not-an-object", "[1, 2]\r\n", VMEM_ERROR_INVALID_DATA, "not a JSON object", TRUE},
-    {"neither", "{\"id\": \"%ID%\"}\r\n", VMEM_ERROR_INVALID_DATA, "neither a reply nor an event",
-     TRUE},
-    {"error-without-desc", "{\"error\": {\"class\": \"GenericError\"}, \"id\": \"%ID%\"}\r\n",
-     VMEM_ERROR_INVALID_DATA, "\"desc\"", TRUE},
-    {"bad-utf8", "{\"return\": {\"x\": \"\xff\xfe\"}, \"id\": \"%ID%\"}\r\n",
-     VMEM_ERROR_INVALID_DATA, "invalid QMP message", TRUE},
-    {"trailing-garbage", "{\"return\": {}, \"id\": \"%ID%\"} x\r\n", VMEM_ERROR_INVALID_DATA,
-     "invalid QMP message", TRUE},
-    /* half a line, then QEMU dies */
-    {"truncated-then-gone", "{\"return\": {\"sta", VMEM_ERROR_IO, "closed the QMP connection",
-     TRUE},
-    {"gone", "", VMEM_ERROR_IO, "closed the QMP connection", TRUE},
+	{"error-reply",
+	 "{\"error\": {\"class\": \"GenericError\", \"desc\": \"Property 'virtio-mem-pci."
+	 "requested-size' not found\"}, \"id\": \"%ID%\"}\r\n",
+	 VMEM_ERROR_VMM,
+	 "QEMU refused qom-set: Property 'virtio-mem-pci.requested-size' not found "
+	 "(GenericError)",
+	 FALSE},
+	{"device-not-found",
+	 "{\"error\": {\"class\": \"DeviceNotFound\", \"desc\": \"Device 'nope' not found\"}, "
+	 "\"id\": \"%ID%\"}\r\n",
+	 VMEM_ERROR_NOT_FOUND, "Device 'nope' not found", FALSE},
+	/* QEMU answers what it cannot parse without an id */
+	{"error-without-id",
+	 "{\"error\": {\"class\": \"GenericError\", \"desc\": \"JSON parse error\"}}\r\n",
+	 VMEM_ERROR_VMM, "JSON parse error", FALSE},
+	{"malformed", "{\"return\": {]}\r\n", VMEM_ERROR_INVALID_DATA, "invalid QMP message", TRUE},
+	{"truncated-line", "{\"return\": {\"status\": \r\n", VMEM_ERROR_INVALID_DATA,
+	 "it is truncated", TRUE},
+	{"not-an-object", "[1, 2]\r\n", VMEM_ERROR_INVALID_DATA, "not a JSON object", TRUE},
+	{"neither", "{\"id\": \"%ID%\"}\r\n", VMEM_ERROR_INVALID_DATA,
+	 "neither a reply nor an event", TRUE},
+	{"error-without-desc", "{\"error\": {\"class\": \"GenericError\"}, \"id\": \"%ID%\"}\r\n",
+	 VMEM_ERROR_INVALID_DATA, "\"desc\"", TRUE},
+	{"bad-utf8", "{\"return\": {\"x\": \"\xff\xfe\"}, \"id\": \"%ID%\"}\r\n",
+	 VMEM_ERROR_INVALID_DATA, "invalid QMP message", TRUE},
+	{"trailing-garbage", "{\"return\": {}, \"id\": \"%ID%\"} x\r\n", VMEM_ERROR_INVALID_DATA,
+	 "invalid QMP message", TRUE},
+	/* half a line, then QEMU dies */
+	{"truncated-then-gone", "{\"return\": {\"sta", VMEM_ERROR_IO, "closed the QMP connection",
+	 TRUE},
+	{"gone", "", VMEM_ERROR_IO, "closed the QMP connection", TRUE},
 };
 
 static void
@@ -453,11 +454,11 @@ test_failure(gconstpointer data)
 {
 	const FailCase *c = data;
 	const PeerStep script[] = {
-	    HANDSHAKE,
-	    {PEER_EXPECT, "qom-set", 0},
-	    {PEER_SEND, c->reply, 0},
-	    {PEER_HANGUP, NULL, 0},
-	    {PEER_END, NULL, 0},
+		HANDSHAKE,
+		{PEER_EXPECT, "qom-set", 0},
+		{PEER_SEND, c->reply, 0},
+		{PEER_HANGUP, NULL, 0},
+		{PEER_END, NULL, 0},
 	};
 	Peer peer;
 	Recorder rec;
@@ -491,11 +492,11 @@ static void
 test_oversized(void)
 {
 	static const PeerStep script[] = {
-	    HANDSHAKE,
-	    {PEER_EXPECT, "query-status", 0},
-	    {PEER_SEND, "{\"return\": \"", 0},
-	    {PEER_FLOOD, NULL, VMEM_QMP_MAX_LINE + 4096},
-	    {PEER_END, NULL, 0},
+		HANDSHAKE,
+		{PEER_EXPECT, "query-status", 0},
+		{PEER_SEND, "{\"return\": \"", 0},
+		{PEER_FLOOD, NULL, VMEM_QMP_MAX_LINE + 4096},
+		{PEER_END, NULL, 0},
 	};
 	Peer peer;
 	g_autoptr(GError) error = NULL;
@@ -515,13 +516,13 @@ static void
 test_gone_while_idle(void)
 {
 	static const PeerStep script[] = {
-	    HANDSHAKE,
-	    {PEER_SEND,
-	     "{\"event\": \"SHUTDOWN\", \"data\": {\"guest\": true, \"reason\": "
-	     "\"guest-shutdown\"}}\r\n",
-	     0},
-	    {PEER_HANGUP, NULL, 0},
-	    {PEER_END, NULL, 0},
+		HANDSHAKE,
+		{PEER_SEND,
+		 "{\"event\": \"SHUTDOWN\", \"data\": {\"guest\": true, \"reason\": "
+		 "\"guest-shutdown\"}}\r\n",
+		 0},
+		{PEER_HANGUP, NULL, 0},
+		{PEER_END, NULL, 0},
 	};
 	Peer peer;
 	Recorder rec;
@@ -554,20 +555,20 @@ static const PeerStep greet_not_qmp[] = {{PEER_SEND, "{\"return\": {}}\r\n", 0},
 static const PeerStep greet_garbage[] = {{PEER_SEND, "SSH-2.0-OpenSSH_9.2\r\n", 0}, {PEER_END}};
 static const PeerStep greet_silent[] = {{PEER_PAUSE, NULL, 500}, {PEER_END}};
 static const PeerStep greet_refused[] = {
-    {PEER_SEND, GREETING, 0},
-    {PEER_EXPECT, "qmp_capabilities", 0},
-    {PEER_SEND,
-     "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"nope\"}, \"id\": "
-     "\"%ID%\"}\r\n",
-     0},
-    {PEER_END},
+	{PEER_SEND, GREETING, 0},
+	{PEER_EXPECT, "qmp_capabilities", 0},
+	{PEER_SEND,
+	 "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"nope\"}, \"id\": "
+	 "\"%ID%\"}\r\n",
+	 0},
+	{PEER_END},
 };
 
 static const GreetCase greet_cases[] = {
-    {"not-qmp", greet_not_qmp, VMEM_ERROR_INVALID_DATA, "does not greet like a QMP monitor"},
-    {"garbage", greet_garbage, VMEM_ERROR_INVALID_DATA, "SSH-2.0"},
-    {"silent", greet_silent, VMEM_ERROR_TIMED_OUT, "did not answer within 100 ms"},
-    {"capabilities-refused", greet_refused, VMEM_ERROR_VMM, "refused qmp_capabilities"},
+	{"not-qmp", greet_not_qmp, VMEM_ERROR_INVALID_DATA, "does not greet like a QMP monitor"},
+	{"garbage", greet_garbage, VMEM_ERROR_INVALID_DATA, "SSH-2.0"},
+	{"silent", greet_silent, VMEM_ERROR_TIMED_OUT, "did not answer within 100 ms"},
+	{"capabilities-refused", greet_refused, VMEM_ERROR_VMM, "refused qmp_capabilities"},
 };
 
 static void
@@ -594,33 +595,33 @@ typedef struct {
 } ParseCase;
 
 static const ParseCase parse_cases[] = {
-    {"greeting", "{\"QMP\": {\"version\": {}, \"capabilities\": []}}", VMEM_QMP_MESSAGE_GREETING,
-     NULL, "{\"version\":{},\"capabilities\":[]}"},
-    {"return", "{\"return\": {\"a\": 1}, \"id\": \"x\"}", VMEM_QMP_MESSAGE_RETURN, "x",
-     "{\"a\":1}"},
-    {"return-list", "{\"return\": [], \"id\": \"x\"}", VMEM_QMP_MESSAGE_RETURN, "x", "[]"},
-    {"return-null", "{\"return\": null}", VMEM_QMP_MESSAGE_RETURN, NULL, "{}"},
-    {"return-number-id", "{\"return\": {}, \"id\": 7}", VMEM_QMP_MESSAGE_RETURN, NULL, "{}"},
-    {"error", "{\"error\": {\"class\": \"C\", \"desc\": \"D\"}, \"id\": \"y\"}",
-     VMEM_QMP_MESSAGE_ERROR, "y", "{\"class\":\"C\",\"desc\":\"D\"}"},
-    {"event", "{\"event\": \"RESET\", \"data\": {\"guest\": true}}", VMEM_QMP_MESSAGE_EVENT, NULL,
-     "{\"guest\":true}"},
-    {"event-no-data", "{\"event\": \"STOP\"}", VMEM_QMP_MESSAGE_EVENT, NULL, "{}"},
-    {"trailing-space", "{\"return\": {}} \t", VMEM_QMP_MESSAGE_RETURN, NULL, "{}"},
-    {"empty", "", -1, NULL, NULL},
-    {"truncated", "{\"return\": {}", -1, NULL, NULL},
-    {"two-values", "{}{}", -1, NULL, NULL},
-    {"two-kinds", "{\"return\": {}, \"event\": \"STOP\"}", -1, NULL, NULL},
-    {"event-not-string", "{\"event\": 1}", -1, NULL, NULL},
-    {"event-data-not-object", "{\"event\": \"STOP\", \"data\": 1}", -1, NULL, NULL},
-    {"error-not-object", "{\"error\": \"bad\"}", -1, NULL, NULL},
-    {"greeting-not-object", "{\"QMP\": 1}", -1, NULL, NULL},
-    /* json-c lets an overlong UTF-8 form through */
-    {"event-overlong-utf8", "{\"event\": \"\xc0\xb8\"}", -1, NULL, NULL},
-    {"deep",
-     "{\"return\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
-     "]]]]]]]]]]]]}",
-     -1, NULL, NULL},
+	{"greeting", "{\"QMP\": {\"version\": {}, \"capabilities\": []}}",
+	 VMEM_QMP_MESSAGE_GREETING, NULL, "{\"version\":{},\"capabilities\":[]}"},
+	{"return", "{\"return\": {\"a\": 1}, \"id\": \"x\"}", VMEM_QMP_MESSAGE_RETURN, "x",
+	 "{\"a\":1}"},
+	{"return-list", "{\"return\": [], \"id\": \"x\"}", VMEM_QMP_MESSAGE_RETURN, "x", "[]"},
+	{"return-null", "{\"return\": null}", VMEM_QMP_MESSAGE_RETURN, NULL, "{}"},
+	{"return-number-id", "{\"return\": {}, \"id\": 7}", VMEM_QMP_MESSAGE_RETURN, NULL, "{}"},
+	{"error", "{\"error\": {\"class\": \"C\", \"desc\": \"D\"}, \"id\": \"y\"}",
+	 VMEM_QMP_MESSAGE_ERROR, "y", "{\"class\":\"C\",\"desc\":\"D\"}"},
+	{"event", "{\"event\": \"RESET\", \"data\": {\"guest\": true}}", VMEM_QMP_MESSAGE_EVENT,
+	 NULL, "{\"guest\":true}"},
+	{"event-no-data", "{\"event\": \"STOP\"}", VMEM_QMP_MESSAGE_EVENT, NULL, "{}"},
+	{"trailing-space", "{\"return\": {}} \t", VMEM_QMP_MESSAGE_RETURN, NULL, "{}"},
+	{"empty", "", -1, NULL, NULL},
+	{"truncated", "{\"return\": {}", -1, NULL, NULL},
+	{"two-values", "{}{}", -1, NULL, NULL},
+	{"two-kinds", "{\"return\": {}, \"event\": \"STOP\"}", -1, NULL, NULL},
+	{"event-not-string", "{\"event\": 1}", -1, NULL, NULL},
+	{"event-data-not-object", "{\"event\": \"STOP\", \"data\": 1}", -1, NULL, NULL},
+	{"error-not-object", "{\"error\": \"bad\"}", -1, NULL, NULL},
+	{"greeting-not-object", "{\"QMP\": 1}", -1, NULL, NULL},
+	/* json-c lets an overlong UTF-8 form through */
+	{"event-overlong-utf8", "{\"event\": \"\xc0\xb8\"}", -1, NULL, NULL},
+	{"deep",
+	 "{\"return\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+	 "]]]]]]]]]]]]}",
+	 -1, NULL, NULL},
 };
 
 static void
@@ -658,7 +659,7 @@ static void
 test_parse_event_timestamp(void)
 {
 	static const char line[] =
-	    "{\"event\": \"STOP\", \"timestamp\": {\"seconds\": 12, \"microseconds\": 34}}";
+		"{\"event\": \"STOP\", \"timestamp\": {\"seconds\": 12, \"microseconds\": 34}}";
 	g_autoptr(GError) error = NULL;
 	g_autoptr(VmemQmpMessage) msg = vmem_qmp_message_parse(line, strlen(line), &error);
 
@@ -676,9 +677,9 @@ static void
 test_parse_devices(void)
 {
 	static const char reply[] =
-	    "[{\"type\": \"dimm\", \"data\": {\"id\": \"d0\"}}, " VMEM_ENTRY(
-		"vmem0", "0", "1073741824", "536870912",
-		"4294967296") ", " VMEM_ENTRY("vmem1", "1", "0", "0", "4294967296") "]";
+		"[{\"type\": \"dimm\", \"data\": {\"id\": \"d0\"}}, " VMEM_ENTRY(
+			"vmem0", "0", "1073741824", "536870912",
+			"4294967296") ", " VMEM_ENTRY("vmem1", "1", "0", "0", "4294967296") "]";
 	g_autoptr(json_object) json = json_tokener_parse(reply);
 	g_autoptr(GPtrArray) devices = NULL;
 	g_autoptr(GError) error = NULL;
@@ -705,14 +706,14 @@ static void
 test_parse_devices_invalid(void)
 {
 	static const char *const replies[] = {
-	    "{}",
-	    "[1]",
-	    "[{\"type\": \"virtio-mem\"}]",
-	    "[{\"type\": \"virtio-mem\", \"data\": {\"id\": \"v\"}}]",
-	    "[" VMEM_ENTRY("v", "0", "-1", "0", "4294967296") "]",
-	    "[" VMEM_ENTRY("v", "0", "1.5", "0", "4294967296") "]",
-	    "[" VMEM_ENTRY("v", "0", "8589934592", "0", "4294967296") "]",
-	    "[" VMEM_ENTRY("v", "99999", "0", "0", "4294967296") "]",
+		"{}",
+		"[1]",
+		"[{\"type\": \"virtio-mem\"}]",
+		"[{\"type\": \"virtio-mem\", \"data\": {\"id\": \"v\"}}]",
+		"[" VMEM_ENTRY("v", "0", "-1", "0", "4294967296") "]",
+		"[" VMEM_ENTRY("v", "0", "1.5", "0", "4294967296") "]",
+		"[" VMEM_ENTRY("v", "0", "8589934592", "0", "4294967296") "]",
+		"[" VMEM_ENTRY("v", "99999", "0", "0", "4294967296") "]",
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(replies); i++) {
@@ -735,19 +736,20 @@ test_parse_status(void)
 		const char *migrate;
 		int expect; /* VmemRunState after query-migrate, -1 for an error */
 	} cases[] = {
-	    {"{\"status\": \"running\", \"running\": true}", "{}", VMEM_RUN_STATE_RUNNING},
-	    {"{\"status\": \"running\"}", "{\"status\": \"active\"}", VMEM_RUN_STATE_MIGRATING},
-	    {"{\"status\": \"running\"}", "{\"status\": \"completed\"}", VMEM_RUN_STATE_RUNNING},
-	    {"{\"status\": \"paused\"}", "{\"status\": \"postcopy-active\"}",
-	     VMEM_RUN_STATE_MIGRATING},
-	    {"{\"status\": \"paused\"}", "{}", VMEM_RUN_STATE_PAUSED},
-	    {"{\"status\": \"inmigrate\"}", "{}", VMEM_RUN_STATE_MIGRATING},
-	    {"{\"status\": \"save-vm\"}", "{}", VMEM_RUN_STATE_SAVING},
-	    {"{\"status\": \"shutdown\"}", "{}", VMEM_RUN_STATE_SHUT_OFF},
-	    {"{\"status\": \"guest-panicked\"}", "{}", VMEM_RUN_STATE_CRASHED},
-	    {"{\"status\": \"martian\"}", "{}", -1},
-	    {"{\"running\": true}", "{}", -1},
-	    {"{\"status\": \"running\"}", "{\"status\": 3}", -1},
+		{"{\"status\": \"running\", \"running\": true}", "{}", VMEM_RUN_STATE_RUNNING},
+		{"{\"status\": \"running\"}", "{\"status\": \"active\"}", VMEM_RUN_STATE_MIGRATING},
+		{"{\"status\": \"running\"}", "{\"status\": \"completed\"}",
+		 VMEM_RUN_STATE_RUNNING},
+		{"{\"status\": \"paused\"}", "{\"status\": \"postcopy-active\"}",
+		 VMEM_RUN_STATE_MIGRATING},
+		{"{\"status\": \"paused\"}", "{}", VMEM_RUN_STATE_PAUSED},
+		{"{\"status\": \"inmigrate\"}", "{}", VMEM_RUN_STATE_MIGRATING},
+		{"{\"status\": \"save-vm\"}", "{}", VMEM_RUN_STATE_SAVING},
+		{"{\"status\": \"shutdown\"}", "{}", VMEM_RUN_STATE_SHUT_OFF},
+		{"{\"status\": \"guest-panicked\"}", "{}", VMEM_RUN_STATE_CRASHED},
+		{"{\"status\": \"martian\"}", "{}", -1},
+		{"{\"running\": true}", "{}", -1},
+		{"{\"status\": \"running\"}", "{\"status\": 3}", -1},
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -780,15 +782,15 @@ test_parse_uri(void)
 		const char *uri;
 		const char *expect_path;
 	} cases[] = {
-	    {"qmp+unix:///run/vm1/qmp.sock", "/run/vm1/qmp.sock"},
-	    {"QMP+UNIX:///tmp/a%20b.sock", "/tmp/a b.sock"},
-	    {"qmp+unix://host/tmp/qmp.sock", NULL},
-	    {"qmp+unix:///tmp/qmp.sock?x=1", NULL},
-	    {"qmp+unix:relative.sock", NULL},
-	    {"qmp+unix:///", NULL},
-	    {"qmp+tcp:///tmp/qmp.sock", NULL},
-	    {"qemu:///system", NULL},
-	    {"", NULL},
+		{"qmp+unix:///run/vm1/qmp.sock", "/run/vm1/qmp.sock"},
+		{"QMP+UNIX:///tmp/a%20b.sock", "/tmp/a b.sock"},
+		{"qmp+unix://host/tmp/qmp.sock", NULL},
+		{"qmp+unix:///tmp/qmp.sock?x=1", NULL},
+		{"qmp+unix:relative.sock", NULL},
+		{"qmp+unix:///", NULL},
+		{"qmp+tcp:///tmp/qmp.sock", NULL},
+		{"qemu:///system", NULL},
+		{"", NULL},
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -853,41 +855,43 @@ static void
 test_backend_events(void)
 {
 	static const PeerStep script[] = {
-	    BACKEND_OPEN,
-	    {PEER_SEND, "{\"event\": \"STOP\"}\r\n", 0},
-	    {PEER_SEND, "{\"event\": \"RESUME\"}\r\n", 0},
-	    {PEER_SEND, "{\"event\": \"MIGRATION\", \"data\": {\"status\": \"setup\"}}\r\n", 0},
-	    {PEER_SEND, "{\"event\": \"MIGRATION\", \"data\": {\"status\": \"active\"}}\r\n", 0},
-	    {PEER_SEND, "{\"event\": \"MIGRATION\", \"data\": {\"status\": \"failed\"}}\r\n", 0},
-	    {PEER_SEND, "{\"event\": \"RESET\", \"data\": {\"guest\": true}}\r\n", 0},
-	    {PEER_SEND,
-	     "{\"event\": \"MEMORY_DEVICE_SIZE_CHANGE\", \"data\": {\"id\": \"vmem0\", "
-	     "\"size\": 4194304, \"qom-path\": \"/machine/peripheral/vmem0\"}}\r\n",
-	     0},
-	    /* without an id: the name from the QOM path */
-	    {PEER_SEND,
-	     "{\"event\": \"MEMORY_DEVICE_SIZE_CHANGE\", \"data\": {\"size\": 0, "
-	     "\"qom-path\": \"/machine/peripheral/vmem3/virtio-backend\"}}\r\n",
-	     0},
-	    {PEER_SEND, "{\"event\": \"MEMORY_DEVICE_SIZE_CHANGE\", \"data\": {\"size\": -1}}\r\n",
-	     0},
-	    {PEER_SEND,
-	     "{\"event\": \"SHUTDOWN\", \"data\": {\"guest\": false, \"reason\": "
-	     "\"host-signal\"}}\r\n",
-	     0},
-	    {PEER_HANGUP, NULL, 0},
-	    {PEER_END, NULL, 0},
+		BACKEND_OPEN,
+		{PEER_SEND, "{\"event\": \"STOP\"}\r\n", 0},
+		{PEER_SEND, "{\"event\": \"RESUME\"}\r\n", 0},
+		{PEER_SEND, "{\"event\": \"MIGRATION\", \"data\": {\"status\": \"setup\"}}\r\n", 0},
+		{PEER_SEND, "{\"event\": \"MIGRATION\", \"data\": {\"status\": \"active\"}}\r\n",
+		 0},
+		{PEER_SEND, "{\"event\": \"MIGRATION\", \"data\": {\"status\": \"failed\"}}\r\n",
+		 0},
+		{PEER_SEND, "{\"event\": \"RESET\", \"data\": {\"guest\": true}}\r\n", 0},
+		{PEER_SEND,
+		 "{\"event\": \"MEMORY_DEVICE_SIZE_CHANGE\", \"data\": {\"id\": \"vmem0\", "
+		 "\"size\": 4194304, \"qom-path\": \"/machine/peripheral/vmem0\"}}\r\n",
+		 0},
+		/* without an id: the name from the QOM path */
+		{PEER_SEND,
+		 "{\"event\": \"MEMORY_DEVICE_SIZE_CHANGE\", \"data\": {\"size\": 0, "
+		 "\"qom-path\": \"/machine/peripheral/vmem3/virtio-backend\"}}\r\n",
+		 0},
+		{PEER_SEND,
+		 "{\"event\": \"MEMORY_DEVICE_SIZE_CHANGE\", \"data\": {\"size\": -1}}\r\n", 0},
+		{PEER_SEND,
+		 "{\"event\": \"SHUTDOWN\", \"data\": {\"guest\": false, \"reason\": "
+		 "\"host-signal\"}}\r\n",
+		 0},
+		{PEER_HANGUP, NULL, 0},
+		{PEER_END, NULL, 0},
 	};
 	static const char *const expect[] = {
-	    "fake paused",
-	    "fake resumed",
-	    "fake migration-started",
-	    "fake migration-finished",
-	    "fake reset",
-	    "fake vmem0=4194304",
-	    "fake vmem3=0",
-	    "fake shutdown",
-	    "fake gone",
+		"fake paused",
+		"fake resumed",
+		"fake migration-started",
+		"fake migration-finished",
+		"fake reset",
+		"fake vmem0=4194304",
+		"fake vmem3=0",
+		"fake shutdown",
+		"fake gone",
 	};
 	g_autofree char *dir = g_dir_make_tmp("virtmem-test-qmp-XXXXXX", NULL);
 	g_autofree char *path = g_build_filename(dir, "qmp.sock", NULL);
@@ -933,23 +937,23 @@ static void
 test_backend_set_requested(void)
 {
 	static const PeerStep script[] = {
-	    BACKEND_OPEN,
-	    {PEER_EXPECT, "query-status", 0},
-	    {PEER_SEND, "{\"return\": {\"status\": \"running\"}, \"id\": \"%ID%\"}\r\n", 0},
-	    {PEER_EXPECT, "query-migrate", 0},
-	    {PEER_SEND, "{\"return\": {}, \"id\": \"%ID%\"}\r\n", 0},
-	    {PEER_EXPECT, "query-memory-devices", 0},
-	    {PEER_SEND, DEVICES_REPLY, 0},
-	    {PEER_EXPECT,
-	     "{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"/machine/peripheral/"
-	     "vmem0\",\"property\":\"requested-size\",\"value\":536870912}",
-	     0},
-	    {PEER_SEND, OK, 0},
-	    {PEER_EXPECT, "query-status", 0},
-	    {PEER_SEND, "{\"return\": {\"status\": \"running\"}, \"id\": \"%ID%\"}\r\n", 0},
-	    {PEER_EXPECT, "query-migrate", 0},
-	    {PEER_SEND, "{\"return\": {\"status\": \"active\"}, \"id\": \"%ID%\"}\r\n", 0},
-	    {PEER_END, NULL, 0},
+		BACKEND_OPEN,
+		{PEER_EXPECT, "query-status", 0},
+		{PEER_SEND, "{\"return\": {\"status\": \"running\"}, \"id\": \"%ID%\"}\r\n", 0},
+		{PEER_EXPECT, "query-migrate", 0},
+		{PEER_SEND, "{\"return\": {}, \"id\": \"%ID%\"}\r\n", 0},
+		{PEER_EXPECT, "query-memory-devices", 0},
+		{PEER_SEND, DEVICES_REPLY, 0},
+		{PEER_EXPECT,
+		 "{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"/machine/peripheral/"
+		 "vmem0\",\"property\":\"requested-size\",\"value\":536870912}",
+		 0},
+		{PEER_SEND, OK, 0},
+		{PEER_EXPECT, "query-status", 0},
+		{PEER_SEND, "{\"return\": {\"status\": \"running\"}, \"id\": \"%ID%\"}\r\n", 0},
+		{PEER_EXPECT, "query-migrate", 0},
+		{PEER_SEND, "{\"return\": {\"status\": \"active\"}, \"id\": \"%ID%\"}\r\n", 0},
+		{PEER_END, NULL, 0},
 	};
 	g_autofree char *dir = g_dir_make_tmp("virtmem-test-qmp-XXXXXX", NULL);
 	g_autofree char *path = g_build_filename(dir, "qmp.sock", NULL);
@@ -988,7 +992,7 @@ test_open_no_socket(void)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(VmemBackend) backend =
-	    vmem_backend_open("qmp+unix:///nonexistent/virtmem-test/qmp.sock", &error);
+		vmem_backend_open("qmp+unix:///nonexistent/virtmem-test/qmp.sock", &error);
 
 	g_assert_null(backend);
 	g_assert_error(error, VMEM_ERROR, VMEM_ERROR_NOT_FOUND);
@@ -1010,7 +1014,7 @@ main(int argc, char **argv)
 	g_test_add_func("/qmp/client/gone-while-idle", test_gone_while_idle);
 	for (guint i = 0; i < G_N_ELEMENTS(greet_cases); i++) {
 		g_autofree char *path =
-		    g_strdup_printf("/qmp/client/greeting/%s", greet_cases[i].name);
+			g_strdup_printf("/qmp/client/greeting/%s", greet_cases[i].name);
 		g_test_add_data_func(path, &greet_cases[i], test_greeting);
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(parse_cases); i++) {

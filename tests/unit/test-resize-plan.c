@@ -28,34 +28,34 @@ typedef struct {
 } SplitCase;
 
 static const SplitCase split_cases[] = {
-    {"one-device", {{4096, 2, 0}}, {0}, 1024, {1024}, -1, NULL},
-    {"two-equal", {{4096, 2, 0}, {4096, 2, 1}}, {0}, 1024, {512, 512}, -1, NULL},
-    {"zero", {{4096, 2, 0}, {4096, 2, 1}}, {0}, 0, {0, 0}, -1, NULL},
-    {"full", {{4096, 2, 0}, {2048, 2, 1}}, {0}, 6144, {4096, 2048}, -1, NULL},
-    /* 513 + 513: rounding leaves 2 MiB, the lower node gets it */
-    {"remainder-to-lower-node", {{4096, 2, 0}, {4096, 2, 1}}, {0}, 1026, {514, 512}, -1, NULL},
-    {"remainder-node-order", {{4096, 2, 1}, {4096, 2, 0}}, {0}, 1026, {512, 514}, -1, NULL},
-    /* less than a block: never more than asked */
-    {"below-one-block", {{4096, 2, 0}, {4096, 2, 1}}, {0}, 1, {0, 0}, -1, NULL},
-    {"odd-request", {{4096, 2, 0}}, {0}, 1025, {1024}, -1, NULL},
-    {"proportional-to-size", {{1024, 2, 0}, {3072, 2, 1}}, {0}, 2048, {512, 1536}, -1, NULL},
-    /* 25.25 and 75.75: the larger loss gets the leftover block */
-    {"largest-loss-first", {{1000, 2, 0}, {3000, 2, 1}}, {0}, 101, {24, 76}, -1, NULL},
-    {"three-way", {{1024, 2, 0}, {1024, 2, 1}, {1024, 2, 2}}, {0}, 10, {4, 4, 2}, -1, NULL},
-    /* node weights 3:1 would give device 0 1536 MiB, but it holds 1024 */
-    {"weights-capped", {{1024, 2, 0}, {4096, 2, 1}}, {3, 1}, 2048, {1024, 1024}, -1, NULL},
-    {"weights", {{4096, 2, 0}, {4096, 2, 1}}, {3, 1}, 2048, {1536, 512}, -1, NULL},
-    /* a coarse block: the fine-grained device takes up the slack */
-    {"mixed-blocks", {{4096, 2, 0}, {4096, 128, 1}}, {0}, 1000, {616, 384}, -1, NULL},
-    {"above-capacity",
-     {{4096, 2, 0}, {4096, 2, 1}},
-     {0},
-     8194,
-     {0},
-     VMEM_ERROR_INVALID_ARGUMENT,
-     "between 0 B and 8 GiB"},
-    {"no-device", {{0}}, {0}, 0, {0}, VMEM_ERROR_NOT_FOUND, "no virtio-mem device"},
-    {"bad-block", {{4096, 3, 0}}, {0}, 0, {0}, VMEM_ERROR_INVALID_DATA, "blocks of"},
+	{"one-device", {{4096, 2, 0}}, {0}, 1024, {1024}, -1, NULL},
+	{"two-equal", {{4096, 2, 0}, {4096, 2, 1}}, {0}, 1024, {512, 512}, -1, NULL},
+	{"zero", {{4096, 2, 0}, {4096, 2, 1}}, {0}, 0, {0, 0}, -1, NULL},
+	{"full", {{4096, 2, 0}, {2048, 2, 1}}, {0}, 6144, {4096, 2048}, -1, NULL},
+	/* 513 + 513: rounding leaves 2 MiB, the lower node gets it */
+	{"remainder-to-lower-node", {{4096, 2, 0}, {4096, 2, 1}}, {0}, 1026, {514, 512}, -1, NULL},
+	{"remainder-node-order", {{4096, 2, 1}, {4096, 2, 0}}, {0}, 1026, {512, 514}, -1, NULL},
+	/* less than a block: never more than asked */
+	{"below-one-block", {{4096, 2, 0}, {4096, 2, 1}}, {0}, 1, {0, 0}, -1, NULL},
+	{"odd-request", {{4096, 2, 0}}, {0}, 1025, {1024}, -1, NULL},
+	{"proportional-to-size", {{1024, 2, 0}, {3072, 2, 1}}, {0}, 2048, {512, 1536}, -1, NULL},
+	/* 25.25 and 75.75: the larger loss gets the leftover block */
+	{"largest-loss-first", {{1000, 2, 0}, {3000, 2, 1}}, {0}, 101, {24, 76}, -1, NULL},
+	{"three-way", {{1024, 2, 0}, {1024, 2, 1}, {1024, 2, 2}}, {0}, 10, {4, 4, 2}, -1, NULL},
+	/* node weights 3:1 would give device 0 1536 MiB, but it holds 1024 */
+	{"weights-capped", {{1024, 2, 0}, {4096, 2, 1}}, {3, 1}, 2048, {1024, 1024}, -1, NULL},
+	{"weights", {{4096, 2, 0}, {4096, 2, 1}}, {3, 1}, 2048, {1536, 512}, -1, NULL},
+	/* a coarse block: the fine-grained device takes up the slack */
+	{"mixed-blocks", {{4096, 2, 0}, {4096, 128, 1}}, {0}, 1000, {616, 384}, -1, NULL},
+	{"above-capacity",
+	 {{4096, 2, 0}, {4096, 2, 1}},
+	 {0},
+	 8194,
+	 {0},
+	 VMEM_ERROR_INVALID_ARGUMENT,
+	 "between 0 B and 8 GiB"},
+	{"no-device", {{0}}, {0}, 0, {0}, VMEM_ERROR_NOT_FOUND, "no virtio-mem device"},
+	{"bad-block", {{4096, 3, 0}}, {0}, 0, {0}, VMEM_ERROR_INVALID_DATA, "blocks of"},
 };
 
 static GPtrArray *
@@ -119,7 +119,7 @@ test_split_large(void)
 	g_autofree guint64 *requested = NULL;
 
 	g_assert_true(
-	    vmem_resize_plan_split(devices, NULL, 1024 * GIB + 2 * MIB, &requested, &error));
+		vmem_resize_plan_split(devices, NULL, 1024 * GIB + 2 * MIB, &requested, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(requested[0], ==, 512 * GIB + 2 * MIB);
 	g_assert_cmpuint(requested[1], ==, 512 * GIB);
@@ -134,11 +134,11 @@ typedef struct {
 } SelectCase;
 
 static const SelectCase select_cases[] = {
-    {"alias", "vmem1", -1, 1, -1},
-    {"alias-unknown", "nope", -1, -1, VMEM_ERROR_NOT_FOUND},
-    {"node", NULL, 2, 2, -1},
-    {"node-none", NULL, 7, -1, VMEM_ERROR_NOT_FOUND},
-    {"node-ambiguous", NULL, 0, -1, VMEM_ERROR_INVALID_ARGUMENT},
+	{"alias", "vmem1", -1, 1, -1},
+	{"alias-unknown", "nope", -1, -1, VMEM_ERROR_NOT_FOUND},
+	{"node", NULL, 2, 2, -1},
+	{"node-none", NULL, 7, -1, VMEM_ERROR_NOT_FOUND},
+	{"node-ambiguous", NULL, 0, -1, VMEM_ERROR_INVALID_ARGUMENT},
 };
 
 static void
@@ -170,11 +170,11 @@ typedef struct {
 } OneCase;
 
 static const OneCase one_cases[] = {
-    {"exact", 1024, 1024, -1},
-    {"round-down", 1025, 1024, -1},
-    {"zero", 0, 0, -1},
-    {"all", 4096, 4096, -1},
-    {"too-much", 4098, 0, VMEM_ERROR_INVALID_ARGUMENT},
+	{"exact", 1024, 1024, -1},
+	{"round-down", 1025, 1024, -1},
+	{"zero", 0, 0, -1},
+	{"all", 4096, 4096, -1},
+	{"too-much", 4098, 0, VMEM_ERROR_INVALID_ARGUMENT},
 };
 
 static void
@@ -203,13 +203,13 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	for (guint i = 0; i < G_N_ELEMENTS(split_cases); i++) {
 		g_autofree char *path =
-		    g_strdup_printf("/resize-plan/split/%s", split_cases[i].name);
+			g_strdup_printf("/resize-plan/split/%s", split_cases[i].name);
 		g_test_add_data_func(path, &split_cases[i], test_split);
 	}
 	g_test_add_func("/resize-plan/split/large", test_split_large);
 	for (guint i = 0; i < G_N_ELEMENTS(select_cases); i++) {
 		g_autofree char *path =
-		    g_strdup_printf("/resize-plan/select/%s", select_cases[i].name);
+			g_strdup_printf("/resize-plan/select/%s", select_cases[i].name);
 		g_test_add_data_func(path, &select_cases[i], test_select);
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(one_cases); i++) {

@@ -79,8 +79,8 @@ test_fixtures(void)
 		/* every finding is one line "FILE: severity[code] location: message" */
 		if (err_text != NULL) {
 			g_autofree char *first = g_strdup_printf(
-			    "%s: %s", path,
-			    strstr(err_text, "error[") != NULL ? "error[" : "warning[");
+				"%s: %s", path,
+				strstr(err_text, "error[") != NULL ? "error[" : "warning[");
 
 			g_assert_true(g_str_has_prefix(status == 2 ? err : out, first));
 		} else {
@@ -96,9 +96,9 @@ static void
 test_json(void)
 {
 	g_autofree char *ok =
-	    g_test_build_filename(G_TEST_DIST, "xml", "warn-node-shared.xml", NULL);
+		g_test_build_filename(G_TEST_DIST, "xml", "warn-node-shared.xml", NULL);
 	g_autofree char *bad =
-	    g_test_build_filename(G_TEST_DIST, "xml", "err-requested-unaligned.xml", NULL);
+		g_test_build_filename(G_TEST_DIST, "xml", "err-requested-unaligned.xml", NULL);
 	g_autofree char *out = NULL;
 	json_object *array, *finding, *value;
 
@@ -128,18 +128,18 @@ test_worst_status_wins(void)
 {
 	g_autofree char *ok = g_test_build_filename(G_TEST_DIST, "xml", "numa-kib.xml", NULL);
 	g_autofree char *bad =
-	    g_test_build_filename(G_TEST_DIST, "xml", "err-block-missing.xml", NULL);
+		g_test_build_filename(G_TEST_DIST, "xml", "err-block-missing.xml", NULL);
 
 	g_assert_cmpint(run((const char *const[]){"validate", ok, NULL}, NULL, NULL), ==, 0);
 	g_assert_cmpint(run((const char *const[]){"validate", ok, bad, NULL}, NULL, NULL), ==, 1);
 	g_assert_cmpint(
-	    run((const char *const[]){"validate", bad, "/nonexistent/file.xml", ok, NULL}, NULL,
-		NULL),
-	    ==, 2);
+		run((const char *const[]){"validate", bad, "/nonexistent/file.xml", ok, NULL}, NULL,
+		    NULL),
+		==, 2);
 	g_assert_cmpint(run((const char *const[]){"validate", NULL}, NULL, NULL), ==, 2);
 	g_assert_cmpint(
-	    run((const char *const[]){"validate", "--no-such-option", ok, NULL}, NULL, NULL), ==,
-	    2);
+		run((const char *const[]){"validate", "--no-such-option", ok, NULL}, NULL, NULL),
+		==, 2);
 }
 
 static void

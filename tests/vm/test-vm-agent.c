@@ -103,9 +103,8 @@ wait_online_matches(VmemAgentChannel *ch, Events *ev, guint64 current_kib)
 	for (;;) {
 		const VmemAgentReport *r = vmem_agent_channel_get_report(ch, NULL);
 
-		if (r != NULL &&
-		    abs_diff(vmem_agent_report_get_online_bytes(r), current_kib * 1024) <=
-			    r->block_size)
+		if (r != NULL && abs_diff(vmem_agent_report_get_online_bytes(r),
+					  current_kib * 1024) <= r->block_size)
 			return r;
 		if (g_get_monotonic_time() > deadline) {
 			g_autofree char *text =
@@ -268,8 +267,9 @@ test_agent_movable(void)
 
 	/* The agent is killed and started again: a new hello, reports go on. */
 	seq_before = vmem_agent_channel_get_report(ch, NULL)->seq;
-	g_free(guest_output(guest, "killall virtmem-agent; sleep 0.5; /bin/virtmem-agent --port "
-				   AGENT_PORT " </dev/null >/dev/null 2>&1 3>&- &"));
+	g_free(guest_output(
+		guest, "killall virtmem-agent; sleep 0.5; /bin/virtmem-agent --port " AGENT_PORT
+		       " </dev/null >/dev/null 2>&1 3>&- &"));
 	wait_for(&ev.hellos, 2, 60);
 	wait_for(&ev.reports, ev.reports + 1, 30);
 	r = vmem_agent_channel_get_report(ch, NULL);
@@ -370,8 +370,7 @@ test_agent_reboot(void)
 	g_free(guest_output(guest, "(sleep 1; reboot -f) </dev/null >/dev/null 2>&1 3>&- &"));
 	wait_for(&ev.hellos, hellos + 1, 120);
 	g_assert_true(vmem_test_guest_is_running(guest));
-	g_assert_true(
-		vmem_test_guest_wait_current(guest, ALIAS, 512 * KIB_PER_MIB, 120, &error));
+	g_assert_true(vmem_test_guest_wait_current(guest, ALIAS, 512 * KIB_PER_MIB, 120, &error));
 	g_assert_no_error(error);
 	wait_online_matches(ch, &ev, 512 * KIB_PER_MIB);
 	vmem_agent_channel_get_stats(ch, &stats);

@@ -189,7 +189,7 @@ test_two_nodes(void)
 	guest = boot("ctl-numa", &config);
 
 	run_ctl(&one, (const char *const[]){"resize", "ctl-numa", "512M", "--alias", "ua-vmem1",
-					     "--wait", NULL});
+					    "--wait", NULL});
 	g_assert_cmpint(one.status, ==, 0);
 	root = show_json("ctl-numa");
 	g_assert_cmpuint(field_u64(show_device(root, 0), "requested"), ==, 0);
@@ -240,8 +240,8 @@ test_stuck_unplug(void)
 	g_assert_cmpuint(requested, ==, 1024 * KIB_PER_MIB);
 
 	/* ... unless forced, and then the unplug gets stuck. */
-	run_ctl(&stuck, (const char *const[]){"resize", "ctl-stuck", "256M", "--wait", "--force",
-					       NULL});
+	run_ctl(&stuck,
+		(const char *const[]){"resize", "ctl-stuck", "256M", "--wait", "--force", NULL});
 	g_assert_cmpint(stuck.status, ==, 4);
 	g_assert_nonnull(strstr(stuck.err, "is stuck"));
 	g_assert_true(vmem_test_guest_is_running(guest));
@@ -273,8 +273,8 @@ test_stuck_zone_normal(void)
 	run_ctl(&show, (const char *const[]){"show", "ctl-normal", NULL});
 	g_assert_nonnull(strstr(show.out, "unplug may get stuck"));
 
-	run_ctl(&stuck, (const char *const[]){"resize", "ctl-normal", "0", "--wait", "--force",
-					       NULL});
+	run_ctl(&stuck,
+		(const char *const[]){"resize", "ctl-normal", "0", "--wait", "--force", NULL});
 	g_assert_cmpint(stuck.status, ==, 4);
 	g_assert_nonnull(strstr(stuck.err, "is stuck"));
 	g_assert_true(vmem_test_guest_is_running(guest));
@@ -315,8 +315,8 @@ test_errors(void)
 
 	vmem_test_guest_config_init(&config);
 	guest = boot("ctl-errors", &config);
-	run_ctl(&alias, (const char *const[]){"resize", "ctl-errors", "1G", "--alias", "nope",
-					       NULL});
+	run_ctl(&alias,
+		(const char *const[]){"resize", "ctl-errors", "1G", "--alias", "nope", NULL});
 	g_assert_cmpint(alias.status, ==, 1);
 	g_assert_nonnull(strstr(alias.err, "nope"));
 
@@ -339,9 +339,17 @@ test_virsh_interop(void)
 	VmemTestGuest *guest;
 	json_object *root;
 	int status = -1;
-	const char *argv[] = {"virsh", "-c", vmem_testbed_get_uri(tb), "update-memory-device",
-			      "ctl-virsh", "--alias", "ua-vmem0", "--requested-size", "768MiB",
-			      "--live", NULL};
+	const char *argv[] = {"virsh",
+			      "-c",
+			      vmem_testbed_get_uri(tb),
+			      "update-memory-device",
+			      "ctl-virsh",
+			      "--alias",
+			      "ua-vmem0",
+			      "--requested-size",
+			      "768MiB",
+			      "--live",
+			      NULL};
 
 	vmem_test_guest_config_init(&config);
 	guest = boot("ctl-virsh", &config);
@@ -349,8 +357,8 @@ test_virsh_interop(void)
 		     &status, &error);
 	g_assert_no_error(error);
 	g_assert_true(g_spawn_check_wait_status(status, NULL));
-	g_assert_true(vmem_test_guest_wait_current(guest, "ua-vmem0", 768 * KIB_PER_MIB, 120,
-						   &error));
+	g_assert_true(
+		vmem_test_guest_wait_current(guest, "ua-vmem0", 768 * KIB_PER_MIB, 120, &error));
 	g_assert_no_error(error);
 	root = show_json("ctl-virsh");
 	g_assert_cmpuint(field_u64(show_device(root, 0), "requested"), ==, 768 * MIB);
@@ -425,8 +433,8 @@ test_reboot_replug(void)
 
 	run_ctl(&again, (const char *const[]){"resize", "ctl-reboot", "512M", "--wait", NULL});
 	g_assert_cmpint(again.status, ==, 0);
-	g_assert_true(vmem_test_guest_wait_current(guest, "ua-vmem0", 512 * KIB_PER_MIB, 60,
-						   &error));
+	g_assert_true(
+		vmem_test_guest_wait_current(guest, "ua-vmem0", 512 * KIB_PER_MIB, 60, &error));
 	g_assert_no_error(error);
 	vmem_test_guest_destroy(guest);
 }
@@ -473,21 +481,25 @@ test_qmp_backend(void)
 	g_assert_cmpuint(total, ==, base + 256 * KIB_PER_MIB);
 
 	/* A plain QEMU has no persistent configuration. */
-	run_ctl_uri(&config, uri, (const char *const[]){"resize", "ctl-qmp", "0", "--config", NULL});
+	run_ctl_uri(&config, uri,
+		    (const char *const[]){"resize", "ctl-qmp", "0", "--config", NULL});
 	g_assert_cmpint(config.status, ==, 1);
 	g_assert_nonnull(strstr(config.err, "--live"));
 
 	/* Migrating: QEMU refuses to plug or unplug, and virtmemctl says so
 	 * (a migration throttled to 1 MiB/s into a pipe stays in progress). */
 	{
-		g_autoptr(VmemQmp) qmp = vmem_qmp_connect(uri + strlen("qmp+unix://"), 5000, &error);
+		g_autoptr(VmemQmp) qmp =
+			vmem_qmp_connect(uri + strlen("qmp+unix://"), 5000, &error);
 		json_object *params = json_object_new_object();
 		json_object *migrate = json_object_new_object();
 
 		g_assert_no_error(error);
 		json_object_object_add(params, "max-bandwidth", json_object_new_int64(1048576));
-		json_object_object_add(migrate, "uri", json_object_new_string("exec:cat >/dev/null"));
-		g_assert_true(vmem_qmp_execute(qmp, "migrate-set-parameters", params, NULL, &error));
+		json_object_object_add(migrate, "uri",
+				       json_object_new_string("exec:cat >/dev/null"));
+		g_assert_true(
+			vmem_qmp_execute(qmp, "migrate-set-parameters", params, NULL, &error));
 		g_assert_no_error(error);
 		g_assert_true(vmem_qmp_execute(qmp, "migrate", migrate, NULL, &error));
 		g_assert_no_error(error);

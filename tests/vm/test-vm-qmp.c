@@ -107,8 +107,8 @@ resize_and_follow(VmemBackend *backend, const char *domain, const guint64 *reque
 		const VmemDevice *dev = devices->pdata[i];
 		g_autoptr(GError) error = NULL;
 
-		g_assert_true(
-		    vmem_backend_set_requested(backend, domain, dev->alias, requested[i], &error));
+		g_assert_true(vmem_backend_set_requested(backend, domain, dev->alias, requested[i],
+							 &error));
 		g_assert_no_error(error);
 	}
 	for (;;) {
@@ -252,7 +252,7 @@ test_grow_shrink(void)
 	g_assert_true(vmem_resize_plan_select(devices, "vmem1", -1, &index, &error));
 	g_assert_cmpuint(index, ==, 1);
 	g_assert_true(
-	    vmem_resize_plan_one(devices->pdata[index], 129 * MIB, &requested[1], &error));
+		vmem_resize_plan_one(devices->pdata[index], 129 * MIB, &requested[1], &error));
 	g_assert_cmpuint(requested[1], ==, 128 * MIB);
 	states = resize_and_follow(backend, "vmqmp", requested, FALSE);
 	g_assert_true(states & (1u << VMEM_JOB_UNPLUGGING));

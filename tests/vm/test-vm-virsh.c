@@ -55,9 +55,9 @@ test_virsh_update_memory_device(void)
 	g_assert_no_error(error);
 
 	/* virsh resizes ... */
-	g_free(run_virsh(tb, (const char *const[]){"update-memory-device", "interop", "--alias",
-						    ALIAS, "--requested-size", "512MiB",
-						    "--live", NULL}));
+	g_free(run_virsh(tb,
+			 (const char *const[]){"update-memory-device", "interop", "--alias", ALIAS,
+					       "--requested-size", "512MiB", "--live", NULL}));
 	/* ... and our connection sees it. */
 	g_assert_true(vmem_test_guest_wait_current(guest, ALIAS, 512 * KIB_PER_MIB, 120, &error));
 	g_assert_no_error(error);

@@ -78,9 +78,9 @@ check_fixture(virConnectPtr conn, const char *path, Counts *counts)
 		counts->only_virtmem_rejects++;
 		g_assert_true(g_file_get_contents(err_path, &err_text, NULL, &error));
 		if (strstr(err_text, "# why: ") == NULL)
-			g_error(
-			    "%s: virtmem rejects what libvirt accepts, but %s says no \"# why:\"",
-			    path, err_path);
+			g_error("%s: virtmem rejects what libvirt accepts, but %s says no \"# "
+				"why:\"",
+				path, err_path);
 	} else {
 		counts->both_reject++;
 	}
