@@ -28,7 +28,6 @@ struct _VmemResize {
 	gint64 start_us;
 	guint64 start_plugged;
 	guint n_kicks;
-	gboolean reset; /* the guest rebooted while we waited */
 };
 
 /**
@@ -317,10 +316,8 @@ vmem_resize_on_event(VmemBackend *backend, const char *domain, VmemDomainEvent e
 
 	if (g_strcmp0(domain, waiter->resize->domain) != 0)
 		return;
-	if (event == VMEM_DOMAIN_EVENT_RESET && waiter->resize->job != NULL) {
+	if (event == VMEM_DOMAIN_EVENT_RESET && waiter->resize->job != NULL)
 		vmem_job_note_reset(waiter->resize->job, g_get_monotonic_time());
-		waiter->resize->reset = TRUE;
-	}
 	waiter->wake = TRUE;
 }
 
