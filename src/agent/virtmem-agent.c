@@ -46,6 +46,7 @@ typedef struct {
 	size_t out_pending_len;
 	uint64_t seq;
 	uint64_t dropped;
+	bool reader_gone; /* --stdout: nobody reads our output any more */
 	VmaSnapshot snapshot;
 	uint64_t next_tick_ms;
 	uint64_t next_scan_ms;
@@ -117,6 +118,9 @@ vma_agent_send(VmaAgent *a, json_object *msg)
 			return;
 		}
 		if (n < 0) {
+			/* A port's host side comes back; a closed stdout
+			 * does not. */
+			a->reader_gone = errno == EPIPE && !a->is_port;
 			a->dropped++;
 			break;
 		}
@@ -254,7 +258,7 @@ vma_agent_check_port(VmaAgent *a)
 static int
 vma_agent_run(VmaAgent *a)
 {
-	for (;;) {
+	while (!a->reader_gone) {
 		struct pollfd pfds[2];
 		nfds_t n = 0;
 		int port_idx = -1, uevent_idx = -1;
@@ -310,6 +314,7 @@ vma_agent_run(VmaAgent *a)
 		    vma_uevent_drain(a->uevent_fd))
 			vma_agent_schedule(a, "blocks-changed", VMA_UEVENT_DEBOUNCE_MS);
 	}
+	return EXIT_SUCCESS;
 }
 
 static void
