@@ -89,9 +89,8 @@ vmem_ctl_agent(VmemCtl *ctl, int argc, char **argv)
 	}
 	backend = vmem_ctl_connect(ctl, &error);
 	if (backend != NULL)
-		channel = vmem_backend_open_agent(backend, argv[1], &error);
-	if (channel == NULL || !vmem_agent_channel_start(channel, &error) ||
-	    vmem_agent_channel_wait_report(channel, VMEM_CTL_AGENT_TIMEOUT_MS, &error) == NULL) {
+		channel = vmem_ctl_ask_agent(backend, argv[1], VMEM_CTL_AGENT_TIMEOUT_MS, &error);
+	if (channel == NULL) {
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_ERROR;
 	}

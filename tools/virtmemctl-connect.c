@@ -12,7 +12,7 @@
  * The URI to connect to, like virsh: `-c URI`, else `VIRTMEM_DEFAULT_URI`,
  * else `LIBVIRT_DEFAULT_URI`, else `qemu:///system`.
  */
-const char *
+static const char *
 vmem_ctl_get_uri(VmemCtl *ctl)
 {
 	const char *env;
@@ -38,6 +38,26 @@ VmemBackend *
 vmem_ctl_connect(VmemCtl *ctl, GError **error)
 {
 	return vmem_backend_open(vmem_ctl_get_uri(ctl), error);
+}
+
+/**
+ * vmem_ctl_ask_agent:
+ * @timeout_ms: how long to wait for the agent's report
+ *
+ * Opens @domain's guest agent channel and waits for a fresh report.
+ *
+ * Returns: (transfer full): the channel, whose latest report is that fresh
+ *   one, or %NULL with @error set
+ */
+VmemAgentChannel *
+vmem_ctl_ask_agent(VmemBackend *backend, const char *domain, guint timeout_ms, GError **error)
+{
+	g_autoptr(VmemAgentChannel) channel = vmem_backend_open_agent(backend, domain, error);
+
+	if (channel == NULL || !vmem_agent_channel_start(channel, error) ||
+	    vmem_agent_channel_wait_report(channel, timeout_ms, error) == NULL)
+		return NULL;
+	return g_steal_pointer(&channel);
 }
 
 /**

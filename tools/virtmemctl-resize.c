@@ -118,15 +118,13 @@ static void
 vmem_ctl_resize_agent_facts(VmemBackend *backend, const char *domain, VmemJobAgentFacts *ret_facts)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(VmemAgentChannel) channel = vmem_backend_open_agent(backend, domain, &error);
-	const VmemAgentReport *report = NULL;
+	g_autoptr(VmemAgentChannel) channel =
+		vmem_ctl_ask_agent(backend, domain, VMEM_CTL_RESIZE_AGENT_TIMEOUT_MS, &error);
 
-	if (channel != NULL && vmem_agent_channel_start(channel, &error))
-		report = vmem_agent_channel_wait_report(channel, VMEM_CTL_RESIZE_AGENT_TIMEOUT_MS,
-							&error);
-	if (report == NULL)
+	if (channel == NULL)
 		g_debug("no guest agent report, the shrink is not checked: %s", error->message);
-	vmem_resize_agent_facts(report, ret_facts);
+	vmem_resize_agent_facts(channel ? vmem_agent_channel_get_report(channel, NULL) : NULL,
+				ret_facts);
 }
 
 static int

@@ -56,12 +56,11 @@ static void
 vmem_ctl_show_ask_agent(VmemBackend *backend, const char *domain, VmemCtlShowAgent *ret_agent)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(VmemAgentChannel) channel = vmem_backend_open_agent(backend, domain, &error);
-	const VmemAgentReport *report = NULL;
+	g_autoptr(VmemAgentChannel) channel =
+		vmem_ctl_ask_agent(backend, domain, VMEM_CTL_SHOW_AGENT_TIMEOUT_MS, &error);
+	const VmemAgentReport *report =
+		channel != NULL ? vmem_agent_channel_get_report(channel, NULL) : NULL;
 
-	if (channel != NULL && vmem_agent_channel_start(channel, &error))
-		report = vmem_agent_channel_wait_report(channel, VMEM_CTL_SHOW_AGENT_TIMEOUT_MS,
-							&error);
 	ret_agent->has_report = report != NULL;
 	vmem_resize_agent_facts(report, &ret_agent->facts);
 	ret_agent->recent_boot = report != NULL && report->time_ms < VMEM_CTL_SHOW_RECENT_BOOT_MS;

@@ -63,8 +63,9 @@ int vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv);
 int vmem_ctl_agent(VmemCtl *ctl, int argc, char **argv);
 
 /* For the subcommands that talk to a VMM (virtmemctl-connect.c) */
-const char *vmem_ctl_get_uri(VmemCtl *ctl);
 VmemBackend *vmem_ctl_connect(VmemCtl *ctl, GError **error);
+VmemAgentChannel *vmem_ctl_ask_agent(VmemBackend *backend, const char *domain, guint timeout_ms,
+				     GError **error);
 void vmem_ctl_print_error(VmemCtl *ctl, const GError *error);
 
 G_END_DECLS
