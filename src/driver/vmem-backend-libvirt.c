@@ -426,7 +426,6 @@ vmem_backend_libvirt_open(const char *uri, GError **error)
 		return NULL;
 	self = g_new0(VmemBackendLibvirt, 1);
 	self->parent.klass = &vmem_backend_libvirt_class;
-	self->parent.uri = g_strdup(uri);
 	self->size_callback = self->lifecycle_callback = self->reboot_callback = -1;
 	self->migration_callback = self->job_callback = -1;
 	backend = &self->parent;

@@ -292,7 +292,6 @@ vmem_backend_qmp_open(const char *uri, GError **error)
 		return NULL;
 	self = g_new0(VmemBackendQmp, 1);
 	self->parent.klass = &vmem_backend_qmp_class;
-	self->parent.uri = g_strdup(uri);
 	self->path = g_steal_pointer(&path);
 	backend = &self->parent;
 	if (!vmem_backend_qmp_execute(self, "query-name", NULL, &reply, error))

@@ -112,24 +112,9 @@ vmem_backend_open(const char *uri, GError **error)
 void
 vmem_backend_free(VmemBackend *backend)
 {
-	char *uri;
-
 	if (backend == NULL)
 		return;
-	uri = backend->uri;
 	backend->klass->free(backend);
-	g_free(uri);
-}
-
-/**
- * vmem_backend_get_uri:
- *
- * Returns: the URI @backend was opened with
- */
-const char *
-vmem_backend_get_uri(VmemBackend *backend)
-{
-	return backend->uri;
 }
 
 /**

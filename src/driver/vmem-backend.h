@@ -147,7 +147,6 @@ typedef struct {
  */
 struct _VmemBackend {
 	const VmemBackendClass *klass;
-	char *uri;
 	VmemBackendCallbacks callbacks;
 	gpointer user_data;
 };
@@ -156,7 +155,6 @@ VmemBackend *vmem_backend_open(const char *uri, GError **error);
 void vmem_backend_free(VmemBackend *backend);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemBackend, vmem_backend_free)
 
-const char *vmem_backend_get_uri(VmemBackend *backend);
 const char *vmem_backend_get_name(VmemBackend *backend);
 void vmem_backend_set_callbacks(VmemBackend *backend, const VmemBackendCallbacks *callbacks,
 				gpointer user_data);

@@ -74,12 +74,6 @@ vmem_resize_free(VmemResize *resize)
 	g_free(resize);
 }
 
-GPtrArray *
-vmem_resize_get_devices(VmemResize *resize)
-{
-	return resize->devices;
-}
-
 VmemRunState
 vmem_resize_get_run_state(VmemResize *resize)
 {
@@ -90,7 +84,8 @@ vmem_resize_get_run_state(VmemResize *resize)
  * vmem_resize_get_targets:
  *
  * Returns: (array): the planned requested size of each device, parallel
- *   to vmem_resize_get_devices(); 0 for devices the plan leaves alone
+ *   to the domain's devices as the backend lists them; 0 for devices the
+ *   plan leaves alone
  */
 const guint64 *
 vmem_resize_get_targets(VmemResize *resize)

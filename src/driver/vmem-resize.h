@@ -50,7 +50,6 @@ VmemResize *vmem_resize_new(VmemBackend *backend, const char *domain, GError **e
 void vmem_resize_free(VmemResize *resize);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemResize, vmem_resize_free)
 
-GPtrArray *vmem_resize_get_devices(VmemResize *resize);
 VmemRunState vmem_resize_get_run_state(VmemResize *resize);
 const guint64 *vmem_resize_get_targets(VmemResize *resize);
 

@@ -260,12 +260,6 @@ vmem_test_guest_get_console_log(VmemTestGuest *guest)
 	return guest->console_log;
 }
 
-GPid
-vmem_test_guest_get_qemu_pid(VmemTestGuest *guest)
-{
-	return guest->qemu_pid;
-}
-
 gboolean
 vmem_test_guest_is_running(VmemTestGuest *guest)
 {

@@ -192,18 +192,6 @@ vmem_test_qemu_get_qmp_uri(VmemTestQemu *qemu)
 	return qemu->qmp_uri;
 }
 
-const char *
-vmem_test_qemu_get_console_log(VmemTestQemu *qemu)
-{
-	return qemu->console_log;
-}
-
-GPid
-vmem_test_qemu_get_pid(VmemTestQemu *qemu)
-{
-	return qemu->pid;
-}
-
 /**
  * vmem_test_qemu_kill:
  *

@@ -23,8 +23,6 @@ void vmem_test_qemu_free(VmemTestQemu *qemu);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemTestQemu, vmem_test_qemu_free)
 
 const char *vmem_test_qemu_get_qmp_uri(VmemTestQemu *qemu);
-const char *vmem_test_qemu_get_console_log(VmemTestQemu *qemu);
-GPid vmem_test_qemu_get_pid(VmemTestQemu *qemu);
 void vmem_test_qemu_kill(VmemTestQemu *qemu);
 
 gboolean vmem_test_qemu_run(VmemTestQemu *qemu, const char *command, char **ret_output,

@@ -24,4 +24,3 @@ char *vmem_testbed_kernel_cmdline(const VmemTestGuestConfig *config);
 char *vmem_testbed_qemu_pid_file(VmemTestbed *tb, const char *name);
 
 void vmem_test_guest_free(VmemTestGuest *guest);
-GPid vmem_test_guest_get_qemu_pid(VmemTestGuest *guest);

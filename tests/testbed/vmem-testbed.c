@@ -351,12 +351,6 @@ vmem_testbed_get_uri(VmemTestbed *tb)
 	return tb->uri;
 }
 
-const char *
-vmem_testbed_get_root(VmemTestbed *tb)
-{
-	return tb->root;
-}
-
 virConnectPtr
 vmem_testbed_get_connection(VmemTestbed *tb)
 {

@@ -45,7 +45,6 @@ void vmem_test_guest_config_init(VmemTestGuestConfig *config);
 VmemTestbed *vmem_testbed_new(VmemTestbedMode mode, GError **error);
 void vmem_testbed_free(VmemTestbed *tb);
 const char *vmem_testbed_get_uri(VmemTestbed *tb);
-const char *vmem_testbed_get_root(VmemTestbed *tb);
 virConnectPtr vmem_testbed_get_connection(VmemTestbed *tb);
 gboolean vmem_testbed_all_processes_gone(void);
 
