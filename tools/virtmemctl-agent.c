@@ -8,7 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "virtmemctl.h"
-#include "vmem-agent-view.h"
+#include "virtmemctl-agent-view.h"
 
 /* How long a one-shot reader waits for the agent's next report */
 #define VMEM_CTL_AGENT_TIMEOUT_MS 10000

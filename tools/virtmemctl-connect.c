@@ -52,7 +52,7 @@ vmem_ctl_connect(VmemCtl *ctl, GError **error)
 VmemAgentChannel *
 vmem_ctl_ask_agent(VmemBackend *backend, const char *domain, guint timeout_ms, GError **error)
 {
-	g_autoptr(VmemAgentChannel) channel = vmem_backend_open_agent(backend, domain, error);
+	g_autoptr(VmemAgentChannel) channel = vmem_agent_channel_open(backend, domain, error);
 
 	if (channel == NULL || !vmem_agent_channel_start(channel, error) ||
 	    vmem_agent_channel_wait_report(channel, timeout_ms, error) == NULL)

@@ -8,7 +8,7 @@
 #include <json-c/json.h>
 
 #include "virtmemctl.h"
-#include "vmem-agent-view.h"
+#include "virtmemctl-agent-view.h"
 #include "vmem-job.h"
 #include "vmem-resize.h"
 #include "vmem-size.h"
@@ -31,7 +31,7 @@ static VmemJobState
 vmem_ctl_show_device_state(const VmemDevice *dev, VmemRunState run_state,
 			   const VmemCtlShowAgent *agent)
 {
-	VmemJobPolicy policy;
+	VmemJobTuning policy;
 	VmemJobDevice jd = {dev->requested, dev->plugged};
 	VmemJobFacts facts = {
 		.devices = &jd,
@@ -44,7 +44,7 @@ vmem_ctl_show_device_state(const VmemDevice *dev, VmemRunState run_state,
 		.agent = agent->facts,
 	};
 
-	vmem_job_policy_init(&policy);
+	vmem_job_tuning_init(&policy);
 	return vmem_job_classify(&facts, &policy);
 }
 

@@ -41,7 +41,7 @@ static int
 vmem_ctl_validate_file(const char *file, GPtrArray *findings)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(VmemDomain) domain = NULL;
+	g_autoptr(VmemDomainDef) domain = NULL;
 	g_autofree char *xml = NULL;
 	gsize len = 0;
 

@@ -8,6 +8,7 @@
 
 #include <glib.h>
 
+#include "vmem-agent-channel.h"
 #include "vmem-backend.h"
 
 G_BEGIN_DECLS

@@ -15,9 +15,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "vmem-agent-lines.h"
+#include "vmem-lines.h"
 #include "vmem-agent-message.h"
-#include "vmem-agent-view.h"
+#include "virtmemctl-agent-view.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,12 +39,11 @@ fuzz_one_line(const char *line, gsize len, gpointer user_data)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	g_autoptr(VmemAgentLines) lines = vmem_agent_lines_new(VMEM_AGENT_LINE_MAX);
+	g_autoptr(VmemLines) lines = vmem_lines_new(VMEM_AGENT_LINE_MAX);
 
 	fuzz_one_line((const char *)data, size, NULL);
 	/* In two pieces, so that lines also cross read boundaries. */
-	vmem_agent_lines_feed(lines, (const char *)data, size / 2, fuzz_one_line, NULL);
-	vmem_agent_lines_feed(lines, (const char *)data + size / 2, size - size / 2, fuzz_one_line,
-			      NULL);
+	vmem_lines_feed(lines, (const char *)data, size / 2, fuzz_one_line, NULL);
+	vmem_lines_feed(lines, (const char *)data + size / 2, size - size / 2, fuzz_one_line, NULL);
 	return 0;
 }

@@ -21,8 +21,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	g_autoptr(GPtrArray) findings = vmem_findings_new();
 	g_autoptr(GPtrArray) again_findings = vmem_findings_new();
-	g_autoptr(VmemDomain) domain = NULL;
-	g_autoptr(VmemDomain) again = NULL;
+	g_autoptr(VmemDomainDef) domain = NULL;
+	g_autoptr(VmemDomainDef) again = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree char *live = NULL;
 	g_autofree char *out = NULL;
@@ -34,8 +34,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (guint i = 0; i < findings->len; i++)
 		g_free(vmem_finding_to_string(g_ptr_array_index(findings, i)));
-	live = vmem_domain_format(domain, VMEM_DOMAIN_FORMAT_LIVE);
-	out = vmem_domain_format(domain, VMEM_DOMAIN_FORMAT_NONE);
+	live = vmem_domain_def_format(domain, VMEM_DOMAIN_FORMAT_LIVE);
+	out = vmem_domain_def_format(domain, VMEM_DOMAIN_FORMAT_NONE);
 	if (vmem_findings_has_error(findings))
 		return 0;
 	again = vmem_validate_xml(out, strlen(out), again_findings, &error);

@@ -10,9 +10,9 @@
 
 #include <string.h>
 
-#include "vmem-agent-lines.h"
+#include "vmem-lines.h"
 #include "vmem-agent-message.h"
-#include "vmem-agent-view.h"
+#include "virtmemctl-agent-view.h"
 #include "vmem-error.h"
 
 static char *
@@ -141,19 +141,19 @@ test_streams(void)
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(streams); i++) {
-		g_autoptr(VmemAgentLines) lines = vmem_agent_lines_new(VMEM_AGENT_LINE_MAX);
+		g_autoptr(VmemLines) lines = vmem_lines_new(VMEM_AGENT_LINE_MAX);
 		StreamCount count = {0};
 		gsize len = 0;
 		g_autofree char *data = read_corpus(streams[i].name, &len);
 
 		/* In odd-sized pieces, as reads deliver them. */
 		for (gsize off = 0; off < len; off += 1021)
-			vmem_agent_lines_feed(lines, data + off, MIN(1021, len - off), count_line,
-					      &count);
+			vmem_lines_feed(lines, data + off, MIN(1021, len - off), count_line,
+					&count);
 		g_assert_cmpuint(count.n_lines, ==, streams[i].n_lines);
 		g_assert_cmpuint(count.n_ok, ==, streams[i].n_ok);
 		g_assert_cmpuint(count.n_reports, ==, streams[i].n_reports);
-		g_assert_cmpuint(vmem_agent_lines_get_overlong(lines), ==, streams[i].n_overlong);
+		g_assert_cmpuint(vmem_lines_get_overlong(lines), ==, streams[i].n_overlong);
 	}
 }
 
@@ -186,19 +186,19 @@ test_values(void)
 static void
 test_line_splitter(void)
 {
-	g_autoptr(VmemAgentLines) lines = vmem_agent_lines_new(8);
+	g_autoptr(VmemLines) lines = vmem_lines_new(8);
 	StreamCount count = {0};
 
 	/* "12345678" fits, "123456789" does not, even when split. */
-	vmem_agent_lines_feed(lines, "1234", 4, count_line, &count);
-	vmem_agent_lines_feed(lines, "5678\n12345", 10, count_line, &count);
-	vmem_agent_lines_feed(lines, "6789\n\n", 6, count_line, &count);
+	vmem_lines_feed(lines, "1234", 4, count_line, &count);
+	vmem_lines_feed(lines, "5678\n12345", 10, count_line, &count);
+	vmem_lines_feed(lines, "6789\n\n", 6, count_line, &count);
 	g_assert_cmpuint(count.n_lines, ==, 2);
-	g_assert_cmpuint(vmem_agent_lines_get_overlong(lines), ==, 1);
+	g_assert_cmpuint(vmem_lines_get_overlong(lines), ==, 1);
 	/* A reset forgets a partial line. */
-	vmem_agent_lines_feed(lines, "abc", 3, count_line, &count);
-	vmem_agent_lines_reset(lines);
-	vmem_agent_lines_feed(lines, "\n", 1, count_line, &count);
+	vmem_lines_feed(lines, "abc", 3, count_line, &count);
+	vmem_lines_reset(lines);
+	vmem_lines_feed(lines, "\n", 1, count_line, &count);
 	g_assert_cmpuint(count.n_lines, ==, 3);
 }
 

@@ -178,13 +178,13 @@ check_idempotent(const char *out, gsize n_findings)
 {
 	g_autoptr(GPtrArray) findings = vmem_findings_new();
 	g_autoptr(GError) error = NULL;
-	g_autoptr(VmemDomain) domain = vmem_validate_xml(out, strlen(out), findings, &error);
+	g_autoptr(VmemDomainDef) domain = vmem_validate_xml(out, strlen(out), findings, &error);
 	g_autofree char *again = NULL;
 
 	g_assert_no_error(error);
 	g_assert_false(vmem_findings_has_error(findings));
 	g_assert_cmpuint(findings->len, ==, n_findings);
-	again = vmem_domain_format(domain, VMEM_DOMAIN_FORMAT_NONE);
+	again = vmem_domain_def_format(domain, VMEM_DOMAIN_FORMAT_NONE);
 	g_assert_cmpstr(again, ==, out);
 }
 
@@ -198,7 +198,7 @@ test_case(gconstpointer data)
 	g_autofree char *err_path = g_strconcat(base, ".err", NULL);
 	g_autoptr(GPtrArray) findings = vmem_findings_new();
 	g_autoptr(GError) error = NULL;
-	g_autoptr(VmemDomain) domain = NULL;
+	g_autoptr(VmemDomainDef) domain = NULL;
 	g_autofree char *xml = NULL;
 	g_autofree char *out = NULL;
 	g_autofree char *err = NULL;
@@ -213,7 +213,7 @@ test_case(gconstpointer data)
 	} else {
 		g_assert_no_error(error);
 		if (!vmem_findings_has_error(findings))
-			out = vmem_domain_format(domain, VMEM_DOMAIN_FORMAT_NONE);
+			out = vmem_domain_def_format(domain, VMEM_DOMAIN_FORMAT_NONE);
 	}
 	err = findings_text(findings);
 	check_expected(out_path, out, FALSE);
@@ -229,7 +229,7 @@ test_live_current(void)
 	g_autofree char *path = g_test_build_filename(G_TEST_DIST, "xml", "live-current.xml", NULL);
 	g_autoptr(GPtrArray) findings = vmem_findings_new();
 	g_autoptr(GError) error = NULL;
-	g_autoptr(VmemDomain) domain = NULL;
+	g_autoptr(VmemDomainDef) domain = NULL;
 	g_autofree char *xml = NULL;
 	g_autofree char *live = NULL;
 	g_autofree char *inactive = NULL;
@@ -239,8 +239,8 @@ test_live_current(void)
 	domain = vmem_validate_xml(xml, len, findings, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(findings->len, ==, 0);
-	live = vmem_domain_format(domain, VMEM_DOMAIN_FORMAT_LIVE);
-	inactive = vmem_domain_format(domain, VMEM_DOMAIN_FORMAT_NONE);
+	live = vmem_domain_def_format(domain, VMEM_DOMAIN_FORMAT_LIVE);
+	inactive = vmem_domain_def_format(domain, VMEM_DOMAIN_FORMAT_NONE);
 	g_assert_nonnull(strstr(live, "<current unit=\"KiB\">524288</current>"));
 	g_assert_null(strstr(inactive, "<current unit"));
 }
@@ -252,7 +252,7 @@ test_other_models(void)
 	g_autofree char *path = g_test_build_filename(G_TEST_DIST, "xml", "other-models.xml", NULL);
 	g_autoptr(GPtrArray) findings = vmem_findings_new();
 	g_autoptr(GError) error = NULL;
-	g_autoptr(VmemDomain) domain = NULL;
+	g_autoptr(VmemDomainDef) domain = NULL;
 	g_autofree char *xml = NULL;
 	g_autofree char *out = NULL;
 	gsize len = 0;
@@ -266,7 +266,7 @@ test_other_models(void)
 	g_assert_cmpuint(domain->other_memory_kib, ==, (256 + 128 + 128) * 1024);
 	/* the cell plus every memory device */
 	g_assert_cmpuint(domain->memory_kib, ==, (2048 + 1024 + 512) * 1024);
-	out = vmem_domain_format(domain, VMEM_DOMAIN_FORMAT_NONE);
+	out = vmem_domain_def_format(domain, VMEM_DOMAIN_FORMAT_NONE);
 	g_assert_nonnull(strstr(out, "<size unit=\"MiB\">256</size>"));
 	g_assert_nonnull(strstr(out, "<path>/tmp/virtmem-test-pmem</path>"));
 }
@@ -289,8 +289,8 @@ test_garbage(void)
 	for (guint i = 0; i < G_N_ELEMENTS(inputs); i++) {
 		g_autoptr(GPtrArray) findings = vmem_findings_new();
 		g_autoptr(GError) error = NULL;
-		g_autoptr(VmemDomain) domain =
-			vmem_domain_parse(inputs[i], strlen(inputs[i]), findings, &error);
+		g_autoptr(VmemDomainDef) domain =
+			vmem_domain_def_parse(inputs[i], strlen(inputs[i]), findings, &error);
 
 		g_assert_null(domain);
 		g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA);

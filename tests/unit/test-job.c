@@ -84,10 +84,10 @@ test_classify(gconstpointer data)
 {
 	const ClassifyCase *c = data;
 	VmemJobDevice devices[2];
-	VmemJobPolicy policy;
+	VmemJobTuning tuning;
 	VmemJobFacts facts = {0};
 
-	vmem_job_policy_init(&policy);
+	vmem_job_tuning_init(&tuning);
 	for (guint i = 0; i < c->n_devices; i++) {
 		devices[i].requested = c->requested_mib[i] * MIB;
 		devices[i].plugged = c->plugged_mib[i] * MIB;
@@ -101,7 +101,7 @@ test_classify(gconstpointer data)
 	facts.rebooted = c->rebooted;
 	facts.agent.valid = c->agent_valid;
 	facts.agent.driver_loaded = c->agent_driver;
-	g_assert_cmpstr(vmem_job_state_to_string(vmem_job_classify(&facts, &policy)), ==,
+	g_assert_cmpstr(vmem_job_state_to_string(vmem_job_classify(&facts, &tuning)), ==,
 			vmem_job_state_to_string(c->expect));
 }
 
@@ -183,11 +183,11 @@ static void
 test_timeline(gconstpointer data)
 {
 	const TimelineCase *c = data;
-	VmemJobPolicy policy;
+	VmemJobTuning tuning;
 	g_autoptr(VmemJob) job = NULL;
 
-	vmem_job_policy_init(&policy);
-	job = vmem_job_new(&policy, c->steps[0].t_s * S, c->boot_s < 0 ? -1 : c->boot_s * S);
+	vmem_job_tuning_init(&tuning);
+	job = vmem_job_new(&tuning, c->steps[0].t_s * S, c->boot_s < 0 ? -1 : c->boot_s * S);
 	for (guint i = 0; i < c->n_steps; i++) {
 		const Step *step = &c->steps[i];
 		VmemJobDevice dev = {step->requested_mib * MIB, step->plugged_mib * MIB};
@@ -209,11 +209,11 @@ test_kick_delay(void)
 		guint n_kicks;
 		gint64 expect_s;
 	} cases[] = {{0, 2}, {1, 4}, {2, 8}, {4, 32}, {5, 60}, {6, 60}, {1000, 60}};
-	VmemJobPolicy policy;
+	VmemJobTuning tuning;
 
-	vmem_job_policy_init(&policy);
+	vmem_job_tuning_init(&tuning);
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
-		g_assert_cmpint(vmem_job_kick_delay(&policy, cases[i].n_kicks), ==,
+		g_assert_cmpint(vmem_job_kick_delay(&tuning, cases[i].n_kicks), ==,
 				cases[i].expect_s * S);
 }
 
@@ -232,11 +232,11 @@ test_kick_backoff(void)
 		{15, 768, FALSE}, {16, 768, FALSE}, {17, 768, TRUE},   {18, 256, FALSE},
 		{30, 256, FALSE},
 	};
-	VmemJobPolicy policy;
+	VmemJobTuning tuning;
 	g_autoptr(VmemJob) job = NULL;
 
-	vmem_job_policy_init(&policy);
-	job = vmem_job_new(&policy, 0, 0);
+	vmem_job_tuning_init(&tuning);
+	job = vmem_job_new(&tuning, 0, 0);
 	for (guint i = 0; i < G_N_ELEMENTS(steps); i++) {
 		VmemJobDevice dev = {256 * MIB, steps[i].plugged_mib * MIB};
 		gint64 now = steps[i].t_s * S;
@@ -252,12 +252,12 @@ test_kick_backoff(void)
 static void
 test_no_kick_when_busy_or_absent(void)
 {
-	VmemJobPolicy policy;
+	VmemJobTuning tuning;
 	g_autoptr(VmemJob) job = NULL;
 	VmemJobDevice dev = {1024 * MIB, 0};
 
-	vmem_job_policy_init(&policy);
-	job = vmem_job_new(&policy, 0, 0);
+	vmem_job_tuning_init(&tuning);
+	job = vmem_job_new(&tuning, 0, 0);
 	vmem_job_observe(job, 0, VMEM_RUN_STATE_MIGRATING, &dev, 1);
 	g_assert_false(vmem_job_kick_due(job, 10 * S));
 	vmem_job_observe(job, 10 * S, RUNNING, &dev, 1);
@@ -298,13 +298,13 @@ static void
 test_shrink(gconstpointer data)
 {
 	const ShrinkCase *c = data;
-	VmemJobPolicy policy;
+	VmemJobTuning tuning;
 	VmemJobAgentFacts agent = {c->agent_valid, TRUE, c->total_mib * MIB, c->used_mib * MIB};
 	g_autoptr(GError) error = NULL;
 	gboolean ok;
 
-	vmem_job_policy_init(&policy);
-	ok = vmem_job_check_shrink(&policy, c->plugged_mib * MIB, c->requested_mib * MIB, &agent,
+	vmem_job_tuning_init(&tuning);
+	ok = vmem_job_check_shrink(&tuning, c->plugged_mib * MIB, c->requested_mib * MIB, &agent,
 				   c->force, &error);
 	if (c->expect_ok) {
 		g_assert_no_error(error);

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 
 #include "vmem-agent-channel.h"
-#include "vmem-agent-view.h"
+#include "virtmemctl-agent-view.h"
 #include "vmem-testbed.h"
 
 #define KIB_PER_MIB G_GUINT64_CONSTANT(1024)

@@ -95,11 +95,11 @@ resize_and_follow(VmemBackend *backend, const char *domain, const guint64 *reque
 	g_autoptr(GPtrArray) devices = get_devices(backend, domain);
 	g_autoptr(VmemJob) job = NULL;
 	g_autofree VmemJobDevice *obs = g_new0(VmemJobDevice, devices->len);
-	VmemJobPolicy policy;
+	VmemJobTuning policy;
 	gint64 start = g_get_monotonic_time();
 	guint states = 0;
 
-	vmem_job_policy_init(&policy);
+	vmem_job_tuning_init(&policy);
 	job = vmem_job_new(&policy, start, -1);
 	if (reset_first)
 		vmem_job_note_reset(job, start);
@@ -400,7 +400,7 @@ test_stuck_unplug_kick(void)
 	g_autoptr(VmemJob) job = NULL;
 	g_autofree char *output = NULL;
 	VmemTestGuestConfig config;
-	VmemJobPolicy policy;
+	VmemJobTuning policy;
 	guint64 grown = 1024 * MIB;
 	guint64 target = 256 * MIB;
 	const VmemDevice *dev;
@@ -421,7 +421,7 @@ test_stuck_unplug_kick(void)
 	g_assert_no_error(error);
 	g_assert_cmpint(status, ==, 0);
 
-	vmem_job_policy_init(&policy);
+	vmem_job_tuning_init(&policy);
 	policy.stuck_after_us = 5 * G_USEC_PER_SEC;
 	policy.kick_after_us = G_USEC_PER_SEC;
 	policy.kick_max_us = 4 * G_USEC_PER_SEC;

@@ -42,7 +42,7 @@ static gboolean
 virtmem_accepts(const char *xml, gsize len)
 {
 	g_autoptr(GPtrArray) findings = vmem_findings_new();
-	g_autoptr(VmemDomain) domain = vmem_validate_xml(xml, len, findings, NULL);
+	g_autoptr(VmemDomainDef) domain = vmem_validate_xml(xml, len, findings, NULL);
 
 	return domain != NULL && !vmem_findings_has_error(findings);
 }
@@ -125,13 +125,13 @@ test_live_xml(gconstpointer data)
 	VmemTestbed *tb = (VmemTestbed *)data;
 	g_autoptr(GPtrArray) findings = vmem_findings_new();
 	g_autoptr(GError) error = NULL;
-	g_autoptr(VmemDomain) domain = NULL;
+	g_autoptr(VmemDomainDef) domain = NULL;
 	g_autofree char *xml = NULL;
 	g_autofree char *live = NULL;
 	g_autofree char *inactive = NULL;
 	g_autofree char *expected = NULL;
 	VmemTestGuestConfig config;
-	const VmemMemoryDevice *dev;
+	const VmemMemoryDef *dev;
 	VmemTestGuest *guest;
 
 	vmem_test_guest_config_init(&config);
@@ -159,8 +159,8 @@ test_live_xml(gconstpointer data)
 	g_assert_cmpuint(dev->size_kib, ==, 4096 * 1024);
 	g_assert_true(domain->has_agent_channel);
 
-	live = vmem_domain_format(domain, VMEM_DOMAIN_FORMAT_LIVE);
-	inactive = vmem_domain_format(domain, VMEM_DOMAIN_FORMAT_NONE);
+	live = vmem_domain_def_format(domain, VMEM_DOMAIN_FORMAT_LIVE);
+	inactive = vmem_domain_def_format(domain, VMEM_DOMAIN_FORMAT_NONE);
 	expected = g_strdup_printf("<current unit=\"KiB\">%u</current>", 256 * 1024);
 	g_assert_nonnull(strstr(live, expected));
 	g_assert_null(strstr(inactive, "<current unit"));

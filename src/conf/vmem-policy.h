@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The virtmem policy of a domain, kept in its <metadata> so that it travels
+ * with the domain (schemas/virtmem-policy.rng):
+ *
+ *   <virtmem:policy xmlns:virtmem="http://virtmem.org/xmlns/policy/1" mode="auto">
+ *     <virtmem:min unit="MiB">512</virtmem:min>
+ *     ...
+ *   </virtmem:policy>
+ *
+ * min, max and step count virtio-mem memory plugged on top of the base
+ * memory, summed over all virtio-mem devices of the domain.
+ */
+#pragma once
+
+#include <glib.h>
+#include <libxml/tree.h>
+
+G_BEGIN_DECLS
+
+#define VMEM_POLICY_NS "http://virtmem.org/xmlns/policy/1"
+#define VMEM_POLICY_PREFIX "virtmem"
+
+typedef enum {
+	VMEM_POLICY_MODE_OFF,
+	VMEM_POLICY_MODE_MANUAL,
+	VMEM_POLICY_MODE_AUTO,
+} VmemPolicyMode;
+
+/* Defaults filled in by vmem_policy_def_postparse() */
+#define VMEM_POLICY_DEFAULT_MODE VMEM_POLICY_MODE_MANUAL
+#define VMEM_POLICY_DEFAULT_BUFFER_PERCENT 20
+#define VMEM_POLICY_DEFAULT_STEP_KIB (128 * 1024)
+#define VMEM_POLICY_DEFAULT_COOLDOWN_GROW 1
+#define VMEM_POLICY_DEFAULT_COOLDOWN_SHRINK 30
+#define VMEM_POLICY_DEFAULT_PRIORITY 5
+
+typedef struct {
+	gboolean has_mode;
+	VmemPolicyMode mode;
+	gboolean has_min, has_max, has_step;
+	guint64 min_kib, max_kib, step_kib;
+	gboolean has_buffer;
+	guint buffer_percent;
+	gboolean has_cooldown_grow, has_cooldown_shrink;
+	guint cooldown_grow_s, cooldown_shrink_s;
+	gboolean has_priority;
+	guint priority;
+	gboolean has_squeeze;
+	gboolean squeeze;
+} VmemPolicyDef;
+
+VmemPolicyDef *vmem_policy_def_new(void);
+void vmem_policy_def_free(VmemPolicyDef *policy);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemPolicyDef, vmem_policy_def_free)
+
+const char *vmem_policy_mode_to_string(VmemPolicyMode mode);
+VmemPolicyDef *vmem_policy_def_parse(xmlNode *node, GPtrArray *findings);
+void vmem_policy_def_postparse(VmemPolicyDef *policy, guint64 virtio_mem_kib, guint64 block_kib);
+xmlNode *vmem_policy_def_format(const VmemPolicyDef *policy);
+
+G_END_DECLS

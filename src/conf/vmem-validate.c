@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The validation pass over the virtio-mem devices and the memory sizes of
+ * a domain.  Every rule, its code and why it exists: docs/validation.md.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "vmem-domain-private.h"
+#include "vmem-size.h"
+#include "vmem-validate-private.h"
+
+/* Above this block size, unplug gets coarse: one busy page pins a block. */
+#define VMEM_BLOCK_LARGE_KIB (128 * 1024)
+/* From this device size on, the hints for large devices apply. */
+#define VMEM_DEVICE_LARGE_KIB (G_GUINT64_CONSTANT(32) * 1024 * 1024)
+
+static gboolean
+vmem_validate_has_target_child(const VmemMemoryDef *dev, const char *name)
+{
+	return vmem_domain_xml_child(vmem_domain_xml_child(dev->element, "target", NULL), name,
+				     NULL) != NULL;
+}
+
+static char *
+vmem_validate_where(const VmemMemoryDef *dev, const char *what)
+{
+	return g_strdup_printf("%s/%s", dev->location, what);
+}
+
+static void
+vmem_validate_block(const VmemDomainDef *domain, const VmemMemoryDef *dev, GPtrArray *findings)
+{
+	g_autofree char *where = vmem_validate_where(dev, "target/block");
+	g_autofree char *block = vmem_size_format_kib(dev->block_kib);
+	guint64 page_kib = vmem_domain_def_get_backing_page_kib(domain, dev);
+	g_autofree char *page = vmem_size_format_kib(page_kib);
+
+	if (!dev->has_block) {
+		if (!vmem_validate_has_target_child(dev, "block"))
+			vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "block-missing", where,
+					  /* TRANSLATORS: <block> is XML, keep it */
+					  _("The virtio-mem device has no <block>; libvirt "
+					    "requires one. Use 2 "
+					    "MiB, the transparent huge page size."));
+		return;
+	}
+	if (dev->block_kib == 0 || (dev->block_kib & (dev->block_kib - 1)) != 0) {
+		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "block-not-power-of-two", where,
+				  /* TRANSLATORS: %s is a size such as "3 MiB" */
+				  _("The block size %s is not a power of two; use 2 MiB or another "
+				    "power of two."),
+				  block);
+		return;
+	}
+	if (dev->block_kib < VMEM_THP_KIB) {
+		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "block-too-small", where,
+				  /* TRANSLATORS: %s is a size such as "1 MiB" */
+				  _("The block size %s is below the transparent huge page size; "
+				    "use at least 2 MiB."),
+				  block);
+		return;
+	}
+	if (dev->block_kib < page_kib)
+		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "block-below-page-size", where,
+				  /* TRANSLATORS: both %s are sizes such as "2 MiB" */
+				  _("The block size %s is below the page size %s backing the "
+				    "device; use a block of at least %s."),
+				  block, page, page);
+	/* a block as large as the huge pages backing it cannot be smaller */
+	if (dev->block_kib > VMEM_BLOCK_LARGE_KIB && dev->block_kib > page_kib)
+		vmem_findings_add(findings, VMEM_SEVERITY_WARNING, "block-large", where,
+				  /* TRANSLATORS: %s is a size such as "256 MiB" */
+				  _("The block size %s makes unplug coarse: a single page in use "
+				    "keeps a whole block plugged. Use at most 128 MiB."),
+				  block);
+}
+
+static gboolean
+vmem_validate_block_ok(const VmemMemoryDef *dev)
+{
+	return dev->has_block && dev->block_kib != 0 &&
+	       (dev->block_kib & (dev->block_kib - 1)) == 0;
+}
+
+static void
+vmem_validate_sizes(const VmemMemoryDef *dev, GPtrArray *findings)
+{
+	g_autofree char *block = vmem_size_format_kib(dev->block_kib);
+	g_autofree char *size = vmem_size_format_kib(dev->size_kib);
+
+	if (!dev->has_size) {
+		g_autofree char *where = vmem_validate_where(dev, "target/size");
+
+		if (!vmem_validate_has_target_child(dev, "size"))
+			vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "size-missing", where,
+					  /* TRANSLATORS: <size> is XML, keep it */
+					  _("The virtio-mem device has no <size>; give the largest "
+					    "size the device may grow to."));
+		return;
+	}
+	if (vmem_validate_block_ok(dev) && dev->size_kib % dev->block_kib != 0) {
+		g_autofree char *where = vmem_validate_where(dev, "target/size");
+		g_autofree char *up = vmem_size_format_kib(dev->size_kib + dev->block_kib -
+							   dev->size_kib % dev->block_kib);
+
+		vmem_findings_add(
+			findings, VMEM_SEVERITY_WARNING, "size-unaligned", where,
+			/* TRANSLATORS: sizes such as "1 GiB"; the last is the rounded size */
+			_("The size %s is not a multiple of the block size %s; it will be rounded "
+			  "up "
+			  "to %s."),
+			size, block, up);
+	}
+	if (dev->has_requested) {
+		g_autofree char *where = vmem_validate_where(dev, "target/requested");
+		g_autofree char *requested = vmem_size_format_kib(dev->requested_kib);
+
+		if (dev->requested_kib > dev->size_kib)
+			vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "requested-too-large",
+					  where,
+					  /* TRANSLATORS: both %s are sizes such as "2 GiB" */
+					  _("The requested size %s is larger than the device size "
+					    "%s; request at most %s."),
+					  requested, size, size);
+		if (vmem_validate_block_ok(dev) && dev->requested_kib % dev->block_kib != 0)
+			vmem_findings_add(
+				findings, VMEM_SEVERITY_ERROR, "requested-unaligned", where,
+				/* TRANSLATORS: both %s are sizes such as "2 MiB" */
+				_("The requested size %s is not a multiple of the block size %s."),
+				requested, block);
+	}
+	if (dev->has_current && dev->current_kib > dev->size_kib) {
+		g_autofree char *where = vmem_validate_where(dev, "target/current");
+		g_autofree char *current = vmem_size_format_kib(dev->current_kib);
+
+		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "current-too-large", where,
+				  /* TRANSLATORS: both %s are sizes such as "2 GiB" */
+				  _("The current (plugged) size %s is larger than the device size "
+				    "%s, which no device can report."),
+				  current, size);
+	}
+}
+
+static void
+vmem_validate_node(const VmemDomainDef *domain, const VmemMemoryDef *dev, guint position,
+		   GPtrArray *findings)
+{
+	g_autofree char *where = vmem_validate_where(dev, "target/node");
+
+	if (dev->node < 0) {
+		if (domain->cells->len > 0 && !vmem_validate_has_target_child(dev, "node"))
+			vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "node-missing", where,
+					  /* TRANSLATORS: <node> is XML, %u the number of cells */
+					  ngettext("The guest has %u NUMA cell, so the virtio-mem "
+						   "device needs a "
+						   "<node>; use the cell's id.",
+						   "The guest has %u NUMA cells, so the virtio-mem "
+						   "device needs "
+						   "a <node>; use one of the cell ids.",
+						   domain->cells->len),
+					  domain->cells->len);
+		return;
+	}
+	if (vmem_domain_def_find_cell(domain, (guint)dev->node) == NULL) {
+		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "node-unknown", where,
+				  /* TRANSLATORS: %d is a node id, %u a count of NUMA cells */
+				  ngettext("The guest has no NUMA cell %d (it has %u cell); use "
+					   "the id of an existing <cell>.",
+					   "The guest has no NUMA cell %d (it has %u cells); use "
+					   "the id of an existing <cell>.",
+					   domain->cells->len),
+				  dev->node, domain->cells->len);
+		return;
+	}
+	for (guint i = 0; i < position; i++) {
+		const VmemMemoryDef *other = g_ptr_array_index(domain->devices, i);
+
+		if (other->node == dev->node) {
+			vmem_findings_add(findings, VMEM_SEVERITY_WARNING, "node-shared", where,
+					  /* TRANSLATORS: %d is a node id, %s a location */
+					  _("Node %d already has the virtio-mem device %s; use one "
+					    "device per "
+					    "node and resize it instead of adding another."),
+					  dev->node, other->location);
+			return;
+		}
+	}
+}
+
+/* The end of a device's range, saturated instead of wrapping around */
+static guint64
+vmem_validate_range_end(const VmemMemoryDef *dev)
+{
+	guint64 bytes = dev->size_kib * VMEM_SIZE_KIB;
+
+	return dev->address_base > G_MAXUINT64 - bytes ? G_MAXUINT64 : dev->address_base + bytes;
+}
+
+static void
+vmem_validate_address(const VmemDomainDef *domain, const VmemMemoryDef *dev, guint position,
+		      GPtrArray *findings)
+{
+	g_autofree char *where = vmem_validate_where(dev, "target/address/@base");
+	guint64 block_bytes = dev->block_kib * VMEM_SIZE_KIB;
+	guint64 end = vmem_validate_range_end(dev);
+
+	if (!dev->has_address_base)
+		return;
+	if (vmem_validate_block_ok(dev) && dev->address_base % block_bytes != 0) {
+		g_autofree char *block = vmem_size_format_kib(dev->block_kib);
+
+		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "address-unaligned", where,
+				  /* TRANSLATORS: %llx an address, %s a size such as "2 MiB" */
+				  _("The address 0x%" G_GINT64_MODIFIER
+				    "x is not aligned to the block size %s; use a multiple of it."),
+				  dev->address_base, block);
+	}
+	for (guint i = 0; i < position; i++) {
+		const VmemMemoryDef *other = g_ptr_array_index(domain->devices, i);
+		guint64 other_end = vmem_validate_range_end(other);
+
+		if (!other->has_address_base || dev->address_base >= other_end ||
+		    other->address_base >= end)
+			continue;
+		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "address-overlap", where,
+				  /* TRANSLATORS: addresses in hex, %s a location */
+				  _("The range 0x%" G_GINT64_MODIFIER "x-0x%" G_GINT64_MODIFIER
+				    "x overlaps the device %s at 0x%" G_GINT64_MODIFIER
+				    "x-0x%" G_GINT64_MODIFIER
+				    "x; move it past 0x%" G_GINT64_MODIFIER "x."),
+				  dev->address_base, end, other->location, other->address_base,
+				  other_end, other_end);
+		return;
+	}
+}
+
+static void
+vmem_validate_hints(const VmemDomainDef *domain, const VmemMemoryDef *dev, GPtrArray *findings)
+{
+	guint64 page_kib = vmem_domain_def_get_backing_page_kib(domain, dev);
+	g_autofree char *size = vmem_size_format_kib(dev->size_kib);
+
+	if (dev->size_kib < VMEM_DEVICE_LARGE_KIB)
+		return;
+	if (dev->dynamic_memslots != VMEM_TRISTATE_YES) {
+		g_autofree char *where = vmem_validate_where(dev, "target/@dynamicMemslots");
+
+		vmem_findings_add(findings, VMEM_SEVERITY_WARNING, "dynamic-memslots-hint", where,
+				  /* TRANSLATORS: %s is a size; dynamicMemslots='yes' is XML */
+				  _("The device of %s maps all of it into one memory slot even "
+				    "when little is plugged; set dynamicMemslots='yes'."),
+				  size);
+	}
+	if (page_kib <= VMEM_SYSTEM_PAGE_KIB) {
+		vmem_findings_add(
+			findings, VMEM_SEVERITY_WARNING, "hugepages-hint", dev->location,
+			/* TRANSLATORS: %s is a size; <hugepages/> is XML */
+			_("The device of %s is backed by 4 KiB pages; back it with huge pages "
+			  "(<memoryBacking><hugepages/>) to cut page table overhead."),
+			size);
+	} else if (!domain->prealloc) {
+		vmem_findings_add(
+			findings, VMEM_SEVERITY_WARNING, "prealloc-hint", dev->location,
+			/* TRANSLATORS: %s is a size; <allocation mode='immediate'/> is XML */
+			_("The device of %s is backed by huge pages without preallocation: a plug "
+			  "can "
+			  "crash the guest when the host runs out of huge pages. Use "
+			  "<memoryBacking><allocation mode='immediate'/>."),
+			size);
+	}
+}
+
+static void
+vmem_validate_memory(const VmemDomainDef *domain, GPtrArray *findings)
+{
+	guint64 devices = vmem_domain_def_get_virtio_mem_kib(domain) + domain->other_memory_kib;
+	guint64 total = vmem_domain_def_get_initial_kib(domain) + devices;
+	gboolean any_device = domain->devices->len + domain->n_other_memory > 0;
+
+	if (domain->cells->len == 0 && !domain->has_memory) {
+		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "memory-missing", "/domain/memory",
+				  /* TRANSLATORS: <memory> and <cell> are XML */
+				  _("The domain has neither <memory> nor NUMA cells with memory; "
+				    "give its memory size."));
+	} else if (domain->cells->len == 0 && domain->memory_kib <= devices) {
+		g_autofree char *memory = vmem_size_format_kib(domain->memory_kib);
+		g_autofree char *sum = vmem_size_format_kib(devices);
+
+		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "memory-too-small",
+				  "/domain/memory",
+				  /* TRANSLATORS: sizes; <memory> is XML */
+				  _("Without NUMA cells <memory> counts boot memory plus memory "
+				    "devices, but %s leaves nothing to boot after the devices' %s; "
+				    "set it to the boot memory plus %s."),
+				  memory, sum, sum);
+	}
+	if (!any_device)
+		return;
+	if (!domain->has_max_memory) {
+		g_autofree char *need = vmem_size_format_kib(total);
+
+		vmem_findings_add(
+			findings, VMEM_SEVERITY_ERROR, "max-memory-missing", "/domain/maxMemory",
+			/* TRANSLATORS: <maxMemory> is XML, %s a size */
+			_("Memory devices need <maxMemory>; set it to at least %s."), need);
+		return;
+	}
+	if (domain->max_memory_kib < total) {
+		g_autofree char *max = vmem_size_format_kib(domain->max_memory_kib);
+		g_autofree char *need = vmem_size_format_kib(total);
+
+		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "max-memory-too-small",
+				  "/domain/maxMemory",
+				  /* TRANSLATORS: both %s are sizes */
+				  _("<maxMemory> of %s is below the boot memory plus all memory "
+				    "devices; set it to at least %s."),
+				  max, need);
+	}
+}
+
+/**
+ * vmem_domain_def_validate:
+ * @domain: a domain after vmem_domain_def_postparse()
+ * @findings: where the findings are appended
+ *
+ * Checks every rule of docs/validation.md on @domain.
+ */
+void
+vmem_domain_def_validate(const VmemDomainDef *domain, GPtrArray *findings)
+{
+	vmem_validate_memory(domain, findings);
+	for (guint i = 0; i < domain->devices->len; i++) {
+		const VmemMemoryDef *dev = g_ptr_array_index(domain->devices, i);
+
+		vmem_validate_block(domain, dev, findings);
+		vmem_validate_sizes(dev, findings);
+		vmem_validate_node(domain, dev, i, findings);
+		vmem_validate_address(domain, dev, i, findings);
+		vmem_validate_hints(domain, dev, findings);
+	}
+	if (domain->policy != NULL)
+		vmem_validate_policy(domain, findings);
+}
+
+/**
+ * vmem_validate_xml:
+ * @xml: domain XML
+ * @len: its length in bytes
+ * @findings: where malformed values and broken rules are appended
+ * @error: return location for a %VMEM_ERROR_INVALID_DATA error
+ *
+ * Runs all passes: parse, defaults, validate.
+ *
+ * Returns: (transfer full): the domain with defaults filled in, or %NULL
+ *   when @xml is not well-formed or not a domain
+ */
+VmemDomainDef *
+vmem_validate_xml(const char *xml, gsize len, GPtrArray *findings, GError **error)
+{
+	VmemDomainDef *domain = vmem_domain_def_parse(xml, len, findings, error);
+
+	if (domain == NULL)
+		return NULL;
+	vmem_domain_def_postparse(domain);
+	vmem_domain_def_validate(domain, findings);
+	return domain;
+}

@@ -1,0 +1,756 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "vmem-agent-channel.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "vmem-backend-libvirt.h"
+#include "vmem-error.h"
+#include "vmem-libvirt.h"
+#include "vmem-lines.h"
+
+/* Read at most this much per main loop dispatch: a flood cannot stall it. */
+#define VMEM_AGENT_CHANNEL_READ_MAX 16384
+#define VMEM_AGENT_CHANNEL_RATE_DEFAULT 20
+#define VMEM_AGENT_CHANNEL_BURST_DEFAULT 50
+#define VMEM_AGENT_CHANNEL_RECONNECT_MS_DEFAULT 1000
+
+typedef enum {
+	VMEM_AGENT_TRANSPORT_LIBVIRT,
+	VMEM_AGENT_TRANSPORT_SOCKET,
+	VMEM_AGENT_TRANSPORT_FD,
+} VmemAgentTransport;
+
+struct _VmemAgentChannel {
+	VmemAgentTransport transport;
+	virDomainPtr dom; /* LIBVIRT */
+	char *path;	  /* SOCKET */
+	int fd;		  /* SOCKET and FD: -1 while disconnected */
+	guint fd_source;
+	virStreamPtr stream; /* LIBVIRT: NULL while disconnected */
+	gboolean connected;
+	guint reconnect_source;
+	guint reconnect_ms;
+
+	VmemLines *lines;
+	guint rate;
+	guint burst;
+	double tokens;
+	gint64 tokens_us;
+	gboolean over_limit; /* a line was dropped in this read: pause reading */
+	guint resume_source; /* reading paused until a token is due */
+
+	VmemAgentHello *hello;
+	gboolean hello_usable; /* its protocol is ours */
+	VmemAgentReport *report;
+	gint64 report_us;
+	char *last_error;
+	VmemAgentChannelStats stats;
+
+	VmemAgentChannelFunc func;
+	gpointer user_data;
+};
+
+static VmemAgentChannel *
+vmem_agent_channel_new(VmemAgentTransport transport)
+{
+	VmemAgentChannel *ch = g_new0(VmemAgentChannel, 1);
+
+	ch->transport = transport;
+	ch->fd = -1;
+	ch->reconnect_ms = VMEM_AGENT_CHANNEL_RECONNECT_MS_DEFAULT;
+	ch->lines = vmem_lines_new(VMEM_AGENT_LINE_MAX);
+	ch->rate = VMEM_AGENT_CHANNEL_RATE_DEFAULT;
+	ch->burst = VMEM_AGENT_CHANNEL_BURST_DEFAULT;
+	ch->tokens = ch->burst;
+	ch->tokens_us = g_get_monotonic_time();
+	return ch;
+}
+
+/**
+ * vmem_agent_channel_open:
+ * @backend: the VMM
+ * @domain: a domain name
+ *
+ * Returns: (transfer full): a channel to @domain's guest agent
+ *   (org.virtmem.agent.0), not started yet
+ */
+VmemAgentChannel *
+vmem_agent_channel_open(VmemBackend *backend, const char *domain, GError **error)
+{
+	g_autoptr(virDomain) dom = NULL;
+
+	if (g_strcmp0(vmem_backend_get_name(backend), "libvirt") != 0) {
+		/* TRANSLATORS: %s is the backend's name, e.g. qmp */
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
+			    _("The %s backend cannot reach the guest agent's channel."),
+			    vmem_backend_get_name(backend));
+		return NULL;
+	}
+	dom = vmem_backend_libvirt_lookup(backend, domain, error);
+	return dom != NULL ? vmem_agent_channel_new_libvirt(dom) : NULL;
+}
+
+/**
+ * vmem_agent_channel_new_libvirt:
+ * @dom: a domain with a virtio channel named org.virtmem.agent.0
+ *
+ * Returns: (transfer full): a channel that reads the agent through
+ *   virDomainOpenChannel().  Needs vmem_libvirt_init().  Call
+ *   vmem_agent_channel_start().
+ */
+VmemAgentChannel *
+vmem_agent_channel_new_libvirt(virDomainPtr dom)
+{
+	VmemAgentChannel *ch = vmem_agent_channel_new(VMEM_AGENT_TRANSPORT_LIBVIRT);
+
+	virDomainRef(dom);
+	ch->dom = dom;
+	return ch;
+}
+
+/**
+ * vmem_agent_channel_new_socket:
+ * @path: the unix socket of QEMU's chardev for org.virtmem.agent.0
+ *
+ * Returns: (transfer full): a channel that connects to @path.  Call
+ *   vmem_agent_channel_start().
+ */
+VmemAgentChannel *
+vmem_agent_channel_new_socket(const char *path)
+{
+	VmemAgentChannel *ch = vmem_agent_channel_new(VMEM_AGENT_TRANSPORT_SOCKET);
+
+	ch->path = g_strdup(path);
+	return ch;
+}
+
+/**
+ * vmem_agent_channel_new_fd:
+ * @fd: (transfer full): a connected stream socket
+ *
+ * Returns: (transfer full): a channel on @fd, without reconnection (for
+ *   tests and for callers that connect themselves).  Call
+ *   vmem_agent_channel_start().
+ */
+VmemAgentChannel *
+vmem_agent_channel_new_fd(int fd)
+{
+	VmemAgentChannel *ch = vmem_agent_channel_new(VMEM_AGENT_TRANSPORT_FD);
+
+	ch->fd = fd;
+	return ch;
+}
+
+static void
+vmem_agent_channel_emit(VmemAgentChannel *ch, VmemAgentChannelEvent event)
+{
+	if (ch->func != NULL)
+		ch->func(ch, event, ch->user_data);
+}
+
+static void
+vmem_agent_channel_set_last_error(VmemAgentChannel *ch, const char *message)
+{
+	g_free(ch->last_error);
+	ch->last_error = g_strdup(message);
+	g_debug("agent channel: %s", message);
+}
+
+static gboolean
+vmem_agent_channel_take_token(VmemAgentChannel *ch)
+{
+	gint64 now = g_get_monotonic_time();
+
+	ch->tokens += (now - ch->tokens_us) * (double)ch->rate / G_USEC_PER_SEC;
+	ch->tokens = MIN(ch->tokens, (double)ch->burst);
+	ch->tokens_us = now;
+	if (ch->tokens < 1)
+		return FALSE;
+	ch->tokens -= 1;
+	return TRUE;
+}
+
+static void
+vmem_agent_channel_take_hello(VmemAgentChannel *ch, VmemAgentHello *hello)
+{
+	ch->stats.hellos++;
+	vmem_agent_hello_free(ch->hello);
+	ch->hello = hello;
+	ch->hello_usable = hello->protocol == VMEM_AGENT_PROTOCOL_VERSION;
+	if (!ch->hello_usable) {
+		g_autofree char *msg = g_strdup_printf(
+			/* TRANSLATORS: version skew between guest agent and host */
+			_("the agent speaks protocol %u, this host understands protocol %d"),
+			hello->protocol, VMEM_AGENT_PROTOCOL_VERSION);
+
+		vmem_agent_channel_set_last_error(ch, msg);
+	}
+	vmem_agent_channel_emit(ch, VMEM_AGENT_CHANNEL_HELLO);
+}
+
+static void
+vmem_agent_channel_on_line(const char *line, gsize len, gpointer user_data)
+{
+	VmemAgentChannel *ch = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmemAgentMessage) msg = NULL;
+
+	ch->stats.lines++;
+	if (!vmem_agent_channel_take_token(ch)) {
+		ch->stats.rate_limited++;
+		ch->over_limit = TRUE;
+		return;
+	}
+	msg = vmem_agent_message_parse(line, len, &error);
+	if (msg == NULL) {
+		ch->stats.invalid++;
+		vmem_agent_channel_set_last_error(ch, error->message);
+		return;
+	}
+	switch (msg->type) {
+	case VMEM_AGENT_MESSAGE_HELLO:
+		vmem_agent_channel_take_hello(ch, g_steal_pointer(&msg->hello));
+		break;
+	case VMEM_AGENT_MESSAGE_REPORT:
+		if (!ch->hello_usable) {
+			ch->stats.ignored++;
+			break;
+		}
+		ch->stats.reports++;
+		vmem_agent_report_free(ch->report);
+		ch->report = g_steal_pointer(&msg->report);
+		ch->report_us = g_get_monotonic_time();
+		vmem_agent_channel_emit(ch, VMEM_AGENT_CHANNEL_REPORT);
+		break;
+	case VMEM_AGENT_MESSAGE_ERROR:
+		ch->stats.agent_errors++;
+		vmem_agent_channel_set_last_error(ch, msg->error_message);
+		break;
+	case VMEM_AGENT_MESSAGE_UNKNOWN:
+		ch->stats.ignored++;
+		break;
+	}
+}
+
+static void
+vmem_agent_channel_feed(VmemAgentChannel *ch, const char *data, gsize len)
+{
+	guint64 before = vmem_lines_get_overlong(ch->lines);
+
+	vmem_lines_feed(ch->lines, data, len, vmem_agent_channel_on_line, ch);
+	ch->stats.overlong += vmem_lines_get_overlong(ch->lines) - before;
+}
+
+static gboolean vmem_agent_channel_on_reconnect(gpointer user_data);
+
+static gboolean
+vmem_agent_channel_stream_free_idle(gpointer user_data)
+{
+	virStreamFree(user_data);
+	return G_SOURCE_REMOVE;
+}
+
+/* Stops reading.  Safe from within the transport's own callbacks. */
+static void
+vmem_agent_channel_close(VmemAgentChannel *ch)
+{
+	if (ch->resume_source != 0) {
+		g_source_remove(ch->resume_source);
+		ch->resume_source = 0;
+	}
+	ch->over_limit = FALSE;
+	if (ch->fd_source != 0) {
+		g_source_remove(ch->fd_source);
+		ch->fd_source = 0;
+	}
+	if (ch->fd >= 0) {
+		close(ch->fd);
+		ch->fd = -1;
+	}
+	if (ch->stream != NULL) {
+		virStreamEventRemoveCallback(ch->stream);
+		virStreamAbort(ch->stream);
+		/* Not inside its own callback: libvirt still holds it there. */
+		g_idle_add(vmem_agent_channel_stream_free_idle, ch->stream);
+		ch->stream = NULL;
+	}
+	vmem_lines_reset(ch->lines);
+}
+
+static void
+vmem_agent_channel_disconnected(VmemAgentChannel *ch)
+{
+	gboolean was_connected = ch->connected;
+
+	vmem_agent_channel_close(ch);
+	ch->connected = FALSE;
+	if (ch->transport != VMEM_AGENT_TRANSPORT_FD && ch->reconnect_source == 0)
+		ch->reconnect_source =
+			g_timeout_add(ch->reconnect_ms, vmem_agent_channel_on_reconnect, ch);
+	if (was_connected)
+		vmem_agent_channel_emit(ch, VMEM_AGENT_CHANNEL_DISCONNECTED);
+}
+
+static gboolean vmem_agent_channel_on_fd(int fd, GIOCondition condition, gpointer user_data);
+
+#define VMEM_AGENT_CHANNEL_STREAM_EVENTS                                                           \
+	(VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP)
+
+static gboolean
+vmem_agent_channel_on_resume(gpointer user_data)
+{
+	VmemAgentChannel *ch = user_data;
+
+	ch->resume_source = 0;
+	ch->over_limit = FALSE;
+	if (ch->stream != NULL)
+		virStreamEventUpdateCallback(ch->stream, VMEM_AGENT_CHANNEL_STREAM_EVENTS);
+	else if (ch->fd >= 0)
+		ch->fd_source = g_unix_fd_add(ch->fd, G_IO_IN | G_IO_HUP | G_IO_ERR,
+					      vmem_agent_channel_on_fd, ch);
+	return G_SOURCE_REMOVE;
+}
+
+/* Over the rate limit: stop reading until the next line would be accepted,
+ * so that a flooding guest fills its own port (and loses its own messages)
+ * instead of costing the host CPU.  The caller has stopped the watch. */
+static void
+vmem_agent_channel_pause(VmemAgentChannel *ch)
+{
+	guint ms = ch->rate > 0 ? MAX(1000 / ch->rate, 1) : 1000;
+
+	ch->stats.pauses++;
+	ch->resume_source = g_timeout_add(ms, vmem_agent_channel_on_resume, ch);
+}
+
+static gboolean
+vmem_agent_channel_on_fd(int fd, GIOCondition condition, gpointer user_data)
+{
+	VmemAgentChannel *ch = user_data;
+	char buf[VMEM_AGENT_CHANNEL_READ_MAX];
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	if (n > 0) {
+		vmem_agent_channel_feed(ch, buf, (gsize)n);
+		if (!ch->over_limit)
+			return G_SOURCE_CONTINUE;
+		ch->fd_source = 0; /* removed by returning G_SOURCE_REMOVE */
+		vmem_agent_channel_pause(ch);
+		return G_SOURCE_REMOVE;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return G_SOURCE_CONTINUE;
+	ch->fd_source = 0; /* removed by returning G_SOURCE_REMOVE */
+	vmem_agent_channel_disconnected(ch);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+vmem_agent_channel_on_stream(virStreamPtr st, int events, void *opaque)
+{
+	VmemAgentChannel *ch = opaque;
+	char buf[VMEM_AGENT_CHANNEL_READ_MAX];
+	int n;
+
+	if (st != ch->stream)
+		return;
+	if (!(events & VIR_STREAM_EVENT_READABLE)) {
+		vmem_agent_channel_disconnected(ch);
+		return;
+	}
+	n = virStreamRecv(st, buf, sizeof(buf));
+	if (n > 0) {
+		vmem_agent_channel_feed(ch, buf, (gsize)n);
+		if (ch->over_limit) {
+			virStreamEventUpdateCallback(st, 0);
+			vmem_agent_channel_pause(ch);
+		}
+	} else if (n != -2) {
+		vmem_agent_channel_disconnected(ch);
+	}
+}
+
+static gboolean vmem_agent_channel_send(VmemAgentChannel *ch, const char *line, GError **error);
+
+static gboolean
+vmem_agent_channel_connect_libvirt(VmemAgentChannel *ch, GError **error)
+{
+	g_autoptr(virStream) st = virStreamNew(virDomainGetConnect(ch->dom), VIR_STREAM_NONBLOCK);
+
+	if (st == NULL ||
+	    virDomainOpenChannel(ch->dom, VMEM_AGENT_PORT_NAME, st, VIR_DOMAIN_CHANNEL_FORCE) < 0 ||
+	    virStreamEventAddCallback(st, VMEM_AGENT_CHANNEL_STREAM_EVENTS,
+				      vmem_agent_channel_on_stream, ch, NULL) < 0) {
+		vmem_libvirt_set_error(error);
+		if (st != NULL)
+			virStreamAbort(st);
+		return FALSE;
+	}
+	ch->stream = g_steal_pointer(&st);
+	return TRUE;
+}
+
+static gboolean
+vmem_agent_channel_connect_socket(VmemAgentChannel *ch, GError **error)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(ch->path) >= sizeof(addr.sun_path)) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
+			    /* TRANSLATORS: %s is a file name */
+			    _("agent socket path %s is too long"), ch->path);
+		return FALSE;
+	}
+	strcpy(addr.sun_path, ch->path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		int saved = errno;
+
+		if (fd >= 0)
+			close(fd);
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_IO,
+			    /* TRANSLATORS: first %s is a file name, second the system error */
+			    _("cannot connect to the agent socket %s: %s"), ch->path,
+			    g_strerror(saved));
+		return FALSE;
+	}
+	ch->fd = fd;
+	return TRUE;
+}
+
+static gboolean
+vmem_agent_channel_connect(VmemAgentChannel *ch, GError **error)
+{
+	switch (ch->transport) {
+	case VMEM_AGENT_TRANSPORT_LIBVIRT:
+		if (!vmem_agent_channel_connect_libvirt(ch, error))
+			return FALSE;
+		break;
+	case VMEM_AGENT_TRANSPORT_SOCKET:
+		if (!vmem_agent_channel_connect_socket(ch, error))
+			return FALSE;
+		break;
+	case VMEM_AGENT_TRANSPORT_FD:
+		if (ch->fd < 0) {
+			g_set_error_literal(error, VMEM_ERROR, VMEM_ERROR_IO,
+					    /* TRANSLATORS: the channel's socket was closed */
+					    _("the agent channel is closed"));
+			return FALSE;
+		}
+		g_unix_set_fd_nonblocking(ch->fd, TRUE, NULL);
+		break;
+	}
+	if (ch->fd >= 0)
+		ch->fd_source = g_unix_fd_add(ch->fd, G_IO_IN | G_IO_HUP | G_IO_ERR,
+					      vmem_agent_channel_on_fd, ch);
+	ch->connected = TRUE;
+	ch->stats.connects++;
+	vmem_lines_reset(ch->lines);
+	vmem_agent_channel_emit(ch, VMEM_AGENT_CHANNEL_CONNECTED);
+	/* The agent may have said hello before we listened: ask again.  If
+	 * that fails, the agent still says hello when it sees us connect. */
+	vmem_agent_channel_send(ch, "{\"type\":\"hello\"}\n", NULL);
+	return TRUE;
+}
+
+static gboolean
+vmem_agent_channel_on_reconnect(gpointer user_data)
+{
+	VmemAgentChannel *ch = user_data;
+	g_autoptr(GError) error = NULL;
+
+	ch->reconnect_source = 0;
+	if (!vmem_agent_channel_connect(ch, &error)) {
+		g_debug("agent channel: reconnect failed: %s", error->message);
+		ch->reconnect_source =
+			g_timeout_add(ch->reconnect_ms, vmem_agent_channel_on_reconnect, ch);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+/**
+ * vmem_agent_channel_start:
+ * @channel: a new channel
+ * @error: return location for a #GError
+ *
+ * Connects.  When that fails, the channel keeps trying in the background
+ * (except for vmem_agent_channel_new_fd() channels), as it does after every
+ * disconnection.
+ *
+ * Returns: %TRUE when connected now.
+ */
+gboolean
+vmem_agent_channel_start(VmemAgentChannel *channel, GError **error)
+{
+	g_return_val_if_fail(!channel->connected && channel->reconnect_source == 0, FALSE);
+
+	if (vmem_agent_channel_connect(channel, error))
+		return TRUE;
+	if (channel->transport != VMEM_AGENT_TRANSPORT_FD)
+		channel->reconnect_source = g_timeout_add(channel->reconnect_ms,
+							  vmem_agent_channel_on_reconnect, channel);
+	return FALSE;
+}
+
+/**
+ * vmem_agent_channel_free:
+ * @channel: (nullable): a channel; not from within its own callback
+ */
+void
+vmem_agent_channel_free(VmemAgentChannel *channel)
+{
+	if (channel == NULL)
+		return;
+	if (channel->reconnect_source != 0)
+		g_source_remove(channel->reconnect_source);
+	vmem_agent_channel_close(channel);
+	if (channel->dom != NULL)
+		virDomainFree(channel->dom);
+	g_free(channel->path);
+	vmem_lines_free(channel->lines);
+	vmem_agent_hello_free(channel->hello);
+	vmem_agent_report_free(channel->report);
+	g_free(channel->last_error);
+	g_free(channel);
+}
+
+/**
+ * vmem_agent_channel_set_func:
+ * @channel: a channel
+ * @func: (nullable): called on connection changes, hellos and reports
+ * @user_data: for @func
+ */
+void
+vmem_agent_channel_set_func(VmemAgentChannel *channel, VmemAgentChannelFunc func,
+			    gpointer user_data)
+{
+	channel->func = func;
+	channel->user_data = user_data;
+}
+
+/**
+ * vmem_agent_channel_set_rate_limit:
+ * @channel: a channel
+ * @per_second: lines accepted per second on average (default 20)
+ * @burst: lines accepted at once after a quiet time (default 50)
+ *
+ * Lines beyond the limit are dropped and counted in the stats, and reading
+ * pauses until the next line would be accepted: a flooding guest then only
+ * fills its own port.
+ */
+void
+vmem_agent_channel_set_rate_limit(VmemAgentChannel *channel, guint per_second, guint burst)
+{
+	channel->rate = per_second;
+	channel->burst = MAX(burst, 1);
+	channel->tokens = channel->burst;
+	channel->tokens_us = g_get_monotonic_time();
+}
+
+/**
+ * vmem_agent_channel_set_reconnect_interval:
+ * @channel: a channel
+ * @ms: the wait before each reconnection attempt (default 1000)
+ */
+void
+vmem_agent_channel_set_reconnect_interval(VmemAgentChannel *channel, guint ms)
+{
+	channel->reconnect_ms = MAX(ms, 1);
+}
+
+/**
+ * vmem_agent_channel_is_connected:
+ * @channel: a channel
+ *
+ * Returns: whether the host end is open (the agent may still be silent).
+ */
+gboolean
+vmem_agent_channel_is_connected(VmemAgentChannel *channel)
+{
+	return channel->connected;
+}
+
+/**
+ * vmem_agent_channel_get_hello:
+ * @channel: a channel
+ *
+ * Returns: (nullable) (transfer none): the agent's last hello, valid until
+ *   the next main loop iteration.
+ */
+const VmemAgentHello *
+vmem_agent_channel_get_hello(VmemAgentChannel *channel)
+{
+	return channel->hello;
+}
+
+/**
+ * vmem_agent_channel_get_report:
+ * @channel: a channel
+ * @ret_received_us: (optional): g_get_monotonic_time() when it arrived
+ *
+ * Returns: (nullable) (transfer none): the latest accepted report, valid
+ *   until the next main loop iteration.  It stays after a disconnection:
+ *   compare @ret_received_us with the time to judge its age.
+ */
+const VmemAgentReport *
+vmem_agent_channel_get_report(VmemAgentChannel *channel, gint64 *ret_received_us)
+{
+	if (channel->report != NULL && ret_received_us != NULL)
+		*ret_received_us = channel->report_us;
+	return channel->report;
+}
+
+/**
+ * vmem_agent_channel_get_last_error:
+ * @channel: a channel
+ *
+ * Returns: (nullable): why the last line was rejected, or the agent's last
+ *   error message.
+ */
+const char *
+vmem_agent_channel_get_last_error(VmemAgentChannel *channel)
+{
+	return channel->last_error;
+}
+
+/**
+ * vmem_agent_channel_get_stats:
+ * @channel: a channel
+ * @ret_stats: the counters
+ */
+void
+vmem_agent_channel_get_stats(VmemAgentChannel *channel, VmemAgentChannelStats *ret_stats)
+{
+	*ret_stats = channel->stats;
+}
+
+static gboolean
+vmem_agent_channel_send(VmemAgentChannel *ch, const char *line, GError **error)
+{
+	gsize len = strlen(line);
+	gssize n = -1;
+
+	if (!ch->connected) {
+		g_set_error_literal(error, VMEM_ERROR, VMEM_ERROR_NOT_RUNNING,
+				    /* TRANSLATORS: a request could not be sent to the guest */
+				    _("the agent channel is not connected"));
+		return FALSE;
+	}
+	if (ch->stream != NULL)
+		n = virStreamSend(ch->stream, line, len);
+	else
+		n = send(ch->fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n != (gssize)len) {
+		g_set_error_literal(error, VMEM_ERROR, VMEM_ERROR_BUSY,
+				    /* TRANSLATORS: the guest does not read its channel */
+				    _("the agent channel does not accept the request now"));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+vmem_agent_channel_check_capability(VmemAgentChannel *ch, const char *capability, GError **error)
+{
+	if (ch->hello != NULL && ch->hello_usable &&
+	    vmem_agent_hello_has_capability(ch->hello, capability))
+		return TRUE;
+	g_set_error(error, VMEM_ERROR, VMEM_ERROR_NOT_FOUND,
+		    /* TRANSLATORS: %s is a request name such as set-interval */
+		    _("the agent does not announce the request %s"), capability);
+	return FALSE;
+}
+
+/**
+ * vmem_agent_channel_request_report:
+ * @channel: a connected channel with a hello
+ * @error: return location for a #GError
+ *
+ * Asks the agent for a report now.  Does not wait for it.
+ */
+gboolean
+vmem_agent_channel_request_report(VmemAgentChannel *channel, GError **error)
+{
+	return vmem_agent_channel_check_capability(channel, "report-now", error) &&
+	       vmem_agent_channel_send(channel, "{\"type\":\"report-now\"}\n", error);
+}
+
+/**
+ * vmem_agent_channel_set_interval:
+ * @channel: a connected channel with a hello
+ * @interval_ms: the report interval, 100..3600000
+ * @error: return location for a #GError
+ *
+ * Asks the agent to report every @interval_ms.
+ */
+gboolean
+vmem_agent_channel_set_interval(VmemAgentChannel *channel, guint interval_ms, GError **error)
+{
+	g_autofree char *line = NULL;
+
+	if (interval_ms < 100 || interval_ms > 3600000) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
+			    /* TRANSLATORS: %u is a number of milliseconds */
+			    _("report interval %u ms is outside 100..3600000 ms"), interval_ms);
+		return FALSE;
+	}
+	if (!vmem_agent_channel_check_capability(channel, "set-interval", error))
+		return FALSE;
+	line = g_strdup_printf("{\"type\":\"set-interval\",\"interval_ms\":%u}\n", interval_ms);
+	return vmem_agent_channel_send(channel, line, error);
+}
+
+static gboolean
+vmem_agent_channel_wake(gpointer user_data)
+{
+	*(gboolean *)user_data = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+/**
+ * vmem_agent_channel_wait_report:
+ * @channel: a started channel
+ * @timeout_ms: how long to wait at most
+ * @error: return location for a #GError
+ *
+ * Runs the default main context until a report newer than this call
+ * arrives: the agent is asked for one as soon as it said hello.  For
+ * one-shot readers (the CLI); a daemon follows the channel's events.
+ *
+ * Returns: (transfer none): the report, or %NULL on timeout
+ */
+const VmemAgentReport *
+vmem_agent_channel_wait_report(VmemAgentChannel *channel, guint timeout_ms, GError **error)
+{
+	gint64 start = g_get_monotonic_time();
+	gint64 deadline = start + (gint64)timeout_ms * 1000;
+	gboolean requested = FALSE;
+
+	while (g_get_monotonic_time() < deadline) {
+		gboolean woken = FALSE;
+		gint64 received = 0;
+
+		if (vmem_agent_channel_get_report(channel, &received) != NULL && received >= start)
+			return vmem_agent_channel_get_report(channel, NULL);
+		if (!requested && vmem_agent_channel_get_hello(channel) != NULL)
+			requested = vmem_agent_channel_request_report(channel, NULL);
+		g_timeout_add(50, vmem_agent_channel_wake, &woken);
+		while (!woken)
+			g_main_context_iteration(NULL, TRUE);
+	}
+	g_set_error(error, VMEM_ERROR, VMEM_ERROR_TIMED_OUT,
+		    /* TRANSLATORS: %u is a number of seconds; the reason may follow */
+		    _("The guest agent sent no report within %u s%s%s"), (timeout_ms + 999) / 1000,
+		    vmem_agent_channel_get_last_error(channel) ? ": " : ".",
+		    vmem_agent_channel_get_last_error(channel) ?: "");
+	return NULL;
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A resize as a tracked job: what state it is in, judged from a timeline of
+ * observations; when to kick a stalled guest; whether a shrink is safe.
+ * Pure: the caller observes the VMM and passes the time in.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "vmem-backend.h"
+
+G_BEGIN_DECLS
+
+/**
+ * VmemJobState:
+ * @VMEM_JOB_CONVERGED: every device has plugged what was requested
+ * @VMEM_JOB_PLUGGING: the guest is plugging towards the requested size
+ * @VMEM_JOB_UNPLUGGING: the guest is unplugging towards the requested size
+ * @VMEM_JOB_STUCK_UNPLUG: plugged stays above requested while the guest runs
+ *   and nothing moved for a while: the guest cannot offline the memory
+ * @VMEM_JOB_NO_DRIVER: nothing was ever plugged since boot: the guest has no
+ *   virtio-mem driver (or one too old)
+ * @VMEM_JOB_BUSY: the domain is migrating or being saved: the device refuses
+ *   to plug or unplug until that ends
+ * @VMEM_JOB_REPLUGGING: the guest rebooted (which unplugs everything) and is
+ *   plugging the requested size again
+ * @VMEM_JOB_NOT_RUNNING: the guest is paused, shut off or crashed
+ */
+typedef enum {
+	VMEM_JOB_CONVERGED,
+	VMEM_JOB_PLUGGING,
+	VMEM_JOB_UNPLUGGING,
+	VMEM_JOB_STUCK_UNPLUG,
+	VMEM_JOB_NO_DRIVER,
+	VMEM_JOB_BUSY,
+	VMEM_JOB_REPLUGGING,
+	VMEM_JOB_NOT_RUNNING,
+} VmemJobState;
+
+const char *vmem_job_state_to_string(VmemJobState state);
+
+/**
+ * VmemJobTuning:
+ * @stuck_after_us: an unplug without progress this long, guest running, is
+ *   stuck
+ * @no_driver_after_us: asked to plug, nothing plugged since boot for this
+ *   long: no driver
+ * @kick_after_us: the first kick after this long without progress; each
+ *   further kick waits twice as long as the one before...
+ * @kick_max_us: ...but never longer than this
+ * @shrink_margin_min: the least memory a shrink leaves free beyond what the
+ *   guest uses, bytes...
+ * @shrink_margin_percent: ...or this percentage of what it uses, if more
+ *
+ * Initialise with vmem_job_tuning_init().
+ */
+typedef struct {
+	gint64 stuck_after_us;
+	gint64 no_driver_after_us;
+	gint64 kick_after_us;
+	gint64 kick_max_us;
+	guint64 shrink_margin_min;
+	guint shrink_margin_percent;
+} VmemJobTuning;
+
+void vmem_job_tuning_init(VmemJobTuning *tuning);
+
+/**
+ * VmemJobDevice:
+ * @requested: the device's requested size, bytes
+ * @plugged: what the guest has plugged, bytes
+ */
+typedef struct {
+	guint64 requested;
+	guint64 plugged;
+} VmemJobDevice;
+
+/**
+ * VmemJobAgentFacts:
+ * @valid: whether the guest agent reported at all; the rest is unset if not
+ * @driver_loaded: whether the guest's virtio_mem driver is loaded
+ * @mem_total: the guest's MemTotal, bytes
+ * @mem_used: what the guest uses (MemTotal - MemAvailable), bytes
+ */
+typedef struct {
+	gboolean valid;
+	gboolean driver_loaded;
+	guint64 mem_total;
+	guint64 mem_used;
+} VmemJobAgentFacts;
+
+/**
+ * VmemJobFacts:
+ * @devices: (array length=n_devices): the touched devices, now
+ * @run_state: the domain's run state, now
+ * @since_progress_us: time since the plugged sizes last moved towards the
+ *   requested ones (or since the job or the last boot began)
+ * @since_boot_us: time since the guest last booted, or -1 if unknown
+ * @plugged_since_boot: whether anything was plugged since the last boot
+ * @rebooted: whether the guest rebooted while the job ran
+ * @agent: what the guest agent says, if anything
+ *
+ * Everything vmem_job_classify() judges by.
+ */
+typedef struct {
+	const VmemJobDevice *devices;
+	guint n_devices;
+	VmemRunState run_state;
+	gint64 since_progress_us;
+	gint64 since_boot_us;
+	gboolean plugged_since_boot;
+	gboolean rebooted;
+	VmemJobAgentFacts agent;
+} VmemJobFacts;
+
+VmemJobState vmem_job_classify(const VmemJobFacts *facts, const VmemJobTuning *tuning);
+gint64 vmem_job_kick_delay(const VmemJobTuning *tuning, guint n_kicks);
+gboolean vmem_job_check_shrink(const VmemJobTuning *tuning, guint64 plugged, guint64 requested,
+			       const VmemJobAgentFacts *agent, gboolean force, GError **error);
+
+/* The timeline: feed observations, read the state. */
+typedef struct _VmemJob VmemJob;
+
+VmemJob *vmem_job_new(const VmemJobTuning *tuning, gint64 now_us, gint64 boot_us);
+void vmem_job_free(VmemJob *job);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemJob, vmem_job_free)
+
+void vmem_job_observe(VmemJob *job, gint64 now_us, VmemRunState run_state,
+		      const VmemJobDevice *devices, guint n_devices);
+void vmem_job_note_reset(VmemJob *job, gint64 now_us);
+void vmem_job_set_agent(VmemJob *job, const VmemJobAgentFacts *agent);
+void vmem_job_get_facts(VmemJob *job, gint64 now_us, VmemJobFacts *ret_facts);
+VmemJobState vmem_job_get_state(VmemJob *job, gint64 now_us);
+gboolean vmem_job_kick_due(VmemJob *job, gint64 now_us);
+void vmem_job_kicked(VmemJob *job, gint64 now_us);
+
+G_END_DECLS

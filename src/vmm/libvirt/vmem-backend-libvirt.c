@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The libvirt backend: libvirt's public API and events only.  Devices come
+ * from the domain XML (through the domain model), a resize is what `virsh
+ * update-memory-device` does (the device XML with a new <requested> given
+ * to virDomainUpdateDeviceFlags), plugged sizes arrive as
+ * MEMORY_DEVICE_SIZE_CHANGE events.  No QMP passthrough: it would taint
+ * the domain as custom-monitor.
+ */
+#include "config.h"
+
+#include "vmem-backend-libvirt.h"
+
+#include <glib/gi18n.h>
+#include <libvirt/virterror.h>
+#include <libxml/tree.h>
+
+#include "vmem-domain.h"
+#include "vmem-error.h"
+#include "vmem-libvirt.h"
+
+typedef struct {
+	VmemBackend parent;
+	virConnectPtr conn;
+	int size_callback;
+	int lifecycle_callback;
+	int reboot_callback;
+	int migration_callback;
+	int job_callback;
+} VmemBackendLibvirt;
+
+/**
+ * vmem_backend_libvirt_lookup:
+ * @backend: a libvirt backend
+ * @domain: a domain name
+ *
+ * Returns: (transfer full): the libvirt domain named @domain
+ */
+virDomainPtr
+vmem_backend_libvirt_lookup(VmemBackend *backend, const char *domain, GError **error)
+{
+	VmemBackendLibvirt *self = (VmemBackendLibvirt *)backend;
+	virDomainPtr dom = virDomainLookupByName(self->conn, domain);
+
+	if (dom == NULL) {
+		virErrorPtr err = virGetLastError();
+		if (err != NULL && err->code == VIR_ERR_NO_DOMAIN)
+			/* TRANSLATORS: %s is a libvirt domain name */
+			g_set_error(error, VMEM_ERROR, VMEM_ERROR_NOT_FOUND,
+				    _("There is no domain named %s."), domain);
+		else
+			vmem_libvirt_set_error(error);
+	}
+	return dom;
+}
+
+static VmemDomainDef *
+vmem_backend_libvirt_model(virDomainPtr dom, unsigned int flags, GError **error)
+{
+	g_autofree char *xml = virDomainGetXMLDesc(dom, flags);
+	g_autoptr(GPtrArray) findings = g_ptr_array_new_with_free_func(g_free);
+
+	if (xml == NULL) {
+		vmem_libvirt_set_error(error);
+		return NULL;
+	}
+	return vmem_domain_def_parse(xml, strlen(xml), findings, error);
+}
+
+static gint
+vmem_backend_libvirt_compare_names(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
+}
+
+static gboolean
+vmem_backend_libvirt_list_domains(VmemBackend *backend, GPtrArray **ret_names, GError **error)
+{
+	VmemBackendLibvirt *self = (VmemBackendLibvirt *)backend;
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	virDomainPtr *doms = NULL;
+	int n = virConnectListAllDomains(self->conn, &doms, 0);
+
+	if (n < 0) {
+		vmem_libvirt_set_error(error);
+		return FALSE;
+	}
+	for (int i = 0; i < n; i++) {
+		g_ptr_array_add(names, g_strdup(virDomainGetName(doms[i])));
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	g_ptr_array_sort(names, vmem_backend_libvirt_compare_names);
+	*ret_names = g_steal_pointer(&names);
+	return TRUE;
+}
+
+static gboolean
+vmem_backend_libvirt_get_devices(VmemBackend *backend, const char *domain, GPtrArray **ret_devices,
+				 GError **error)
+{
+	g_autoptr(virDomain) dom = vmem_backend_libvirt_lookup(backend, domain, error);
+	g_autoptr(VmemDomainDef) model = NULL;
+	g_autoptr(GPtrArray) devices = NULL;
+
+	if (dom == NULL)
+		return FALSE;
+	model = vmem_backend_libvirt_model(dom, 0, error);
+	if (model == NULL)
+		return FALSE;
+	vmem_domain_def_postparse(model);
+	devices = g_ptr_array_new_with_free_func((GDestroyNotify)vmem_device_free);
+	for (guint i = 0; i < model->devices->len; i++) {
+		const VmemMemoryDef *md = g_ptr_array_index(model->devices, i);
+		VmemDevice *dev = g_new0(VmemDevice, 1);
+
+		dev->alias = g_strdup(md->alias);
+		dev->node = md->node < 0 ? 0 : (guint)md->node;
+		dev->block_size = md->block_kib * 1024;
+		dev->size = md->size_kib * 1024;
+		dev->requested = md->requested_kib * 1024;
+		dev->plugged = md->has_current ? md->current_kib * 1024 : 0;
+		dev->address = md->has_address_base ? md->address_base : 0;
+		if (md->node >= 0 && vmem_domain_def_find_cell(model, (guint)md->node) != NULL)
+			dev->node_memory =
+				vmem_domain_def_find_cell(model, (guint)md->node)->memory_kib *
+				1024;
+		g_ptr_array_add(devices, dev);
+	}
+	*ret_devices = g_steal_pointer(&devices);
+	return TRUE;
+}
+
+static xmlNode *
+vmem_backend_libvirt_child(xmlNode *node, const char *name)
+{
+	for (xmlNode *child = node ? node->children : NULL; child; child = child->next) {
+		if (child->type == XML_ELEMENT_NODE && xmlStrEqual(child->name, BAD_CAST name))
+			return child;
+	}
+	return NULL;
+}
+
+/* One update: the device's element from the XML that @xml_flags selects,
+ * with a new <requested>, applied with @affect (libvirt refuses
+ * LIVE|CONFIG together for memory devices). */
+static gboolean
+vmem_backend_libvirt_update(virDomainPtr dom, const char *alias, guint64 requested,
+			    unsigned int xml_flags, unsigned int affect, GError **error)
+{
+	g_autoptr(VmemDomainDef) model = vmem_backend_libvirt_model(dom, xml_flags, error);
+	g_autofree char *kib = NULL;
+	xmlNode *target;
+	xmlNode *node;
+	xmlBuffer *buf;
+	int rc;
+
+	if (model == NULL)
+		return FALSE;
+	for (guint i = 0; i < model->devices->len; i++) {
+		VmemMemoryDef *md = g_ptr_array_index(model->devices, i);
+
+		if (g_strcmp0(md->alias, alias) != 0)
+			continue;
+		target = vmem_backend_libvirt_child(md->element, "target");
+		node = vmem_backend_libvirt_child(target, "requested");
+		if (node == NULL)
+			node = xmlNewChild(target, NULL, BAD_CAST "requested", NULL);
+		kib = g_strdup_printf("%" G_GUINT64_FORMAT, requested / 1024);
+		xmlNodeSetContent(node, BAD_CAST kib);
+		xmlSetProp(node, BAD_CAST "unit", BAD_CAST "KiB");
+		buf = xmlBufferCreate();
+		xmlNodeDump(buf, model->doc, md->element, 0, 0);
+		rc = virDomainUpdateDeviceFlags(dom, (const char *)xmlBufferContent(buf), affect);
+		xmlBufferFree(buf);
+		if (rc < 0) {
+			vmem_libvirt_set_error(error);
+			return FALSE;
+		}
+		return TRUE;
+	}
+	/* TRANSLATORS: %s is a device alias such as ua-vmem0 */
+	g_set_error(error, VMEM_ERROR, VMEM_ERROR_NOT_FOUND,
+		    _("There is no virtio-mem device with the alias %s."), alias);
+	return FALSE;
+}
+
+static gboolean
+vmem_backend_libvirt_set_requested(VmemBackend *backend, const char *domain, const char *alias,
+				   guint64 requested, GError **error)
+{
+	g_autoptr(virDomain) dom = vmem_backend_libvirt_lookup(backend, domain, error);
+
+	if (dom == NULL)
+		return FALSE;
+	return vmem_backend_libvirt_update(dom, alias, requested, 0, VIR_DOMAIN_AFFECT_LIVE, error);
+}
+
+static gboolean
+vmem_backend_libvirt_set_requested_config(VmemBackend *backend, const char *domain,
+					  const char *alias, guint64 requested, GError **error)
+{
+	g_autoptr(virDomain) dom = vmem_backend_libvirt_lookup(backend, domain, error);
+
+	if (dom == NULL)
+		return FALSE;
+	return vmem_backend_libvirt_update(dom, alias, requested, VIR_DOMAIN_XML_INACTIVE,
+					   VIR_DOMAIN_AFFECT_CONFIG, error);
+}
+
+static gboolean
+vmem_backend_libvirt_get_policy_mode(VmemBackend *backend, const char *domain, char **ret_mode,
+				     GError **error)
+{
+	g_autoptr(virDomain) dom = vmem_backend_libvirt_lookup(backend, domain, error);
+	g_autoptr(VmemDomainDef) model = NULL;
+
+	if (dom == NULL)
+		return FALSE;
+	model = vmem_backend_libvirt_model(dom, 0, error);
+	if (model == NULL)
+		return FALSE;
+	if (model->policy == NULL) {
+		*ret_mode = g_strdup("none");
+		return TRUE;
+	}
+	vmem_policy_def_postparse(model->policy, vmem_domain_def_get_virtio_mem_kib(model),
+				  vmem_domain_def_get_largest_block_kib(model));
+	*ret_mode = g_strdup(vmem_policy_mode_to_string(model->policy->mode));
+	return TRUE;
+}
+
+static VmemRunState
+vmem_backend_libvirt_job_state(virDomainPtr dom)
+{
+	virTypedParameterPtr params = NULL;
+	int nparams = 0;
+	int type = VIR_DOMAIN_JOB_NONE;
+	int operation = VIR_DOMAIN_JOB_OPERATION_UNKNOWN;
+	VmemRunState state = VMEM_RUN_STATE_RUNNING;
+
+	if (virDomainGetJobStats(dom, &type, &params, &nparams, 0) < 0) {
+		virResetLastError();
+		return state;
+	}
+	if (type != VIR_DOMAIN_JOB_NONE &&
+	    virTypedParamsGetInt(params, nparams, VIR_DOMAIN_JOB_OPERATION, &operation) == 1) {
+		switch (operation) {
+		case VIR_DOMAIN_JOB_OPERATION_MIGRATION_IN:
+		case VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT:
+			state = VMEM_RUN_STATE_MIGRATING;
+			break;
+		case VIR_DOMAIN_JOB_OPERATION_SAVE:
+		case VIR_DOMAIN_JOB_OPERATION_RESTORE:
+		case VIR_DOMAIN_JOB_OPERATION_SNAPSHOT:
+		case VIR_DOMAIN_JOB_OPERATION_DUMP:
+			state = VMEM_RUN_STATE_SAVING;
+			break;
+		default:
+			break;
+		}
+	}
+	virTypedParamsFree(params, nparams);
+	return state;
+}
+
+static gboolean
+vmem_backend_libvirt_get_run_state(VmemBackend *backend, const char *domain,
+				   VmemRunState *ret_state, GError **error)
+{
+	g_autoptr(virDomain) dom = vmem_backend_libvirt_lookup(backend, domain, error);
+	int state = VIR_DOMAIN_NOSTATE;
+	int reason = 0;
+
+	if (dom == NULL)
+		return FALSE;
+	if (virDomainGetState(dom, &state, &reason, 0) < 0) {
+		vmem_libvirt_set_error(error);
+		return FALSE;
+	}
+	switch (state) {
+	case VIR_DOMAIN_RUNNING:
+		*ret_state = vmem_backend_libvirt_job_state(dom);
+		break;
+	case VIR_DOMAIN_PAUSED:
+		if (reason == VIR_DOMAIN_PAUSED_MIGRATION || reason == VIR_DOMAIN_PAUSED_POSTCOPY)
+			*ret_state = VMEM_RUN_STATE_MIGRATING;
+		else if (reason == VIR_DOMAIN_PAUSED_SAVE || reason == VIR_DOMAIN_PAUSED_SNAPSHOT ||
+			 reason == VIR_DOMAIN_PAUSED_DUMP)
+			*ret_state = VMEM_RUN_STATE_SAVING;
+		else
+			*ret_state = VMEM_RUN_STATE_PAUSED;
+		break;
+	case VIR_DOMAIN_PMSUSPENDED:
+		*ret_state = VMEM_RUN_STATE_PAUSED;
+		break;
+	case VIR_DOMAIN_CRASHED:
+		*ret_state = VMEM_RUN_STATE_CRASHED;
+		break;
+	default:
+		*ret_state = VMEM_RUN_STATE_SHUT_OFF;
+		break;
+	}
+	return TRUE;
+}
+
+static void
+vmem_backend_libvirt_on_size(virConnectPtr conn, virDomainPtr dom, const char *alias,
+			     unsigned long long size_kib, void *opaque)
+{
+	vmem_backend_emit_size_changed(opaque, virDomainGetName(dom), alias,
+				       (guint64)size_kib * 1024);
+}
+
+static void
+vmem_backend_libvirt_on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail,
+				  void *opaque)
+{
+	const char *name = virDomainGetName(dom);
+
+	switch (event) {
+	case VIR_DOMAIN_EVENT_STARTED:
+		vmem_backend_emit_domain_event(opaque, name, VMEM_DOMAIN_EVENT_STARTED);
+		break;
+	case VIR_DOMAIN_EVENT_SUSPENDED:
+		vmem_backend_emit_domain_event(opaque, name,
+					       detail == VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED
+						       ? VMEM_DOMAIN_EVENT_MIGRATION_STARTED
+						       : VMEM_DOMAIN_EVENT_PAUSED);
+		break;
+	case VIR_DOMAIN_EVENT_RESUMED:
+		vmem_backend_emit_domain_event(opaque, name, VMEM_DOMAIN_EVENT_RESUMED);
+		break;
+	case VIR_DOMAIN_EVENT_STOPPED:
+	case VIR_DOMAIN_EVENT_SHUTDOWN:
+	case VIR_DOMAIN_EVENT_CRASHED:
+		vmem_backend_emit_domain_event(opaque, name, VMEM_DOMAIN_EVENT_SHUTDOWN);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+vmem_backend_libvirt_on_reboot(virConnectPtr conn, virDomainPtr dom, void *opaque)
+{
+	vmem_backend_emit_domain_event(opaque, virDomainGetName(dom), VMEM_DOMAIN_EVENT_RESET);
+}
+
+static void
+vmem_backend_libvirt_on_migration(virConnectPtr conn, virDomainPtr dom, int iteration, void *opaque)
+{
+	if (iteration == 1)
+		vmem_backend_emit_domain_event(opaque, virDomainGetName(dom),
+					       VMEM_DOMAIN_EVENT_MIGRATION_STARTED);
+}
+
+static void
+vmem_backend_libvirt_on_job_completed(virConnectPtr conn, virDomainPtr dom,
+				      virTypedParameterPtr params, int nparams, void *opaque)
+{
+	vmem_backend_emit_domain_event(opaque, virDomainGetName(dom),
+				       VMEM_DOMAIN_EVENT_MIGRATION_FINISHED);
+}
+
+static void
+vmem_backend_libvirt_free(VmemBackend *backend)
+{
+	VmemBackendLibvirt *self = (VmemBackendLibvirt *)backend;
+	int *ids[] = {&self->size_callback, &self->lifecycle_callback, &self->reboot_callback,
+		      &self->migration_callback, &self->job_callback};
+
+	if (self->conn != NULL) {
+		for (guint i = 0; i < G_N_ELEMENTS(ids); i++) {
+			if (*ids[i] >= 0)
+				virConnectDomainEventDeregisterAny(self->conn, *ids[i]);
+		}
+		virConnectClose(self->conn);
+	}
+	g_free(self);
+}
+
+static const VmemBackendClass vmem_backend_libvirt_class = {
+	.name = "libvirt",
+	.list_domains = vmem_backend_libvirt_list_domains,
+	.get_devices = vmem_backend_libvirt_get_devices,
+	.set_requested = vmem_backend_libvirt_set_requested,
+	.get_run_state = vmem_backend_libvirt_get_run_state,
+	.set_requested_config = vmem_backend_libvirt_set_requested_config,
+	.get_policy_mode = vmem_backend_libvirt_get_policy_mode,
+	.free = vmem_backend_libvirt_free,
+};
+
+static int
+vmem_backend_libvirt_register(VmemBackendLibvirt *self, int event_id,
+			      virConnectDomainEventGenericCallback cb, GError **error)
+{
+	int id = virConnectDomainEventRegisterAny(self->conn, NULL, event_id, cb, self, NULL);
+
+	if (id < 0)
+		vmem_libvirt_set_error(error);
+	return id;
+}
+
+/**
+ * vmem_backend_libvirt_open:
+ * @uri: (nullable): a libvirt URI; %NULL for libvirt's default
+ * @error: return location for a #GError
+ *
+ * Connects to libvirt and subscribes to the events a resize job follows,
+ * for all domains, dispatched by the default #GMainContext.
+ */
+VmemBackend *
+vmem_backend_libvirt_open(const char *uri, GError **error)
+{
+	g_autoptr(VmemBackend) backend = NULL;
+	VmemBackendLibvirt *self;
+
+	if (!vmem_libvirt_init(error))
+		return NULL;
+	self = g_new0(VmemBackendLibvirt, 1);
+	self->parent.klass = &vmem_backend_libvirt_class;
+	self->size_callback = self->lifecycle_callback = self->reboot_callback = -1;
+	self->migration_callback = self->job_callback = -1;
+	backend = &self->parent;
+
+	self->conn = virConnectOpen(uri);
+	if (self->conn == NULL) {
+		vmem_libvirt_set_error(error);
+		/* TRANSLATORS: %s is a libvirt URI; libvirt's error follows */
+		g_prefix_error(error, _("Cannot connect to %s: "), uri ? uri : "libvirt");
+		return NULL;
+	}
+	if ((self->size_callback = vmem_backend_libvirt_register(
+		     self, VIR_DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE,
+		     VIR_DOMAIN_EVENT_CALLBACK(vmem_backend_libvirt_on_size), error)) < 0 ||
+	    (self->lifecycle_callback = vmem_backend_libvirt_register(
+		     self, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+		     VIR_DOMAIN_EVENT_CALLBACK(vmem_backend_libvirt_on_lifecycle), error)) < 0 ||
+	    (self->reboot_callback = vmem_backend_libvirt_register(
+		     self, VIR_DOMAIN_EVENT_ID_REBOOT,
+		     VIR_DOMAIN_EVENT_CALLBACK(vmem_backend_libvirt_on_reboot), error)) < 0 ||
+	    (self->migration_callback = vmem_backend_libvirt_register(
+		     self, VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION,
+		     VIR_DOMAIN_EVENT_CALLBACK(vmem_backend_libvirt_on_migration), error)) < 0 ||
+	    (self->job_callback = vmem_backend_libvirt_register(
+		     self, VIR_DOMAIN_EVENT_ID_JOB_COMPLETED,
+		     VIR_DOMAIN_EVENT_CALLBACK(vmem_backend_libvirt_on_job_completed), error)) < 0)
+		return NULL;
+	return g_steal_pointer(&backend);
+}

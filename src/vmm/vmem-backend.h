@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The VMM backend interface: what virtmem needs from whatever runs the
+ * guest (libvirt, or a plain QEMU over QMP).  One small vtable; the
+ * implementation is chosen by the connection URI in vmem_backend_open().
+ *
+ * Calls are synchronous with a bounded wait: the libvirt public API is
+ * synchronous too, and every request used here (queries, setting a size)
+ * is answered at once by the VMM; the slow part of a resize, the guest
+ * plugging blocks, is observed through events and later queries.  Events
+ * are delivered from the thread-default #GMainContext of the thread that
+ * opened the backend, never from inside one of these calls.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * VmemRunState:
+ * @VMEM_RUN_STATE_RUNNING: the guest runs
+ * @VMEM_RUN_STATE_PAUSED: the VMM paused the guest (it cannot plug or unplug)
+ * @VMEM_RUN_STATE_MIGRATING: a migration is in progress (the device refuses
+ *   to plug or unplug)
+ * @VMEM_RUN_STATE_SAVING: the domain is being saved or restored
+ * @VMEM_RUN_STATE_SHUT_OFF: the guest is not running at all
+ * @VMEM_RUN_STATE_CRASHED: the guest crashed or panicked
+ */
+typedef enum {
+	VMEM_RUN_STATE_RUNNING,
+	VMEM_RUN_STATE_PAUSED,
+	VMEM_RUN_STATE_MIGRATING,
+	VMEM_RUN_STATE_SAVING,
+	VMEM_RUN_STATE_SHUT_OFF,
+	VMEM_RUN_STATE_CRASHED,
+} VmemRunState;
+
+const char *vmem_run_state_to_string(VmemRunState state);
+
+/**
+ * VmemDomainEvent:
+ * @VMEM_DOMAIN_EVENT_STARTED: the domain was started
+ * @VMEM_DOMAIN_EVENT_PAUSED: the guest was paused
+ * @VMEM_DOMAIN_EVENT_RESUMED: the guest runs again
+ * @VMEM_DOMAIN_EVENT_RESET: the guest rebooted: every block is unplugged and
+ *   the guest will plug up to the requested size again
+ * @VMEM_DOMAIN_EVENT_SHUTDOWN: the guest shut down or the domain stopped
+ * @VMEM_DOMAIN_EVENT_MIGRATION_STARTED: a migration (or save) began
+ * @VMEM_DOMAIN_EVENT_MIGRATION_FINISHED: it completed, failed or was cancelled
+ * @VMEM_DOMAIN_EVENT_GONE: the connection to the VMM was lost
+ *
+ * Lifecycle changes that matter to a resize job.
+ */
+typedef enum {
+	VMEM_DOMAIN_EVENT_STARTED,
+	VMEM_DOMAIN_EVENT_PAUSED,
+	VMEM_DOMAIN_EVENT_RESUMED,
+	VMEM_DOMAIN_EVENT_RESET,
+	VMEM_DOMAIN_EVENT_SHUTDOWN,
+	VMEM_DOMAIN_EVENT_MIGRATION_STARTED,
+	VMEM_DOMAIN_EVENT_MIGRATION_FINISHED,
+	VMEM_DOMAIN_EVENT_GONE,
+} VmemDomainEvent;
+
+const char *vmem_domain_event_to_string(VmemDomainEvent event);
+
+/**
+ * VmemDevice:
+ * @alias: how the VMM names the device (libvirt alias, QEMU id)
+ * @node: the guest NUMA node
+ * @block_size: the device's block size, bytes
+ * @size: how much the device can provide at most, bytes
+ * @requested: the requested size, bytes
+ * @plugged: what the guest has plugged, bytes
+ * @address: guest physical address of the device's memory region
+ * @node_memory: the boot memory of @node, bytes; 0 when the VMM does not say
+ * @memdev: the memory backend (QOM path or libvirt source), may be %NULL
+ *
+ * One virtio-mem device of a domain.  All sizes are in bytes.
+ */
+typedef struct {
+	char *alias;
+	guint node;
+	guint64 block_size;
+	guint64 size;
+	guint64 requested;
+	guint64 plugged;
+	guint64 address;
+	guint64 node_memory;
+	char *memdev;
+} VmemDevice;
+
+void vmem_device_free(VmemDevice *device);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemDevice, vmem_device_free)
+
+typedef struct _VmemBackend VmemBackend;
+
+/**
+ * VmemBackendCallbacks:
+ * @size_changed: the guest plugged or unplugged: @plugged is the device's new
+ *   size in bytes
+ * @domain_event: a lifecycle change of @domain
+ *
+ * What a backend reports.  Either member may be %NULL.
+ */
+typedef struct {
+	void (*size_changed)(VmemBackend *backend, const char *domain, const char *alias,
+			     guint64 plugged, gpointer user_data);
+	void (*domain_event)(VmemBackend *backend, const char *domain, VmemDomainEvent event,
+			     gpointer user_data);
+} VmemBackendCallbacks;
+
+/**
+ * VmemBackendClass:
+ * @name: short name of the implementation ("qmp", "libvirt")
+ *
+ * The vtable an implementation fills.  Arguments are already checked by
+ * the vmem_backend_*() wrappers; outputs are written only on success.
+ */
+typedef struct {
+	const char *name;
+	gboolean (*list_domains)(VmemBackend *backend, GPtrArray **ret_names, GError **error);
+	gboolean (*get_devices)(VmemBackend *backend, const char *domain, GPtrArray **ret_devices,
+				GError **error);
+	gboolean (*set_requested)(VmemBackend *backend, const char *domain, const char *alias,
+				  guint64 requested, GError **error);
+	gboolean (*get_run_state)(VmemBackend *backend, const char *domain, VmemRunState *ret_state,
+				  GError **error);
+	/* Optional: a VMM without persistent configuration leaves it NULL. */
+	gboolean (*set_requested_config)(VmemBackend *backend, const char *domain,
+					 const char *alias, guint64 requested, GError **error);
+	/* Optional: a VMM without domain metadata leaves it NULL. */
+	gboolean (*get_policy_mode)(VmemBackend *backend, const char *domain, char **ret_mode,
+				    GError **error);
+	void (*free)(VmemBackend *backend);
+} VmemBackendClass;
+
+/**
+ * VmemBackend:
+ *
+ * The base every implementation embeds as its first member.
+ */
+struct _VmemBackend {
+	const VmemBackendClass *klass;
+	VmemBackendCallbacks callbacks;
+	gpointer user_data;
+};
+
+VmemBackend *vmem_backend_open(const char *uri, GError **error);
+void vmem_backend_free(VmemBackend *backend);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemBackend, vmem_backend_free)
+
+const char *vmem_backend_get_name(VmemBackend *backend);
+void vmem_backend_set_callbacks(VmemBackend *backend, const VmemBackendCallbacks *callbacks,
+				gpointer user_data);
+gboolean vmem_backend_list_domains(VmemBackend *backend, GPtrArray **ret_names, GError **error);
+gboolean vmem_backend_get_devices(VmemBackend *backend, const char *domain, GPtrArray **ret_devices,
+				  GError **error);
+gboolean vmem_backend_set_requested(VmemBackend *backend, const char *domain, const char *alias,
+				    guint64 requested, GError **error);
+gboolean vmem_backend_get_run_state(VmemBackend *backend, const char *domain,
+				    VmemRunState *ret_state, GError **error);
+gboolean vmem_backend_set_requested_config(VmemBackend *backend, const char *domain,
+					   const char *alias, guint64 requested, GError **error);
+gboolean vmem_backend_get_policy_mode(VmemBackend *backend, const char *domain, char **ret_mode,
+				      GError **error);
+gboolean vmem_backend_has_config(VmemBackend *backend);
+
+/* For implementations: report to the callbacks. */
+void vmem_backend_emit_size_changed(VmemBackend *backend, const char *domain, const char *alias,
+				    guint64 plugged);
+void vmem_backend_emit_domain_event(VmemBackend *backend, const char *domain,
+				    VmemDomainEvent event);
+
+G_END_DECLS
