@@ -6,7 +6,7 @@
 #include <glib/gi18n.h>
 #include <json-c/json.h>
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
+#include "vmem-json.h"
 
 static char *
 vmem_agent_view_size(guint64 bytes)

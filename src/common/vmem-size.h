@@ -16,6 +16,13 @@ G_BEGIN_DECLS
 #define VMEM_SIZE_MIB (VMEM_SIZE_KIB * 1024)
 #define VMEM_SIZE_GIB (VMEM_SIZE_MIB * 1024)
 
+/* Whether @n is a power of two (block sizes must be). */
+static inline gboolean
+vmem_size_is_power_of_two(guint64 n)
+{
+	return n != 0 && (n & (n - 1)) == 0;
+}
+
 gboolean vmem_size_unit_scale(const char *unit, guint64 default_scale, guint64 *ret_scale,
 			      GError **error);
 gboolean vmem_size_parse_scaled(const char *value, const char *unit, guint64 default_scale,

@@ -86,7 +86,7 @@ vmem_domain_format_replace(xmlNode *old, xmlNode *replacement)
 static void
 vmem_domain_format_size(xmlNode *root, const char *name, gboolean has, guint64 kib)
 {
-	xmlNode *node = vmem_domain_xml_child(root, name, NULL);
+	xmlNode *node = vmem_xml_child(root, name, NULL);
 	g_autofree char *text = g_strdup_printf("%" G_GUINT64_FORMAT, kib);
 
 	if (node == NULL || !has)
@@ -98,7 +98,7 @@ vmem_domain_format_size(xmlNode *root, const char *name, gboolean has, guint64 k
 static void
 vmem_domain_format_devices(const VmemDomainDef *domain, xmlNode *root, VmemDomainFormatFlags flags)
 {
-	xmlNode *devices = vmem_domain_xml_child(root, "devices", NULL);
+	xmlNode *devices = vmem_xml_child(root, "devices", NULL);
 	xmlNode *next;
 	guint index = 0, done = 0;
 
@@ -124,8 +124,7 @@ vmem_domain_format_devices(const VmemDomainDef *domain, xmlNode *root, VmemDomai
 static xmlNode *
 vmem_domain_format_find_policy(xmlNode *root)
 {
-	return vmem_domain_xml_child(vmem_domain_xml_child(root, "metadata", NULL), "policy",
-				     VMEM_POLICY_NS);
+	return vmem_xml_child(vmem_xml_child(root, "metadata", NULL), "policy", VMEM_POLICY_NS);
 }
 
 /**

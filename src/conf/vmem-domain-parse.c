@@ -19,7 +19,7 @@ static void
 vmem_domain_parse_enum(xmlNode *node, const char *attr, const char *const *allowed,
 		       const char *location, GPtrArray *findings, char **ret_value)
 {
-	g_autofree char *value = vmem_domain_xml_prop(node, attr);
+	g_autofree char *value = vmem_xml_prop(node, attr);
 	g_autofree char *where = NULL;
 	g_autofree char *choices = NULL;
 
@@ -40,7 +40,7 @@ static gboolean
 vmem_domain_parse_size_child(xmlNode *parent, const char *name, const char *location,
 			     GPtrArray *findings, gboolean *ret_has, guint64 *ret_kib)
 {
-	xmlNode *node = vmem_domain_xml_child(parent, name, NULL);
+	xmlNode *node = vmem_xml_child(parent, name, NULL);
 	g_autofree char *where = NULL;
 
 	if (node == NULL)
@@ -56,8 +56,8 @@ static void
 vmem_domain_parse_address_base(xmlNode *target, const char *location, GPtrArray *findings,
 			       VmemMemoryDef *dev)
 {
-	xmlNode *address = vmem_domain_xml_child(target, "address", NULL);
-	g_autofree char *base = vmem_domain_xml_prop(address, "base");
+	xmlNode *address = vmem_xml_child(target, "address", NULL);
+	g_autofree char *base = vmem_xml_prop(address, "base");
 	g_autofree char *where = NULL;
 	const char *digits = base;
 	guint64 value = 0;
@@ -101,12 +101,12 @@ vmem_domain_parse_target(xmlNode *target, const char *location, GPtrArray *findi
 				     &dev->requested_kib);
 	vmem_domain_parse_size_child(target, "current", location, findings, &dev->has_current,
 				     &dev->current_kib);
-	node = vmem_domain_xml_child(target, "node", NULL);
+	node = vmem_xml_child(target, "node", NULL);
 	if (node != NULL) {
 		g_autofree char *where = g_strdup_printf("%s/node", location);
 		guint value;
 
-		node_text = vmem_domain_xml_text(node);
+		node_text = vmem_xml_text(node);
 		if (vmem_domain_xml_read_uint(node_text, G_MAXINT, where, findings, &value))
 			dev->node = (gint)value;
 	}
@@ -119,8 +119,8 @@ vmem_domain_parse_virtio_mem(xmlNode *element, guint index, GPtrArray *findings)
 	static const char *const access_values[] = {"shared", "private", NULL};
 	static const char *const yes_no[] = {"yes", "no", NULL};
 	VmemMemoryDef *dev = g_new0(VmemMemoryDef, 1);
-	xmlNode *source = vmem_domain_xml_child(element, "source", NULL);
-	xmlNode *target = vmem_domain_xml_child(element, "target", NULL);
+	xmlNode *source = vmem_xml_child(element, "source", NULL);
+	xmlNode *target = vmem_xml_child(element, "target", NULL);
 	g_autofree char *target_location = NULL;
 
 	dev->index = index;
@@ -135,19 +135,18 @@ vmem_domain_parse_virtio_mem(xmlNode *element, guint index, GPtrArray *findings)
 
 		vmem_domain_parse_size_child(source, "pagesize", source_location, findings,
 					     &dev->has_pagesize, &dev->pagesize_kib);
-		dev->nodemask =
-			vmem_domain_xml_text(vmem_domain_xml_child(source, "nodemask", NULL));
+		dev->nodemask = vmem_xml_text(vmem_xml_child(source, "nodemask", NULL));
 	}
 	target_location = g_strdup_printf("%s/target", dev->location);
 	if (target != NULL)
 		vmem_domain_parse_target(target, target_location, findings, dev);
-	dev->alias = vmem_domain_xml_prop(vmem_domain_xml_child(element, "alias", NULL), "name");
+	dev->alias = vmem_xml_prop(vmem_xml_child(element, "alias", NULL), "name");
 	for (xmlNode *n = element->children; n != NULL; n = n->next) {
 		g_autofree char *type = NULL;
 
 		if (n->type != XML_ELEMENT_NODE || !g_str_equal((const char *)n->name, "address"))
 			continue;
-		type = vmem_domain_xml_prop(n, "type");
+		type = vmem_xml_prop(n, "type");
 		if (g_strcmp0(type, "pci") == 0 && dev->pci_address == NULL)
 			dev->pci_address = xmlCopyNode(n, 1);
 	}
@@ -158,8 +157,7 @@ static void
 vmem_domain_parse_other_memory(VmemDomainDef *domain, xmlNode *element, guint index,
 			       GPtrArray *findings)
 {
-	xmlNode *size =
-		vmem_domain_xml_child(vmem_domain_xml_child(element, "target", NULL), "size", NULL);
+	xmlNode *size = vmem_xml_child(vmem_xml_child(element, "target", NULL), "size", NULL);
 	g_autofree char *where = g_strdup_printf(MEMORY_PATH "/target/size", index);
 	guint64 kib = 0;
 
@@ -177,7 +175,7 @@ vmem_domain_parse_devices(VmemDomainDef *domain, xmlNode *devices, GPtrArray *fi
 		if (n->type != XML_ELEMENT_NODE || n->ns != NULL)
 			continue;
 		if (g_str_equal((const char *)n->name, "memory")) {
-			g_autofree char *model = vmem_domain_xml_prop(n, "model");
+			g_autofree char *model = vmem_xml_prop(n, "model");
 
 			index++;
 			if (g_strcmp0(model, "virtio-mem") == 0)
@@ -186,8 +184,8 @@ vmem_domain_parse_devices(VmemDomainDef *domain, xmlNode *devices, GPtrArray *fi
 			else
 				vmem_domain_parse_other_memory(domain, n, index, findings);
 		} else if (g_str_equal((const char *)n->name, "channel")) {
-			xmlNode *target = vmem_domain_xml_child(n, "target", NULL);
-			g_autofree char *name = vmem_domain_xml_prop(target, "name");
+			xmlNode *target = vmem_xml_child(n, "target", NULL);
+			g_autofree char *name = vmem_xml_prop(target, "name");
 
 			if (g_strcmp0(name, VMEM_AGENT_CHANNEL) == 0)
 				domain->has_agent_channel = TRUE;
@@ -211,14 +209,14 @@ vmem_domain_parse_numa(VmemDomainDef *domain, xmlNode *numa, GPtrArray *findings
 		if (n->type != XML_ELEMENT_NODE || !g_str_equal((const char *)n->name, "cell"))
 			continue;
 		index++;
-		id = vmem_domain_xml_prop(n, "id");
+		id = vmem_xml_prop(n, "id");
 		if (id != NULL) {
 			where = g_strdup_printf("/domain/cpu/numa/cell[%u]/@id", index);
 			vmem_domain_xml_read_uint(id, G_MAXINT, where, findings, &cell.id);
 			g_clear_pointer(&where, g_free);
 		}
-		memory = vmem_domain_xml_prop(n, "memory");
-		unit = vmem_domain_xml_prop(n, "unit");
+		memory = vmem_xml_prop(n, "memory");
+		unit = vmem_xml_prop(n, "unit");
 		where = g_strdup_printf("/domain/cpu/numa/cell[%u]/@memory", index);
 		if (!vmem_size_parse_xml_kib(memory != NULL ? memory : "", unit, &cell.memory_kib,
 					     &error))
@@ -231,11 +229,11 @@ vmem_domain_parse_numa(VmemDomainDef *domain, xmlNode *numa, GPtrArray *findings
 static void
 vmem_domain_parse_memory_backing(VmemDomainDef *domain, xmlNode *backing, GPtrArray *findings)
 {
-	xmlNode *hugepages = vmem_domain_xml_child(backing, "hugepages", NULL);
+	xmlNode *hugepages = vmem_xml_child(backing, "hugepages", NULL);
 	g_autofree char *mode = NULL;
 	guint index = 0;
 
-	mode = vmem_domain_xml_prop(vmem_domain_xml_child(backing, "allocation", NULL), "mode");
+	mode = vmem_xml_prop(vmem_xml_child(backing, "allocation", NULL), "mode");
 	domain->prealloc = g_strcmp0(mode, "immediate") == 0;
 	if (hugepages == NULL)
 		return;
@@ -250,9 +248,9 @@ vmem_domain_parse_memory_backing(VmemDomainDef *domain, xmlNode *backing, GPtrAr
 			continue;
 		index++;
 		page = g_new0(VmemHugepage, 1);
-		page->nodeset = vmem_domain_xml_prop(n, "nodeset");
-		size = vmem_domain_xml_prop(n, "size");
-		unit = vmem_domain_xml_prop(n, "unit");
+		page->nodeset = vmem_xml_prop(n, "nodeset");
+		size = vmem_xml_prop(n, "size");
+		unit = vmem_xml_prop(n, "unit");
 		if (size != NULL && !vmem_size_parse_xml_kib(size, unit, &page->size_kib, &error)) {
 			g_autofree char *where = g_strdup_printf(
 				"/domain/memoryBacking/hugepages/page[%u]/@size", index);
@@ -267,27 +265,26 @@ vmem_domain_parse_memory_backing(VmemDomainDef *domain, xmlNode *backing, GPtrAr
 static void
 vmem_domain_parse_context(VmemDomainDef *domain, xmlNode *root, GPtrArray *findings)
 {
-	xmlNode *os_type =
-		vmem_domain_xml_child(vmem_domain_xml_child(root, "os", NULL), "type", NULL);
-	xmlNode *max_memory = vmem_domain_xml_child(root, "maxMemory", NULL);
-	xmlNode *cpu = vmem_domain_xml_child(root, "cpu", NULL);
+	xmlNode *os_type = vmem_xml_child(vmem_xml_child(root, "os", NULL), "type", NULL);
+	xmlNode *max_memory = vmem_xml_child(root, "maxMemory", NULL);
+	xmlNode *cpu = vmem_xml_child(root, "cpu", NULL);
 	g_autofree char *slots = NULL;
 
-	domain->name = vmem_domain_xml_text(vmem_domain_xml_child(root, "name", NULL));
-	domain->arch = vmem_domain_xml_prop(os_type, "arch");
-	domain->machine = vmem_domain_xml_prop(os_type, "machine");
+	domain->name = vmem_xml_text(vmem_xml_child(root, "name", NULL));
+	domain->arch = vmem_xml_prop(os_type, "arch");
+	domain->machine = vmem_xml_prop(os_type, "machine");
 	vmem_domain_parse_size_child(root, "memory", "/domain", findings, &domain->has_memory,
 				     &domain->memory_kib);
 	vmem_domain_parse_size_child(root, "currentMemory", "/domain", findings,
 				     &domain->has_current_memory, &domain->current_memory_kib);
 	vmem_domain_parse_size_child(root, "maxMemory", "/domain", findings,
 				     &domain->has_max_memory, &domain->max_memory_kib);
-	slots = vmem_domain_xml_prop(max_memory, "slots");
+	slots = vmem_xml_prop(max_memory, "slots");
 	if (slots != NULL && vmem_domain_xml_read_uint(slots, G_MAXUINT, "/domain/maxMemory/@slots",
 						       findings, &domain->max_memory_slots))
 		domain->has_max_memory_slots = TRUE;
-	vmem_domain_parse_numa(domain, vmem_domain_xml_child(cpu, "numa", NULL), findings);
-	vmem_domain_parse_memory_backing(domain, vmem_domain_xml_child(root, "memoryBacking", NULL),
+	vmem_domain_parse_numa(domain, vmem_xml_child(cpu, "numa", NULL), findings);
+	vmem_domain_parse_memory_backing(domain, vmem_xml_child(root, "memoryBacking", NULL),
 					 findings);
 }
 
@@ -370,9 +367,8 @@ vmem_domain_def_parse(const char *xml, gsize len, GPtrArray *findings, GError **
 	}
 	domain = vmem_domain_def_new(doc);
 	vmem_domain_parse_context(domain, root, findings);
-	vmem_domain_parse_devices(domain, vmem_domain_xml_child(root, "devices", NULL), findings);
-	policy = vmem_domain_xml_child(vmem_domain_xml_child(root, "metadata", NULL), "policy",
-				       VMEM_POLICY_NS);
+	vmem_domain_parse_devices(domain, vmem_xml_child(root, "devices", NULL), findings);
+	policy = vmem_xml_child(vmem_xml_child(root, "metadata", NULL), "policy", VMEM_POLICY_NS);
 	if (policy != NULL)
 		domain->policy = vmem_policy_def_parse(policy, findings);
 	return g_steal_pointer(&domain);

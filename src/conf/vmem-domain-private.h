@@ -6,6 +6,7 @@
 #pragma once
 
 #include "vmem-domain.h"
+#include "vmem-xml.h"
 
 G_BEGIN_DECLS
 
@@ -13,9 +14,6 @@ VmemDomainDef *vmem_domain_def_new(xmlDoc *doc);
 
 void vmem_memory_def_free(VmemMemoryDef *dev);
 
-xmlNode *vmem_domain_xml_child(xmlNode *parent, const char *name, const char *ns_href);
-char *vmem_domain_xml_text(xmlNode *node);
-char *vmem_domain_xml_prop(xmlNode *node, const char *name);
 gboolean vmem_domain_xml_read_size(xmlNode *element, const char *location, GPtrArray *findings,
 				   guint64 *ret_kib);
 gboolean vmem_domain_xml_read_uint(const char *text, guint max, const char *location,

@@ -11,74 +11,6 @@
 #include "vmem-size.h"
 
 /**
- * vmem_domain_xml_child:
- * @parent: (nullable): an element
- * @name: a local name
- * @ns_href: (nullable): the namespace, %NULL for none
- *
- * Returns: (nullable): the first child element called @name in @ns_href
- */
-xmlNode *
-vmem_domain_xml_child(xmlNode *parent, const char *name, const char *ns_href)
-{
-	if (parent == NULL)
-		return NULL;
-	for (xmlNode *n = parent->children; n != NULL; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE || g_strcmp0((const char *)n->name, name) != 0)
-			continue;
-		if (ns_href == NULL && n->ns == NULL)
-			return n;
-		if (ns_href != NULL && n->ns != NULL &&
-		    g_strcmp0((const char *)n->ns->href, ns_href) == 0)
-			return n;
-	}
-	return NULL;
-}
-
-/**
- * vmem_domain_xml_text:
- * @node: (nullable): an element
- *
- * Returns: (transfer full) (nullable): its text content, %NULL without @node
- */
-char *
-vmem_domain_xml_text(xmlNode *node)
-{
-	xmlChar *content;
-	char *text;
-
-	if (node == NULL)
-		return NULL;
-	content = xmlNodeGetContent(node);
-	text = g_strdup(content != NULL ? (const char *)content : "");
-	xmlFree(content);
-	return text;
-}
-
-/**
- * vmem_domain_xml_prop:
- * @node: (nullable): an element
- * @name: an attribute without namespace
- *
- * Returns: (transfer full) (nullable): the attribute's value, or %NULL
- */
-char *
-vmem_domain_xml_prop(xmlNode *node, const char *name)
-{
-	xmlChar *value;
-	char *text;
-
-	if (node == NULL)
-		return NULL;
-	value = xmlGetNoNsProp(node, (const xmlChar *)name);
-	if (value == NULL)
-		return NULL;
-	text = g_strdup((const char *)value);
-	xmlFree(value);
-	return text;
-}
-
-/**
  * vmem_domain_xml_read_size:
  * @element: an element whose text is a size and `unit` attribute its unit
  * @location: where @element is, for the finding
@@ -92,8 +24,8 @@ vmem_domain_xml_read_size(xmlNode *element, const char *location, GPtrArray *fin
 			  guint64 *ret_kib)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree char *text = vmem_domain_xml_text(element);
-	g_autofree char *unit = vmem_domain_xml_prop(element, "unit");
+	g_autofree char *text = vmem_xml_text(element);
+	g_autofree char *unit = vmem_xml_prop(element, "unit");
 
 	if (!vmem_size_parse_xml_kib(text, unit, ret_kib, &error)) {
 		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "invalid-size", location,

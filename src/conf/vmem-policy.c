@@ -53,7 +53,7 @@ static void
 vmem_policy_parse_size(xmlNode *policy, const char *name, GPtrArray *findings, gboolean *ret_has,
 		       guint64 *ret_kib)
 {
-	xmlNode *node = vmem_domain_xml_child(policy, name, VMEM_POLICY_NS);
+	xmlNode *node = vmem_xml_child(policy, name, VMEM_POLICY_NS);
 	g_autofree char *where = g_strdup_printf(POLICY_PATH "/virtmem:%s", name);
 
 	if (node != NULL && vmem_domain_xml_read_size(node, where, findings, ret_kib))
@@ -71,7 +71,7 @@ vmem_policy_parse_uint(const char *text, const char *where, GPtrArray *findings,
 static void
 vmem_policy_parse_mode(VmemPolicyDef *policy, xmlNode *node, GPtrArray *findings)
 {
-	g_autofree char *mode = vmem_domain_xml_prop(node, "mode");
+	g_autofree char *mode = vmem_xml_prop(node, "mode");
 
 	if (mode == NULL)
 		return;
@@ -101,15 +101,15 @@ VmemPolicyDef *
 vmem_policy_def_parse(xmlNode *node, GPtrArray *findings)
 {
 	g_autoptr(VmemPolicyDef) policy = vmem_policy_def_new();
-	xmlNode *buffer = vmem_domain_xml_child(node, "buffer", VMEM_POLICY_NS);
-	xmlNode *cooldown = vmem_domain_xml_child(node, "cooldown", VMEM_POLICY_NS);
-	xmlNode *priority = vmem_domain_xml_child(node, "priority", VMEM_POLICY_NS);
-	xmlNode *save = vmem_domain_xml_child(node, "save", VMEM_POLICY_NS);
-	g_autofree char *percent = vmem_domain_xml_prop(buffer, "percent");
-	g_autofree char *grow = vmem_domain_xml_prop(cooldown, "grow");
-	g_autofree char *shrink = vmem_domain_xml_prop(cooldown, "shrink");
-	g_autofree char *priority_text = vmem_domain_xml_text(priority);
-	g_autofree char *squeeze = vmem_domain_xml_prop(save, "squeeze");
+	xmlNode *buffer = vmem_xml_child(node, "buffer", VMEM_POLICY_NS);
+	xmlNode *cooldown = vmem_xml_child(node, "cooldown", VMEM_POLICY_NS);
+	xmlNode *priority = vmem_xml_child(node, "priority", VMEM_POLICY_NS);
+	xmlNode *save = vmem_xml_child(node, "save", VMEM_POLICY_NS);
+	g_autofree char *percent = vmem_xml_prop(buffer, "percent");
+	g_autofree char *grow = vmem_xml_prop(cooldown, "grow");
+	g_autofree char *shrink = vmem_xml_prop(cooldown, "shrink");
+	g_autofree char *priority_text = vmem_xml_text(priority);
+	g_autofree char *squeeze = vmem_xml_prop(save, "squeeze");
 
 	vmem_policy_parse_mode(policy, node, findings);
 	vmem_policy_parse_size(node, "min", findings, &policy->has_min, &policy->min_kib);

@@ -19,8 +19,7 @@
 static gboolean
 vmem_validate_has_target_child(const VmemMemoryDef *dev, const char *name)
 {
-	return vmem_domain_xml_child(vmem_domain_xml_child(dev->element, "target", NULL), name,
-				     NULL) != NULL;
+	return vmem_xml_child(vmem_xml_child(dev->element, "target", NULL), name, NULL) != NULL;
 }
 
 static char *

@@ -9,9 +9,7 @@
 #include <string.h>
 
 #include "vmem-error.h"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_tokener, json_tokener_free)
+#include "vmem-json.h"
 
 #define VMEM_AGENT_PROTOCOL_MAX 1000
 #define VMEM_AGENT_INTERVAL_MIN_MS 100

@@ -10,8 +10,6 @@
 /* How much of an offending line an error message quotes. */
 #define VMEM_QMP_EXCERPT 64
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_tokener, json_tokener_free)
-
 /* A printable, valid UTF-8 quote of the start of @line for error messages. */
 static char *
 vmem_qmp_excerpt(const char *line, gsize len)

@@ -8,6 +8,8 @@
 #include <glib.h>
 #include <json-c/json.h>
 
+#include "vmem-json.h"
+
 G_BEGIN_DECLS
 
 /* Longest QMP line accepted, newline excluded.  Replies of the commands we
@@ -16,8 +18,6 @@ G_BEGIN_DECLS
 
 /* How deep JSON may nest. */
 #define VMEM_QMP_MAX_DEPTH 32
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
 
 /**
  * VmemQmpMessageKind:
