@@ -29,11 +29,13 @@ vmem_agent_view_append_memory(GString *out, const VmemAgentReport *r)
 		g_string_append_printf(out, "%s\n", _("Memory: not reported"));
 		return;
 	}
-	g_string_append_printf(
-		out,
-		/* TRANSLATORS: sizes such as "1.5 GiB" */
-		_("Memory: %s total, %s available, %s free, %s cached; swap %s free of %s"), total,
-		avail, free_, cached, swap_free, swap_total);
+	g_string_append_printf(out,
+			       /* TRANSLATORS: the guest's /proc/meminfo; every argument is a size
+				  such as "1.5 GiB": 1 MemTotal, 2 MemAvailable, 3 MemFree,
+				  4 Cached, 5 SwapFree, 6 SwapTotal */
+			       _("Memory: %1$s total, %2$s available, %3$s free, %4$s cached; "
+				 "swap %5$s free of %6$s"),
+			       total, avail, free_, cached, swap_free, swap_total);
 	g_string_append_c(out, '\n');
 }
 
@@ -41,16 +43,19 @@ static void
 vmem_agent_view_append_psi(GString *out, const VmemAgentReport *r)
 {
 	if (!r->has_psi) {
-		/* TRANSLATORS: PSI is pressure stall information */
 		g_string_append_printf(out, "%s\n",
+				       /* TRANSLATORS: PSI is pressure stall information */
 				       _("Pressure: not available (guest kernel without PSI)"));
 		return;
 	}
-	g_string_append_printf(
-		out,
-		/* TRANSLATORS: PSI percentages over 10 s and 60 s */
-		_("Pressure: some %.2f%% (10 s) %.2f%% (60 s), full %.2f%% (10 s) %.2f%% (60 s)"),
-		r->psi_some.avg10, r->psi_some.avg60, r->psi_full.avg10, r->psi_full.avg60);
+	g_string_append_printf(out,
+			       /* TRANSLATORS: PSI (pressure stall information) percentages:
+				  "some" over 10 s (1) and 60 s (2), "full" over 10 s (3) and
+				  60 s (4) */
+			       _("Pressure: some %1$.2f%% (10 s) %2$.2f%% (60 s), full %3$.2f%% "
+				 "(10 s) %4$.2f%% (60 s)"),
+			       r->psi_some.avg10, r->psi_some.avg60, r->psi_full.avg10,
+			       r->psi_full.avg60);
 	g_string_append_c(out, '\n');
 }
 
@@ -59,15 +64,18 @@ vmem_agent_view_append_device(GString *out, const VmemAgentReport *r, const Vmem
 {
 	g_autofree char *size = vmem_agent_view_size(d->size);
 
+	/* No G_GUINT64_FORMAT in a translatable string: xgettext cannot expand it. */
 	g_string_append_printf(out,
-			       /* TRANSLATORS: a virtio-mem device (e.g. "virtio5"), its address
-				  and size, then memory block counts */
-			       _("Device %s at 0x%" G_GINT64_MODIFIER "x, %s: %" G_GUINT64_FORMAT
-				 " blocks added, %" G_GUINT64_FORMAT " movable, %" G_GUINT64_FORMAT
-				 " normal, %" G_GUINT64_FORMAT " offline, %" G_GUINT64_FORMAT
-				 " other"),
-			       d->name[0] != '\0' ? d->name : "?", d->start, size, d->blocks,
-			       d->movable, d->normal, d->offline, d->other);
+			       /* TRANSLATORS: a virtio-mem device: 1 its name (e.g. "virtio5"),
+				  2 its guest-physical address, 3 its size (e.g. "4.0 GiB"), then
+				  counts of memory blocks: 4 added, 5 online movable, 6 online
+				  normal, 7 offline, 8 in another state */
+			       _("Device %1$s at 0x%2$llx, %3$s: %4$llu blocks added, %5$llu "
+				 "movable, %6$llu normal, %7$llu offline, %8$llu other"),
+			       d->name[0] != '\0' ? d->name : "?", (unsigned long long)d->start,
+			       size, (unsigned long long)d->blocks, (unsigned long long)d->movable,
+			       (unsigned long long)d->normal, (unsigned long long)d->offline,
+			       (unsigned long long)d->other);
 	g_string_append_c(out, '\n');
 }
 
@@ -85,12 +93,14 @@ vmem_agent_view_format_text(const VmemAgentHello *hello, const VmemAgentReport *
 	g_autofree char *block = NULL;
 	g_autofree char *online = NULL;
 	g_autofree char *movable = NULL;
+	const char *kernel, *auto_online, *memmap;
 
 	if (hello != NULL)
 		g_string_append_printf(out,
-				       /* TRANSLATORS: agent name, version, protocol number */
-				       _("Agent: %s %s, protocol %u"), hello->agent, hello->version,
-				       hello->protocol);
+				       /* TRANSLATORS: 1 the agent's name, 2 its version, 3 the
+					  number of its protocol */
+				       _("Agent: %1$s %2$s, protocol %3$u"), hello->agent,
+				       hello->version, hello->protocol);
 	else
 		/* TRANSLATORS: the guest agent has not introduced itself yet */
 		g_string_append(out, _("Agent: no hello received"));
@@ -100,15 +110,29 @@ vmem_agent_view_format_text(const VmemAgentHello *hello, const VmemAgentReport *
 		g_string_append_printf(out, "%s\n", _("No report from the agent yet."));
 		return g_string_free(g_steal_pointer(&out), FALSE);
 	}
-	g_string_append_printf(
-		out,
-		/* TRANSLATORS: kernel release, driver state, sysfs values */
-		_("Kernel: %s; virtio_mem driver: %s, %" G_GUINT64_FORMAT
-		  " devices; auto_online_blocks: %s; memmap_on_memory: %s"),
-		report->kernel != NULL ? report->kernel : "?",
-		report->driver_loaded ? _("loaded") : _("not loaded"), report->driver_devices,
-		report->auto_online_blocks != NULL ? report->auto_online_blocks : "?",
-		report->memmap_on_memory != NULL ? report->memmap_on_memory : "?");
+	kernel = report->kernel != NULL ? report->kernel : "?";
+	auto_online = report->auto_online_blocks != NULL ? report->auto_online_blocks : "?";
+	memmap = report->memmap_on_memory != NULL ? report->memmap_on_memory : "?";
+	if (report->driver_loaded)
+		g_string_append_printf(out,
+				       /* TRANSLATORS: 1 the guest's kernel release, 2 how many
+					  devices the virtio_mem driver has, 3 and 4 the values of
+					  these sysfs files; keep virtio_mem, auto_online_blocks
+					  and memmap_on_memory */
+				       _("Kernel: %1$s; virtio_mem driver: loaded, %2$llu devices; "
+					 "auto_online_blocks: %3$s; memmap_on_memory: %4$s"),
+				       kernel, (unsigned long long)report->driver_devices,
+				       auto_online, memmap);
+	else
+		g_string_append_printf(
+			out,
+			/* TRANSLATORS: 1 the guest's kernel release, 2 how many
+			   devices the virtio_mem driver has, 3 and 4 the values of
+			   these sysfs files; keep virtio_mem, auto_online_blocks
+			   and memmap_on_memory */
+			_("Kernel: %1$s; virtio_mem driver: not loaded, %2$llu "
+			  "devices; auto_online_blocks: %3$s; memmap_on_memory: %4$s"),
+			kernel, (unsigned long long)report->driver_devices, auto_online, memmap);
 	g_string_append_c(out, '\n');
 	vmem_agent_view_append_memory(out, report);
 	vmem_agent_view_append_psi(out, report);
@@ -120,11 +144,13 @@ vmem_agent_view_format_text(const VmemAgentHello *hello, const VmemAgentReport *
 		vmem_agent_view_append_device(out, report, g_ptr_array_index(report->devices, i));
 	online = vmem_agent_view_size(vmem_agent_report_get_online_bytes(report));
 	movable = vmem_agent_view_size(vmem_agent_report_get_movable_bytes(report));
-	g_string_append_printf(
-		out,
-		/* TRANSLATORS: sizes; ZONE_MOVABLE memory can be unplugged */
-		_("virtio-mem online: %s, of which %s in ZONE_MOVABLE (unpluggable)"), online,
-		movable);
+	g_string_append_printf(out,
+			       /* TRANSLATORS: sizes such as "1 GiB": 1 all virtio-mem memory
+				  online, 2 the part of it in ZONE_MOVABLE, which can be
+				  unplugged; keep ZONE_MOVABLE */
+			       _("virtio-mem online: %1$s, of which %2$s in ZONE_MOVABLE "
+				 "(unpluggable)"),
+			       online, movable);
 	g_string_append_c(out, '\n');
 	if (vmem_agent_report_unplug_may_stick(report)) {
 		g_string_append_printf(out, "%s\n",
@@ -157,12 +183,16 @@ vmem_agent_view_format_summary(const VmemAgentReport *report)
 				   : g_strdup("?");
 	if (vmem_agent_report_unplug_may_stick(report))
 		return g_strdup_printf(
-			/* TRANSLATORS: one-line summary; sizes such as "1 GiB" */
-			_("%s online (%s movable), %s available, unplug may get stuck"), online,
-			movable, avail);
+			/* TRANSLATORS: one-line summary of the guest; sizes such as "1 GiB":
+			   1 virtio-mem memory online, 2 the part of it in ZONE_MOVABLE,
+			   3 MemAvailable */
+			_("%1$s online (%2$s movable), %3$s available, unplug may get stuck"),
+			online, movable, avail);
 	return g_strdup_printf(
-		/* TRANSLATORS: one-line summary; sizes such as "1 GiB" */
-		_("%s online (%s movable), %s available"), online, movable, avail);
+		/* TRANSLATORS: one-line summary of the guest; sizes such as "1 GiB":
+		   1 virtio-mem memory online, 2 the part of it in ZONE_MOVABLE,
+		   3 MemAvailable */
+		_("%1$s online (%2$s movable), %3$s available"), online, movable, avail);
 }
 
 static json_object *
@@ -177,8 +207,18 @@ vmem_agent_view_json_string(const char *s)
 	return s != NULL ? json_object_new_string(s) : NULL;
 }
 
-static json_object *
-vmem_agent_view_json_report(const VmemAgentReport *r)
+/**
+ * vmem_agent_view_report_to_json:
+ * @r: a report of the guest agent
+ *
+ * The report as `virtmemctl agent --json` prints it in "report", and
+ * `show --json` in "agent": the guest's own sizes (in KiB where the key
+ * says so, in bytes otherwise), block counts per zone, pressure.
+ *
+ * Returns: (transfer full): a new JSON object
+ */
+json_object *
+vmem_agent_view_report_to_json(const VmemAgentReport *r)
 {
 	json_object *obj = json_object_new_object();
 	json_object *devices = json_object_new_array();
@@ -299,9 +339,8 @@ vmem_agent_view_format_json(const VmemAgentHello *hello, const VmemAgentReport *
 	}
 	json_object_object_add(root, "agent", agent);
 	json_object_object_add(root, "report",
-			       report != NULL ? vmem_agent_view_json_report(report) : NULL);
+			       report != NULL ? vmem_agent_view_report_to_json(report) : NULL);
 	json_object_object_add(root, "channel",
 			       stats != NULL ? vmem_agent_view_json_stats(stats) : NULL);
-	return g_strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-								     JSON_C_TO_STRING_SPACED));
+	return g_strdup(json_object_to_json_string_ext(root, VMEM_CTL_JSON_FLAGS));
 }

@@ -33,7 +33,10 @@ vmem_ctl_agent_print(VmemAgentChannel *channel, gboolean json)
 	} else {
 		text = vmem_agent_view_format_text(vmem_agent_channel_get_hello(channel), report);
 	}
-	g_print("%s%s", text, g_str_has_suffix(text, "\n") ? "" : "\n");
+	/* The JSON ends without a newline, the text with one. */
+	g_print("%s", text);
+	if (!g_str_has_suffix(text, "\n"))
+		g_print("\n");
 }
 
 static void
@@ -59,6 +62,7 @@ int
 vmem_ctl_agent(VmemCtl *ctl, int argc, char **argv)
 {
 	g_autoptr(GError) error = NULL;
+	/* TRANSLATORS: the argument of `virtmemctl agent` in its --help */
 	g_autoptr(GOptionContext) context = g_option_context_new(_("DOMAIN"));
 	g_autoptr(VmemBackend) backend = NULL;
 	g_autoptr(VmemAgentChannel) channel = NULL;
@@ -67,22 +71,22 @@ vmem_ctl_agent(VmemCtl *ctl, int argc, char **argv)
 	const GOptionEntry entries[] = {
 		/* TRANSLATORS: help of --json */
 		{"json", 0, 0, G_OPTION_ARG_NONE, &watch.json, N_("Print JSON"), NULL},
-		/* TRANSLATORS: help of --watch */
 		{"watch", 0, 0, G_OPTION_ARG_NONE, &follow,
+		 /* TRANSLATORS: help of --watch */
 		 N_("Print every new report until interrupted"), NULL},
 		{NULL},
 	};
 
-	/* TRANSLATORS: summary of `virtmemctl agent --help` */
 	g_option_context_set_summary(context,
+				     /* TRANSLATORS: summary of `virtmemctl agent --help` */
 				     _("Show the guest's own view of its memory, as virtmem-agent "
 				       "reports it: virtio-mem blocks by zone, available memory, "
 				       "pressure."));
 	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
 	if (!g_option_context_parse(context, &argc, &argv, &error) || argc != 2) {
 		if (error == NULL)
-			/* TRANSLATORS: usage error */
 			g_set_error_literal(&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+					    /* TRANSLATORS: usage error; keep “agent” */
 					    _("agent takes exactly one domain name."));
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_FAILURE;
@@ -99,7 +103,7 @@ vmem_ctl_agent(VmemCtl *ctl, int argc, char **argv)
 		return VMEM_CTL_EXIT_OK;
 
 	watch.loop = g_main_loop_new(NULL, FALSE);
-	vmem_agent_channel_set_func(channel, vmem_ctl_agent_on_event, &watch);
+	g_signal_connect(channel, "event", G_CALLBACK(vmem_ctl_agent_on_event), &watch);
 	g_unix_signal_add(SIGINT, vmem_ctl_agent_on_signal, watch.loop);
 	g_unix_signal_add(SIGTERM, vmem_ctl_agent_on_signal, watch.loop);
 	g_main_loop_run(watch.loop);

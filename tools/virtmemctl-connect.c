@@ -41,6 +41,37 @@ vmem_ctl_connect(VmemCtl *ctl, GError **error)
 }
 
 /**
+ * vmem_ctl_on_done:
+ * @user_data: a `GAsyncResult *` to store the result in
+ *
+ * The callback of every asynchronous operation the CLI runs: keeps the
+ * result for vmem_ctl_run_until_done().
+ */
+void
+vmem_ctl_on_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	*(GAsyncResult **)user_data = g_object_ref(result);
+}
+
+/**
+ * vmem_ctl_run_until_done:
+ * @result: where vmem_ctl_on_done() stores the result
+ *
+ * The CLI's one synchronous wrapper around the library's asynchronous
+ * operations: runs the default main context (where libvirt's events are
+ * dispatched) until the operation finished.  Library code never does this.
+ *
+ * Returns: (transfer full): the result
+ */
+GAsyncResult *
+vmem_ctl_run_until_done(GAsyncResult **result)
+{
+	while (*result == NULL)
+		g_main_context_iteration(NULL, TRUE);
+	return g_steal_pointer(result);
+}
+
+/**
  * vmem_ctl_ask_agent:
  * @timeout_ms: how long to wait for the agent's report
  *
@@ -53,9 +84,14 @@ VmemAgentChannel *
 vmem_ctl_ask_agent(VmemBackend *backend, const char *domain, guint timeout_ms, GError **error)
 {
 	g_autoptr(VmemAgentChannel) channel = vmem_agent_channel_open(backend, domain, error);
+	g_autoptr(GAsyncResult) result = NULL;
+	GAsyncResult *pending = NULL;
 
-	if (channel == NULL || !vmem_agent_channel_start(channel, error) ||
-	    vmem_agent_channel_wait_report(channel, timeout_ms, error) == NULL)
+	if (channel == NULL || !vmem_agent_channel_start(channel, error))
+		return NULL;
+	vmem_agent_channel_wait_report_async(channel, timeout_ms, NULL, vmem_ctl_on_done, &pending);
+	result = vmem_ctl_run_until_done(&pending);
+	if (vmem_agent_channel_wait_report_finish(channel, result, error) == NULL)
 		return NULL;
 	return g_steal_pointer(&channel);
 }

@@ -8,7 +8,9 @@
 #include <json-c/json.h>
 
 #include "virtmemctl.h"
+#include "virtmemctl-agent-view.h"
 #include "vmem-error.h"
+#include "vmem-json.h"
 #include "vmem-size.h"
 
 typedef struct {
@@ -33,17 +35,17 @@ vmem_ctl_list_row(VmemBackend *backend, const char *name, GError **error)
 	g_autoptr(GPtrArray) devices = NULL;
 	VmemCtlListRow *row;
 	VmemRunState state;
-	g_autofree char *mode = NULL;
+	g_autoptr(VmemPolicyDef) policy = NULL;
 
 	if (!vmem_backend_get_devices(backend, name, &devices, error) ||
 	    !vmem_backend_get_run_state(backend, name, &state, error) ||
-	    !vmem_backend_get_policy_mode(backend, name, &mode, error))
+	    !vmem_backend_get_policy(backend, name, &policy, error))
 		return NULL;
 	row = g_new0(VmemCtlListRow, 1);
 	row->name = g_strdup(name);
 	row->state = state;
 	row->n_devices = devices->len;
-	row->policy_mode = g_steal_pointer(&mode);
+	row->policy_mode = g_strdup(policy ? vmem_policy_mode_to_string(policy->mode) : "none");
 	for (guint i = 0; i < devices->len; i++) {
 		const VmemDevice *dev = g_ptr_array_index(devices, i);
 		row->size += dev->size;
@@ -56,7 +58,7 @@ vmem_ctl_list_row(VmemBackend *backend, const char *name, GError **error)
 static void
 vmem_ctl_list_print_json(GPtrArray *rows)
 {
-	json_object *array = json_object_new_array();
+	g_autoptr(json_object) array = json_object_new_array();
 
 	for (guint i = 0; i < rows->len; i++) {
 		const VmemCtlListRow *row = g_ptr_array_index(rows, i);
@@ -72,17 +74,27 @@ vmem_ctl_list_print_json(GPtrArray *rows)
 		json_object_object_add(obj, "policy", json_object_new_string(row->policy_mode));
 		json_object_array_add(array, obj);
 	}
-	g_print("%s\n", json_object_to_json_string_ext(
-				array, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(array);
+	g_print("%s\n", json_object_to_json_string_ext(array, VMEM_CTL_JSON_FLAGS));
 }
 
 static void
 vmem_ctl_list_print_table(GPtrArray *rows)
 {
-	/* TRANSLATORS: column headings of `virtmemctl list`; keep the widths */
-	g_print(_("%-20s %-10s %8s %10s %10s %10s  %s\n"), _("NAME"), _("STATE"), _("DEVICES"),
-		_("SIZE"), _("REQUESTED"), _("PLUGGED"), _("POLICY"));
+	g_print("%-20s %-10s %8s %10s %10s %10s  %s\n",
+		/* TRANSLATORS: column heading of `virtmemctl list`: the domain's name */
+		_("NAME"),
+		/* TRANSLATORS: column heading of `virtmemctl list`: running, paused… */
+		_("STATE"),
+		/* TRANSLATORS: column heading of `virtmemctl list`: how many devices */
+		_("DEVICES"),
+		/* TRANSLATORS: column heading of `virtmemctl list`: their total size */
+		_("SIZE"),
+		/* TRANSLATORS: column heading of `virtmemctl list`: the size asked for */
+		_("REQUESTED"),
+		/* TRANSLATORS: column heading of `virtmemctl list`: the size plugged */
+		_("PLUGGED"),
+		/* TRANSLATORS: column heading of `virtmemctl list`: the policy mode */
+		_("POLICY"));
 	for (guint i = 0; i < rows->len; i++) {
 		const VmemCtlListRow *row = g_ptr_array_index(rows, i);
 		g_autofree char *size = vmem_size_format(row->size);
@@ -116,8 +128,8 @@ vmem_ctl_list(VmemCtl *ctl, int argc, char **argv)
 	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
 	if (!g_option_context_parse(context, &argc, &argv, &error) || argc != 1) {
 		if (error == NULL)
-			/* TRANSLATORS: usage error */
 			g_set_error_literal(&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+					    /* TRANSLATORS: usage error; keep “list” */
 					    _("list takes no arguments."));
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_FAILURE;

@@ -20,7 +20,7 @@ typedef struct {
 } VmemCtlResizeOutput;
 
 static void
-vmem_ctl_resize_on_progress(const VmemResizeProgress *p, gpointer user_data)
+vmem_ctl_resize_on_progress(VmemResize *resize, const VmemResizeProgress *p, gpointer user_data)
 {
 	VmemCtlResizeOutput *out = user_data;
 	g_autofree char *requested = vmem_size_format(p->requested);
@@ -141,6 +141,8 @@ vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 	g_autoptr(GOptionContext) context = g_option_context_new(_("DOMAIN SIZE"));
 	g_autoptr(VmemBackend) backend = NULL;
 	g_autoptr(VmemResize) resize = NULL;
+	g_autoptr(GAsyncResult) result = NULL;
+	GAsyncResult *pending = NULL;
 	g_autofree char *alias = NULL;
 	gint node = -1;
 	gboolean live = FALSE, config = FALSE, wait = FALSE, force = FALSE;
@@ -245,7 +247,13 @@ vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 	if (!wait)
 		return VMEM_CTL_EXIT_OK;
 
-	state = vmem_resize_wait(resize, (guint)timeout, vmem_ctl_resize_on_progress, &out);
+	g_signal_connect(resize, "progress", G_CALLBACK(vmem_ctl_resize_on_progress), &out);
+	vmem_resize_wait_async(resize, (guint)timeout, NULL, vmem_ctl_on_done, &pending);
+	result = vmem_ctl_run_until_done(&pending);
+	if (!vmem_resize_wait_finish(resize, result, &state, &error)) {
+		vmem_ctl_print_error(ctl, error);
+		return VMEM_CTL_EXIT_ERROR;
+	}
 	if (out.tty && out.printed)
 		g_print("\n");
 	vmem_resize_get_progress(resize, &progress);

@@ -9,7 +9,9 @@
 
 #include "virtmemctl.h"
 #include "virtmemctl-agent-view.h"
+#include "vmem-error.h"
 #include "vmem-job.h"
+#include "vmem-json.h"
 #include "vmem-resize.h"
 #include "vmem-size.h"
 
@@ -18,13 +20,25 @@
  * QEMU keeps the requested size. */
 #define VMEM_CTL_SHOW_RECENT_BOOT_MS 120000
 
-/* What the guest agent adds to one look at the devices */
+/* What the guest agent adds to one look at the devices.  The report
+ * itself lives only until the main loop runs again: what show prints of it
+ * is taken at once. */
 typedef struct {
-	gboolean has_report;
 	VmemJobAgentFacts facts;
 	gboolean recent_boot;
-	char *summary; /* the agent's one-line summary, or why there is none */
+	json_object *report; /* (nullable): the report, vmem_agent_view_report_to_json() */
+	char *summary;	     /* (nullable): the report in one line, for people */
+	GError *error;	     /* (nullable): why a running guest's agent gave no report */
 } VmemCtlShowAgent;
+
+static void
+vmem_ctl_show_agent_clear(VmemCtlShowAgent *agent)
+{
+	g_clear_pointer(&agent->report, json_object_put);
+	g_clear_pointer(&agent->summary, g_free);
+	g_clear_error(&agent->error);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VmemCtlShowAgent, vmem_ctl_show_agent_clear)
 
 /* Where a device stands, from one look: a snapshot of the job. */
 static VmemJobState
@@ -32,9 +46,8 @@ vmem_ctl_show_device_state(const VmemDevice *dev, VmemRunState run_state,
 			   const VmemCtlShowAgent *agent)
 {
 	VmemJobTuning policy;
-	VmemJobDevice jd = {dev->requested, dev->plugged};
 	VmemJobFacts facts = {
-		.devices = &jd,
+		.devices = dev,
 		.n_devices = 1,
 		.run_state = run_state,
 		.since_progress_us = 0,
@@ -61,18 +74,21 @@ vmem_ctl_show_ask_agent(VmemBackend *backend, const char *domain, VmemCtlShowAge
 	const VmemAgentReport *report =
 		channel != NULL ? vmem_agent_channel_get_report(channel, NULL) : NULL;
 
-	ret_agent->has_report = report != NULL;
 	vmem_resize_agent_facts(report, &ret_agent->facts);
 	ret_agent->recent_boot = report != NULL && report->time_ms < VMEM_CTL_SHOW_RECENT_BOOT_MS;
-	ret_agent->summary =
-		report != NULL ? vmem_agent_view_format_summary(report) : g_strdup(error->message);
+	if (report != NULL) {
+		ret_agent->report = vmem_agent_view_report_to_json(report);
+		ret_agent->summary = vmem_agent_view_format_summary(report);
+	} else {
+		ret_agent->error = g_steal_pointer(&error);
+	}
 }
 
 static void
 vmem_ctl_show_print_json(const char *name, VmemRunState run_state, GPtrArray *devices,
 			 const VmemCtlShowAgent *agent)
 {
-	json_object *root = json_object_new_object();
+	g_autoptr(json_object) root = json_object_new_object();
 	json_object *array = json_object_new_array();
 
 	json_object_object_add(root, "name", json_object_new_string(name));
@@ -82,9 +98,11 @@ vmem_ctl_show_print_json(const char *name, VmemRunState run_state, GPtrArray *de
 		const VmemDevice *dev = g_ptr_array_index(devices, i);
 		json_object *obj = json_object_new_object();
 
-		json_object_object_add(obj, "alias", json_object_new_string(dev->alias));
+		json_object_object_add(obj, "alias",
+				       dev->alias != NULL ? json_object_new_string(dev->alias)
+							  : NULL);
 		json_object_object_add(obj, "node", json_object_new_int(dev->node));
-		json_object_object_add(obj, "block-size", json_object_new_uint64(dev->block_size));
+		json_object_object_add(obj, "block_size", json_object_new_uint64(dev->block_size));
 		json_object_object_add(obj, "size", json_object_new_uint64(dev->size));
 		json_object_object_add(obj, "requested", json_object_new_uint64(dev->requested));
 		json_object_object_add(obj, "plugged", json_object_new_uint64(dev->plugged));
@@ -95,22 +113,39 @@ vmem_ctl_show_print_json(const char *name, VmemRunState run_state, GPtrArray *de
 		json_object_array_add(array, obj);
 	}
 	json_object_object_add(root, "devices", array);
+	/* Both members are always there: the report, or null and why not. */
 	json_object_object_add(root, "agent",
-			       agent->has_report ? json_object_new_string(agent->summary) : NULL);
-	g_print("%s\n", json_object_to_json_string_ext(
-				root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(root);
+			       agent->report != NULL ? json_object_get(agent->report) : NULL);
+	json_object_object_add(root, "agent_error",
+			       agent->error != NULL ? json_object_new_string(agent->error->message)
+						    : NULL);
+	g_print("%s\n", json_object_to_json_string_ext(root, VMEM_CTL_JSON_FLAGS));
 }
 
 static void
 vmem_ctl_show_print_table(const char *name, VmemRunState run_state, GPtrArray *devices,
 			  const VmemCtlShowAgent *agent)
 {
-	/* TRANSLATORS: first line of `virtmemctl show`: domain name and its state */
-	g_print(_("Domain %s (%s)\n"), name, vmem_run_state_to_string(run_state));
-	/* TRANSLATORS: column headings of `virtmemctl show`; keep the widths */
-	g_print(_("%-12s %4s %8s %10s %10s %10s %18s  %s\n"), _("ALIAS"), _("NODE"), _("BLOCK"),
-		_("SIZE"), _("REQUESTED"), _("PLUGGED"), _("ADDRESS"), _("JOB"));
+	/* TRANSLATORS: first line of `virtmemctl show`: 1 the domain's name,
+	   2 its state (running, paused, shut off…) */
+	g_print(_("Domain %1$s (%2$s)\n"), name, vmem_run_state_to_string(run_state));
+	g_print("%-12s %4s %8s %10s %10s %10s %18s  %s\n",
+		/* TRANSLATORS: column heading of `virtmemctl show`: the device's alias */
+		_("ALIAS"),
+		/* TRANSLATORS: column heading of `virtmemctl show`: its NUMA node */
+		_("NODE"),
+		/* TRANSLATORS: column heading of `virtmemctl show`: its block size */
+		_("BLOCK"),
+		/* TRANSLATORS: column heading of `virtmemctl show`: its size */
+		_("SIZE"),
+		/* TRANSLATORS: column heading of `virtmemctl show`: the size asked for */
+		_("REQUESTED"),
+		/* TRANSLATORS: column heading of `virtmemctl show`: the size plugged */
+		_("PLUGGED"),
+		/* TRANSLATORS: column heading of `virtmemctl show`: its address */
+		_("ADDRESS"),
+		/* TRANSLATORS: column heading of `virtmemctl show`: where a resize stands */
+		_("JOB"));
 	for (guint i = 0; i < devices->len; i++) {
 		const VmemDevice *dev = g_ptr_array_index(devices, i);
 		g_autofree char *block = vmem_size_format(dev->block_size);
@@ -125,20 +160,23 @@ vmem_ctl_show_print_table(const char *name, VmemRunState run_state, GPtrArray *d
 			vmem_job_state_to_string(
 				vmem_ctl_show_device_state(dev, run_state, agent)));
 	}
-	if (agent->summary != NULL)
-		/* TRANSLATORS: last line of `virtmemctl show`: the agent's summary */
-		g_print(_("Guest agent: %s\n"), agent->summary);
+	if (agent->summary != NULL || agent->error != NULL)
+		/* TRANSLATORS: last line of `virtmemctl show`: the guest agent's
+		   one-line summary of the guest, or a sentence on why it gave none */
+		g_print(_("Guest agent: %s\n"),
+			agent->summary != NULL ? agent->summary : agent->error->message);
 }
 
 int
 vmem_ctl_show(VmemCtl *ctl, int argc, char **argv)
 {
 	g_autoptr(GError) error = NULL;
+	/* TRANSLATORS: the argument of `virtmemctl show` in its --help */
 	g_autoptr(GOptionContext) context = g_option_context_new(_("DOMAIN"));
 	g_autoptr(VmemBackend) backend = NULL;
 	g_autoptr(GPtrArray) devices = NULL;
 	VmemRunState run_state;
-	VmemCtlShowAgent agent = {0};
+	g_auto(VmemCtlShowAgent) agent = {0};
 	gboolean json = FALSE;
 	const GOptionEntry entries[] = {
 		/* TRANSLATORS: help of --json */
@@ -146,14 +184,15 @@ vmem_ctl_show(VmemCtl *ctl, int argc, char **argv)
 		{NULL},
 	};
 
-	/* TRANSLATORS: summary of `virtmemctl show --help` */
 	g_option_context_set_summary(
-		context, _("Show a domain's virtio-mem devices and their resize state."));
+		context,
+		/* TRANSLATORS: summary of `virtmemctl show --help` */
+		_("Show a domain's virtio-mem devices and their resize state."));
 	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
 	if (!g_option_context_parse(context, &argc, &argv, &error) || argc != 2) {
 		if (error == NULL)
-			/* TRANSLATORS: usage error */
 			g_set_error_literal(&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+					    /* TRANSLATORS: usage error; keep “show” */
 					    _("show takes exactly one domain name."));
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_FAILURE;
@@ -165,8 +204,10 @@ vmem_ctl_show(VmemCtl *ctl, int argc, char **argv)
 		return VMEM_CTL_EXIT_ERROR;
 	}
 	if (devices->len == 0) {
-		/* TRANSLATORS: %s is a domain name */
-		g_printerr(_("%s: Domain %s has no virtio-mem device.\n"), ctl->prgname, argv[1]);
+		g_set_error(&error, VMEM_ERROR, VMEM_ERROR_NOT_FOUND,
+			    /* TRANSLATORS: %s is a domain name */
+			    _("Domain %s has no virtio-mem device."), argv[1]);
+		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_ERROR;
 	}
 	if (run_state == VMEM_RUN_STATE_RUNNING)
@@ -175,6 +216,5 @@ vmem_ctl_show(VmemCtl *ctl, int argc, char **argv)
 		vmem_ctl_show_print_json(argv[1], run_state, devices, &agent);
 	else
 		vmem_ctl_show_print_table(argv[1], run_state, devices, &agent);
-	g_free(agent.summary);
 	return VMEM_CTL_EXIT_OK;
 }

@@ -2,7 +2,8 @@
 /*
  * virtmemctl validate FILE... [--json]: the configuration doctor.
  * Exit 0 without errors (warnings allowed), 1 with an error finding, 2
- * when a file cannot be read or is not a well-formed domain.
+ * when a file cannot be read or is not a well-formed domain.  It never
+ * connects to a VMM, so it never exits with VMEM_CTL_EXIT_ERROR.
  */
 #include "config.h"
 
@@ -12,11 +13,13 @@
 
 #include "virtmemctl.h"
 #include "vmem-domain.h"
+#include "vmem-json.h"
 
 /* The code of a file that could not be read or parsed */
 #define CODE_UNREADABLE "unreadable"
 #define CODE_UNPARSEABLE "unparseable"
 
+/* One finding of `validate --json`; its keys are in virtmemctl(1). */
 static void
 vmem_ctl_validate_add_json(json_object *array, const char *file, const VmemFinding *finding)
 {
@@ -76,13 +79,15 @@ vmem_ctl_validate(VmemCtl *ctl, int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	g_auto(GStrv) files = NULL;
 	gboolean json = FALSE;
-	json_object *array = json_object_new_array();
+	g_autoptr(json_object) array = json_object_new_array();
 	int status = VMEM_CTL_EXIT_OK;
 	const GOptionEntry entries[] = {
 		{"json", 0, 0, G_OPTION_ARG_NONE, &json,
 		 /* TRANSLATORS: help of validate --json */
 		 N_("Print the findings as a JSON array"), NULL},
-		{G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, N_("FILE…")},
+		{G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL,
+		 /* TRANSLATORS: the arguments of validate in its --help */
+		 N_("FILE…")},
 		{NULL},
 	};
 
@@ -93,10 +98,12 @@ vmem_ctl_validate(VmemCtl *ctl, int argc, char **argv)
 	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
 	g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
 	if (!g_option_context_parse(context, &argc, &argv, &error) || files == NULL) {
-		g_printerr("%s validate: %s\n", ctl->prgname,
-			   /* TRANSLATORS: shown when no FILE is given */
-			   error != NULL ? error->message : _("give at least one FILE."));
-		json_object_put(array);
+		if (error == NULL)
+			g_set_error_literal(&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+					    /* TRANSLATORS: usage error when no FILE is given;
+					       keep “validate” */
+					    _("validate needs at least one FILE."));
+		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_FAILURE;
 	}
 	for (guint i = 0; files[i] != NULL; i++) {
@@ -120,6 +127,5 @@ vmem_ctl_validate(VmemCtl *ctl, int argc, char **argv)
 		g_print("%s\n",
 			json_object_to_json_string_ext(
 				array, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(array);
 	return status;
 }

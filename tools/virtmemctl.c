@@ -10,23 +10,41 @@
 #include "virtmemctl.h"
 #include "vmem-i18n.h"
 
+/* In `virtmemctl --help`: per command, its arguments and one line on what
+ * it does. */
 static const VmemCtlCommand vmem_ctl_commands[] = {
-	{"validate", N_("FILE… [--json]"),
+	{"validate",
+	 /* TRANSLATORS: arguments of `virtmemctl validate`; keep --json */
+	 N_("FILE… [--json]"),
+	 /* TRANSLATORS: what `virtmemctl validate` does, in --help */
 	 N_("Check domain XML files: virtio-mem devices and the virtmem policy"),
 	 vmem_ctl_validate},
-	{"list", N_("[--json]"), N_("List the domains that have virtio-mem devices"),
-	 vmem_ctl_list},
-	{"show", N_("DOMAIN [--json]"),
+	{"list",
+	 /* TRANSLATORS: arguments of `virtmemctl list`; keep --json */
+	 N_("[--json]"),
+	 /* TRANSLATORS: what `virtmemctl list` does, in --help */
+	 N_("List the domains that have virtio-mem devices"), vmem_ctl_list},
+	{"show",
+	 /* TRANSLATORS: arguments of `virtmemctl show`; keep --json */
+	 N_("DOMAIN [--json]"),
+	 /* TRANSLATORS: what `virtmemctl show` does, in --help */
 	 N_("Show a domain's virtio-mem devices and where each resize stands"), vmem_ctl_show},
-	{"resize", N_("DOMAIN SIZE [--alias A | --node N] [--live] [--config] [--wait]"),
+	{"resize",
+	 /* TRANSLATORS: arguments of `virtmemctl resize`; keep the --options */
+	 N_("DOMAIN SIZE [--alias A | --node N] [--live] [--config] [--wait]"),
+	 /* TRANSLATORS: what `virtmemctl resize` does, in --help */
 	 N_("Set how much virtio-mem memory a domain has plugged"), vmem_ctl_resize},
-	{"agent", N_("DOMAIN [--json] [--watch]"),
+	{"agent",
+	 /* TRANSLATORS: arguments of `virtmemctl agent`; keep the --options */
+	 N_("DOMAIN [--json] [--watch]"),
+	 /* TRANSLATORS: what `virtmemctl agent` does, in --help */
 	 N_("Show the guest's view of its memory, from virtmem-agent"), vmem_ctl_agent},
 };
 
 static char *
 vmem_ctl_commands_help(void)
 {
+	/* TRANSLATORS: heading of the list of commands in `virtmemctl --help` */
 	g_autoptr(GString) text = g_string_new(_("Commands:"));
 
 	g_string_append_c(text, '\n');
@@ -66,6 +84,7 @@ main(int argc, char **argv)
 		 /* TRANSLATORS: help of -c */
 		 N_("Connect to URI: a libvirt URI, or qmp+unix:///PATH for a plain QEMU "
 		    "(see virtmemctl(1))"),
+		 /* TRANSLATORS: the argument of -c in --help */
 		 N_("URI")},
 		{"version", 0, 0, G_OPTION_ARG_NONE, &version,
 		 /* TRANSLATORS: help of --version */

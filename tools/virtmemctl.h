@@ -13,11 +13,21 @@
 
 G_BEGIN_DECLS
 
-/* Exit statuses shared by all subcommands */
+/*
+ * Exit statuses shared by all subcommands, documented in virtmemctl(1),
+ * section EXIT STATUS.  Each value means one thing for every command.
+ *
+ * FINDINGS and ERROR differ: `validate` never connects to a VMM, so it
+ * never returns ERROR, and its documented statuses (0 no error finding,
+ * 1 an error finding, 2 a file unreadable or not a domain) stay as they
+ * are; the commands that talk to a VMM never return FINDINGS.  A script
+ * can thus tell "the configuration is wrong" from "the VMM said no" by
+ * the status alone.  ERROR comes after the outcomes of `resize --wait`
+ * (3 to 8), whose numbers are documented and kept.
+ */
 typedef enum {
 	VMEM_CTL_EXIT_OK = 0,	    /* done; warnings allowed */
-	VMEM_CTL_EXIT_FINDINGS = 1, /* done, but something is wrong (an error finding) */
-	VMEM_CTL_EXIT_ERROR = 1,    /* the VMM refused or failed, no such domain/device */
+	VMEM_CTL_EXIT_FINDINGS = 1, /* validate: a file has an error finding */
 	VMEM_CTL_EXIT_FAILURE = 2,  /* could not do it: bad usage, unreadable input */
 	/* The outcomes of `resize --wait` that are not success: */
 	VMEM_CTL_EXIT_TIMEOUT = 3,     /* still moving when --timeout ran out */
@@ -26,6 +36,9 @@ typedef enum {
 	VMEM_CTL_EXIT_BUSY = 6,	       /* migrating or saving: QEMU refuses changes */
 	VMEM_CTL_EXIT_NOT_RUNNING = 7, /* the domain stopped */
 	VMEM_CTL_EXIT_UNSAFE = 8,      /* shrink refused: the guest uses that memory */
+	/* The VMM refused or failed; no such domain or device; a size the
+	 * devices cannot reach; no answer from the guest agent */
+	VMEM_CTL_EXIT_ERROR = 9,
 } VmemCtlExit;
 
 /**
@@ -65,6 +78,8 @@ int vmem_ctl_agent(VmemCtl *ctl, int argc, char **argv);
 
 /* For the subcommands that talk to a VMM (virtmemctl-connect.c) */
 VmemBackend *vmem_ctl_connect(VmemCtl *ctl, GError **error);
+GAsyncResult *vmem_ctl_run_until_done(GAsyncResult **result);
+void vmem_ctl_on_done(GObject *source, GAsyncResult *result, gpointer user_data);
 VmemAgentChannel *vmem_ctl_ask_agent(VmemBackend *backend, const char *domain, guint timeout_ms,
 				     GError **error);
 void vmem_ctl_print_error(VmemCtl *ctl, const GError *error);

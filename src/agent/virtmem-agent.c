@@ -22,10 +22,8 @@
 #include "vma-report.h"
 #include "vma-uevent.h"
 
-#define VMA_DEFAULT_PORT "/dev/virtio-ports/org.virtmem.agent.0"
+#define VMA_DEFAULT_PORT "/dev/virtio-ports/" VMEM_AGENT_PORT_NAME
 #define VMA_INTERVAL_DEFAULT_MS 1000
-#define VMA_INTERVAL_MIN_MS 100
-#define VMA_INTERVAL_MAX_MS 3600000
 #define VMA_REQUEST_MAX 4096
 #define VMA_REQUEST_DEPTH_MAX 4
 #define VMA_UEVENT_DEBOUNCE_MS 100
@@ -181,7 +179,7 @@ vma_agent_handle_request(VmaAgent *a, const char *line, size_t len)
 		if (json_object_object_get_ex(req, "interval_ms", &interval_obj) &&
 		    json_object_is_type(interval_obj, json_type_int))
 			ms = json_object_get_int64(interval_obj);
-		if (ms < VMA_INTERVAL_MIN_MS || ms > VMA_INTERVAL_MAX_MS) {
+		if (ms < VMEM_AGENT_INTERVAL_MIN_MS || ms > VMEM_AGENT_INTERVAL_MAX_MS) {
 			vma_agent_send(a, vma_report_error(type, "interval_ms must be an integer "
 								 "from 100 to 3600000"));
 		} else {
@@ -360,8 +358,8 @@ main(int argc, char **argv)
 		case 'i':
 			errno = 0;
 			ms = strtoll(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || ms < VMA_INTERVAL_MIN_MS ||
-			    ms > VMA_INTERVAL_MAX_MS) {
+			if (errno != 0 || *end != '\0' || ms < VMEM_AGENT_INTERVAL_MIN_MS ||
+			    ms > VMEM_AGENT_INTERVAL_MAX_MS) {
 				fprintf(stderr,
 					"virtmem-agent: interval %s is not a number of "
 					"milliseconds from 100 to 3600000\n",

@@ -42,7 +42,7 @@ vma_report_hello(void)
 	     i++)
 		json_object_array_add(caps, json_object_new_string(vma_report_capabilities[i]));
 	json_object_object_add(msg, "type", json_object_new_string("hello"));
-	json_object_object_add(msg, "protocol", json_object_new_int(VMA_PROTOCOL_VERSION));
+	json_object_object_add(msg, "protocol", json_object_new_int(VMEM_AGENT_PROTOCOL_VERSION));
 	json_object_object_add(msg, "agent", json_object_new_string("virtmem-agent"));
 	json_object_object_add(msg, "version", json_object_new_string(PACKAGE_VERSION));
 	json_object_object_add(msg, "capabilities", caps);

@@ -10,11 +10,10 @@
 #include <stdint.h>
 
 #include "vma-blocks.h"
+#include "vmem-agent-protocol.h"
 #include "vma-meminfo.h"
 #include "vma-psi.h"
 #include "vma-system.h"
-
-#define VMA_PROTOCOL_VERSION 1
 
 typedef struct {
 	VmaSystem system;

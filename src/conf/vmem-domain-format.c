@@ -79,8 +79,7 @@ vmem_domain_format_device(const VmemMemoryDef *dev, VmemDomainFormatFlags flags)
 static void
 vmem_domain_format_replace(xmlNode *old, xmlNode *replacement)
 {
-	xmlReplaceNode(old, replacement);
-	xmlFreeNode(old);
+	g_autoptr(xmlNode) unlinked = xmlReplaceNode(old, replacement);
 }
 
 static void
@@ -120,13 +119,6 @@ vmem_domain_format_devices(const VmemDomainDef *domain, xmlNode *root, VmemDomai
 	}
 }
 
-/* The policy element of @root, found as the parser found it. */
-static xmlNode *
-vmem_domain_format_find_policy(xmlNode *root)
-{
-	return vmem_xml_child(vmem_xml_child(root, "metadata", NULL), "policy", VMEM_POLICY_NS);
-}
-
 /**
  * vmem_domain_def_format:
  * @domain: a domain after vmem_domain_def_postparse()
@@ -139,11 +131,10 @@ vmem_domain_format_find_policy(xmlNode *root)
 char *
 vmem_domain_def_format(const VmemDomainDef *domain, VmemDomainFormatFlags flags)
 {
-	xmlDoc *copy = xmlCopyDoc(domain->doc, 1);
+	g_autoptr(xmlDoc) copy = xmlCopyDoc(domain->doc, 1);
+	g_autoptr(xmlBuffer) buffer = xmlBufferCreate();
 	xmlNode *root = xmlDocGetRootElement(copy);
-	xmlNode *policy = vmem_domain_format_find_policy(root);
-	xmlBuffer *buffer = xmlBufferCreate();
-	char *text;
+	xmlNode *policy = vmem_policy_xml_find(root);
 
 	vmem_domain_format_size(root, "maxMemory", domain->has_max_memory, domain->max_memory_kib);
 	vmem_domain_format_size(root, "memory", domain->has_memory, domain->memory_kib);
@@ -153,8 +144,5 @@ vmem_domain_def_format(const VmemDomainDef *domain, VmemDomainFormatFlags flags)
 	if (policy != NULL && domain->policy != NULL)
 		vmem_domain_format_replace(policy, vmem_policy_def_format(domain->policy));
 	xmlNodeDump(buffer, copy, root, 0, 1);
-	text = g_strdup_printf("%s\n", (const char *)xmlBufferContent(buffer));
-	xmlBufferFree(buffer);
-	xmlFreeDoc(copy);
-	return text;
+	return g_strdup_printf("%s\n", (const char *)xmlBufferContent(buffer));
 }

@@ -11,7 +11,7 @@
 
 #include "vmem-domain-private.h"
 #include "vmem-error.h"
-#include "vmem-size.h"
+#include "vmem-nodeset.h"
 
 #define MEMORY_PATH "/domain/devices/memory[%u]"
 
@@ -32,8 +32,9 @@ vmem_domain_parse_enum(xmlNode *node, const char *attr, const char *const *allow
 	where = g_strdup_printf("%s/@%s", location, attr);
 	choices = g_strjoinv(", ", (char **)allowed);
 	vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "invalid-value", where,
-			  /* TRANSLATORS: first %s what the user wrote, second the allowed values */
-			  _("“%s” is not allowed here; use one of %s."), value, choices);
+			  /* TRANSLATORS: %1$s is what the user wrote, %2$s the allowed values
+			   * separated by commas, such as "yes, no" */
+			  _("“%1$s” is not allowed here; use one of %2$s."), value, choices);
 }
 
 static gboolean
@@ -50,6 +51,19 @@ vmem_domain_parse_size_child(xmlNode *parent, const char *name, const char *loca
 		return FALSE;
 	*ret_has = TRUE;
 	return TRUE;
+}
+
+/* Parses the node set @text, or reports it as a finding and returns %NULL */
+static GArray *
+vmem_domain_parse_nodeset(const char *text, const char *location, GPtrArray *findings)
+{
+	g_autoptr(GError) error = NULL;
+	GArray *nodes = vmem_nodeset_parse(text, &error);
+
+	if (nodes == NULL)
+		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "invalid-nodeset", location, "%s",
+				  error->message);
+	return nodes;
 }
 
 static void
@@ -136,6 +150,12 @@ vmem_domain_parse_virtio_mem(xmlNode *element, guint index, GPtrArray *findings)
 		vmem_domain_parse_size_child(source, "pagesize", source_location, findings,
 					     &dev->has_pagesize, &dev->pagesize_kib);
 		dev->nodemask = vmem_xml_text(vmem_xml_child(source, "nodemask", NULL));
+		if (dev->nodemask != NULL) {
+			g_autofree char *where = g_strdup_printf("%s/nodemask", source_location);
+			/* only checked: which host nodes to use is libvirt's business */
+			g_autoptr(GArray) nodes =
+				vmem_domain_parse_nodeset(dev->nodemask, where, findings);
+		}
 	}
 	target_location = g_strdup_printf("%s/target", dev->location);
 	if (target != NULL)
@@ -187,7 +207,7 @@ vmem_domain_parse_devices(VmemDomainDef *domain, xmlNode *devices, GPtrArray *fi
 			xmlNode *target = vmem_xml_child(n, "target", NULL);
 			g_autofree char *name = vmem_xml_prop(target, "name");
 
-			if (g_strcmp0(name, VMEM_AGENT_CHANNEL) == 0)
+			if (g_strcmp0(name, VMEM_AGENT_PORT_NAME) == 0)
 				domain->has_agent_channel = TRUE;
 		}
 	}
@@ -203,7 +223,6 @@ vmem_domain_parse_numa(VmemDomainDef *domain, xmlNode *numa, GPtrArray *findings
 		g_autofree char *memory = NULL;
 		g_autofree char *unit = NULL;
 		g_autofree char *where = NULL;
-		g_autoptr(GError) error = NULL;
 		VmemNumaCell cell = {index, 0};
 
 		if (n->type != XML_ELEMENT_NODE || !g_str_equal((const char *)n->name, "cell"))
@@ -218,10 +237,8 @@ vmem_domain_parse_numa(VmemDomainDef *domain, xmlNode *numa, GPtrArray *findings
 		memory = vmem_xml_prop(n, "memory");
 		unit = vmem_xml_prop(n, "unit");
 		where = g_strdup_printf("/domain/cpu/numa/cell[%u]/@memory", index);
-		if (!vmem_size_parse_xml_kib(memory != NULL ? memory : "", unit, &cell.memory_kib,
-					     &error))
-			vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "invalid-size", where,
-					  _("This is not a valid size: %s"), error->message);
+		vmem_domain_xml_parse_size(memory != NULL ? memory : "", unit, where, findings,
+					   &cell.memory_kib);
 		g_array_append_val(domain->cells, cell);
 	}
 }
@@ -239,7 +256,6 @@ vmem_domain_parse_memory_backing(VmemDomainDef *domain, xmlNode *backing, GPtrAr
 		return;
 	domain->hugepages = TRUE;
 	for (xmlNode *n = hugepages->children; n != NULL; n = n->next) {
-		g_autoptr(GError) error = NULL;
 		g_autofree char *size = NULL;
 		g_autofree char *unit = NULL;
 		VmemHugepage *page;
@@ -249,14 +265,19 @@ vmem_domain_parse_memory_backing(VmemDomainDef *domain, xmlNode *backing, GPtrAr
 		index++;
 		page = g_new0(VmemHugepage, 1);
 		page->nodeset = vmem_xml_prop(n, "nodeset");
+		if (page->nodeset != NULL) {
+			g_autofree char *where = g_strdup_printf(
+				"/domain/memoryBacking/hugepages/page[%u]/@nodeset", index);
+
+			page->nodes = vmem_domain_parse_nodeset(page->nodeset, where, findings);
+		}
 		size = vmem_xml_prop(n, "size");
 		unit = vmem_xml_prop(n, "unit");
-		if (size != NULL && !vmem_size_parse_xml_kib(size, unit, &page->size_kib, &error)) {
+		if (size != NULL) {
 			g_autofree char *where = g_strdup_printf(
 				"/domain/memoryBacking/hugepages/page[%u]/@size", index);
 
-			vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "invalid-size", where,
-					  _("This is not a valid size: %s"), error->message);
+			vmem_domain_xml_parse_size(size, unit, where, findings, &page->size_kib);
 		}
 		g_ptr_array_add(domain->hugepage_list, page);
 	}
@@ -291,8 +312,8 @@ vmem_domain_parse_context(VmemDomainDef *domain, xmlNode *root, GPtrArray *findi
 static xmlDoc *
 vmem_domain_read_xml(const char *xml, gsize len, GError **error)
 {
-	xmlParserCtxt *ctxt;
-	xmlDoc *doc;
+	g_autoptr(xmlParserCtxt) ctxt = NULL;
+	g_autoptr(xmlDoc) doc = NULL;
 
 	if (len > G_MAXINT) {
 		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
@@ -312,16 +333,13 @@ vmem_domain_read_xml(const char *xml, gsize len, GError **error)
 			xerr != NULL && xerr->message != NULL ? xerr->message : "unknown error"));
 
 		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-			    /* TRANSLATORS: %d is a line number, %s libxml2's reason */
-			    _("The XML is not well-formed (line %d): %s"),
+			    /* TRANSLATORS: %1$d is a line number, %2$s libxml2's reason (in
+			     * English) */
+			    _("The XML is not well-formed (line %1$d): %2$s"),
 			    xerr != NULL ? xerr->line : 0, reason);
-		if (doc != NULL)
-			xmlFreeDoc(doc);
-		xmlFreeParserCtxt(ctxt);
 		return NULL;
 	}
-	xmlFreeParserCtxt(ctxt);
-	return doc;
+	return g_steal_pointer(&doc);
 }
 
 /**
@@ -342,7 +360,7 @@ VmemDomainDef *
 vmem_domain_def_parse(const char *xml, gsize len, GPtrArray *findings, GError **error)
 {
 	g_autoptr(VmemDomainDef) domain = NULL;
-	xmlDoc *doc = vmem_domain_read_xml(xml, len, error);
+	g_autoptr(xmlDoc) doc = vmem_domain_read_xml(xml, len, error);
 	xmlNode *root, *policy;
 
 	if (doc == NULL)
@@ -354,7 +372,6 @@ vmem_domain_def_parse(const char *xml, gsize len, GPtrArray *findings, GError **
 			    _("The document is not a libvirt domain: its root element is <%s>, not "
 			      "<domain>."),
 			    root != NULL ? (const char *)root->name : "");
-		xmlFreeDoc(doc);
 		return NULL;
 	}
 	if (doc->intSubset != NULL) {
@@ -362,13 +379,12 @@ vmem_domain_def_parse(const char *xml, gsize len, GPtrArray *findings, GError **
 				    /* TRANSLATORS: a DTD is a <!DOCTYPE ...> declaration */
 				    _("The document has a <!DOCTYPE> declaration, which domain XML "
 				      "never has."));
-		xmlFreeDoc(doc);
 		return NULL;
 	}
-	domain = vmem_domain_def_new(doc);
+	domain = vmem_domain_def_new(g_steal_pointer(&doc));
 	vmem_domain_parse_context(domain, root, findings);
 	vmem_domain_parse_devices(domain, vmem_xml_child(root, "devices", NULL), findings);
-	policy = vmem_xml_child(vmem_xml_child(root, "metadata", NULL), "policy", VMEM_POLICY_NS);
+	policy = vmem_policy_xml_find(root);
 	if (policy != NULL)
 		domain->policy = vmem_policy_def_parse(policy, findings);
 	return g_steal_pointer(&domain);

@@ -14,6 +14,8 @@ VmemDomainDef *vmem_domain_def_new(xmlDoc *doc);
 
 void vmem_memory_def_free(VmemMemoryDef *dev);
 
+gboolean vmem_domain_xml_parse_size(const char *value, const char *unit, const char *location,
+				    GPtrArray *findings, guint64 *ret_kib);
 gboolean vmem_domain_xml_read_size(xmlNode *element, const char *location, GPtrArray *findings,
 				   guint64 *ret_kib);
 gboolean vmem_domain_xml_read_uint(const char *text, guint max, const char *location,

@@ -11,11 +11,36 @@
 #include "vmem-size.h"
 
 /**
+ * vmem_domain_xml_parse_size:
+ * @value: a size as written, such as `512`
+ * @unit: (nullable): its unit, such as `MiB`; %NULL for KiB
+ * @location: where @value is, for the finding
+ * @findings: where a malformed size is reported
+ * @ret_kib: (out): the size in KiB, not written on failure
+ *
+ * Returns: %TRUE when the size was valid
+ */
+gboolean
+vmem_domain_xml_parse_size(const char *value, const char *unit, const char *location,
+			   GPtrArray *findings, guint64 *ret_kib)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!vmem_size_parse_xml_kib(value, unit, ret_kib, &error)) {
+		/* the reason is a whole sentence naming the value */
+		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "invalid-size", location, "%s",
+				  error->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
  * vmem_domain_xml_read_size:
  * @element: an element whose text is a size and `unit` attribute its unit
  * @location: where @element is, for the finding
  * @findings: where a malformed size is reported
- * @ret_kib: (out): the size in KiB
+ * @ret_kib: (out): the size in KiB, not written on failure
  *
  * Returns: %TRUE when the size was valid
  */
@@ -23,17 +48,10 @@ gboolean
 vmem_domain_xml_read_size(xmlNode *element, const char *location, GPtrArray *findings,
 			  guint64 *ret_kib)
 {
-	g_autoptr(GError) error = NULL;
 	g_autofree char *text = vmem_xml_text(element);
 	g_autofree char *unit = vmem_xml_prop(element, "unit");
 
-	if (!vmem_size_parse_xml_kib(text, unit, ret_kib, &error)) {
-		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "invalid-size", location,
-				  /* TRANSLATORS: the %s is the reason, a sentence */
-				  _("This is not a valid size: %s"), error->message);
-		return FALSE;
-	}
-	return TRUE;
+	return vmem_domain_xml_parse_size(text, unit, location, findings, ret_kib);
 }
 
 /**
@@ -53,10 +71,11 @@ vmem_domain_xml_read_uint(const char *text, guint max, const char *location, GPt
 	guint64 value = 0;
 
 	if (text == NULL || !g_ascii_string_to_unsigned(text, 10, 0, max, &value, NULL)) {
-		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "invalid-number", location,
-				  /* TRANSLATORS: %s is what the user wrote, %u the largest value */
-				  _("“%s” is not a whole number from 0 to %u."),
-				  text != NULL ? text : "", max);
+		vmem_findings_add(
+			findings, VMEM_SEVERITY_ERROR, "invalid-number", location,
+			/* TRANSLATORS: %1$s is what the user wrote, %2$u the largest value */
+			_("“%1$s” is not a whole number from 0 to %2$u."), text != NULL ? text : "",
+			max);
 		return FALSE;
 	}
 	*ret_value = (guint)value;

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "vmem-domain-private.h"
+#include "vmem-nodeset.h"
 
 /**
  * vmem_memory_def_free:
@@ -20,8 +21,7 @@ vmem_memory_def_free(VmemMemoryDef *dev)
 	g_free(dev->discard);
 	g_free(dev->nodemask);
 	g_free(dev->alias);
-	if (dev->pci_address != NULL)
-		xmlFreeNode(dev->pci_address);
+	g_clear_pointer(&dev->pci_address, xmlFreeNode);
 	g_free(dev);
 }
 
@@ -29,6 +29,7 @@ static void
 vmem_hugepage_free(VmemHugepage *page)
 {
 	g_free(page->nodeset);
+	g_clear_pointer(&page->nodes, g_array_unref);
 	g_free(page);
 }
 
@@ -68,8 +69,7 @@ vmem_domain_def_free(VmemDomainDef *domain)
 	g_ptr_array_unref(domain->hugepage_list);
 	g_ptr_array_unref(domain->devices);
 	vmem_policy_def_free(domain->policy);
-	if (domain->doc != NULL)
-		xmlFreeDoc(domain->doc);
+	g_clear_pointer(&domain->doc, xmlFreeDoc);
 	g_free(domain);
 }
 
@@ -137,31 +137,6 @@ vmem_domain_def_get_largest_block_kib(const VmemDomainDef *domain)
 	return block;
 }
 
-/* Whether libvirt's node set syntax ("0-2,^1,4") includes @node. */
-static gboolean
-vmem_nodeset_contains(const char *nodeset, guint node)
-{
-	g_auto(GStrv) parts = g_strsplit(nodeset, ",", -1);
-	gboolean found = FALSE;
-
-	for (guint i = 0; parts[i] != NULL; i++) {
-		const char *part = g_strstrip(parts[i]);
-		gboolean negate = part[0] == '^';
-		guint64 first, last;
-		char *end = NULL;
-
-		if (negate)
-			part++;
-		first = g_ascii_strtoull(part, &end, 10);
-		last = first;
-		if (end != NULL && *end == '-')
-			last = g_ascii_strtoull(end + 1, &end, 10);
-		if (node >= first && node <= last)
-			found = !negate;
-	}
-	return found;
-}
-
 /**
  * vmem_domain_def_get_backing_page_kib:
  * @domain: a domain
@@ -169,7 +144,8 @@ vmem_nodeset_contains(const char *nodeset, guint node)
  *
  * The page size backing @dev: `<source><pagesize>`, else the huge page of
  * `<memoryBacking>` that covers its node (2 MiB when no size is given),
- * else the 4 KiB system page.
+ * else the 4 KiB system page.  A page whose node set is malformed covers
+ * no node (the parse pass reported it).
  *
  * Returns: the page size in KiB
  */
@@ -183,8 +159,8 @@ vmem_domain_def_get_backing_page_kib(const VmemDomainDef *domain, const VmemMemo
 	for (guint i = 0; i < domain->hugepage_list->len; i++) {
 		const VmemHugepage *page = g_ptr_array_index(domain->hugepage_list, i);
 
-		if (page->nodeset == NULL ||
-		    (dev->node >= 0 && vmem_nodeset_contains(page->nodeset, (guint)dev->node)))
+		if (page->nodeset == NULL || (dev->node >= 0 && page->nodes != NULL &&
+					      vmem_nodeset_contains(page->nodes, (guint)dev->node)))
 			return page->size_kib != 0 ? page->size_kib : VMEM_THP_KIB;
 	}
 	return VMEM_THP_KIB;

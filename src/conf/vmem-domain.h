@@ -14,13 +14,11 @@
 #include <glib.h>
 #include <libxml/tree.h>
 
+#include "vmem-agent-protocol.h"
 #include "vmem-policy.h"
 #include "vmem-validate.h"
 
 G_BEGIN_DECLS
-
-/* The agent's virtio-serial channel (org.virtmem.agent.0) */
-#define VMEM_AGENT_CHANNEL "org.virtmem.agent.0"
 
 /* Transparent huge page size on x86_64: the smallest virtio-mem block. */
 #define VMEM_THP_KIB (2 * 1024)
@@ -65,11 +63,14 @@ typedef struct {
 /**
  * VmemHugepage:
  * @size_kib: the page size (0 = the default huge page size)
- * @nodeset: (nullable): the guest nodes it applies to; %NULL = all
+ * @nodeset: (nullable): the guest nodes it applies to, as written; %NULL = all
+ * @nodes: (nullable) (element-type guint): @nodeset parsed (vmem-nodeset.h);
+ *   %NULL without @nodeset or when it is malformed
  */
 typedef struct {
 	guint64 size_kib;
 	char *nodeset;
+	GArray *nodes;
 } VmemHugepage;
 
 struct _VmemDomainDef {

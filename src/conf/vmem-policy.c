@@ -10,8 +10,6 @@
 #include "vmem-domain-private.h"
 #include "vmem-policy.h"
 
-#define POLICY_PATH "/domain/metadata/virtmem:policy"
-
 static const char *const mode_names[] = {"off", "manual", "auto", NULL};
 
 /**
@@ -49,12 +47,25 @@ vmem_policy_mode_to_string(VmemPolicyMode mode)
 	return mode_names[mode];
 }
 
+/**
+ * vmem_policy_xml_find:
+ * @domain: (nullable): the `<domain>` element
+ *
+ * Returns: (nullable) (transfer none): its `<metadata><virtmem:policy>`
+ *   element, or %NULL
+ */
+xmlNode *
+vmem_policy_xml_find(xmlNode *domain)
+{
+	return vmem_xml_child(vmem_xml_child(domain, "metadata", NULL), "policy", VMEM_POLICY_NS);
+}
+
 static void
 vmem_policy_parse_size(xmlNode *policy, const char *name, GPtrArray *findings, gboolean *ret_has,
 		       guint64 *ret_kib)
 {
 	xmlNode *node = vmem_xml_child(policy, name, VMEM_POLICY_NS);
-	g_autofree char *where = g_strdup_printf(POLICY_PATH "/virtmem:%s", name);
+	g_autofree char *where = g_strdup_printf(VMEM_POLICY_LOCATION "/virtmem:%s", name);
 
 	if (node != NULL && vmem_domain_xml_read_size(node, where, findings, ret_kib))
 		*ret_has = TRUE;
@@ -83,7 +94,7 @@ vmem_policy_parse_mode(VmemPolicyDef *policy, xmlNode *node, GPtrArray *findings
 		}
 	}
 	vmem_findings_add(
-		findings, VMEM_SEVERITY_ERROR, "invalid-value", POLICY_PATH "/@mode",
+		findings, VMEM_SEVERITY_ERROR, "invalid-value", VMEM_POLICY_LOCATION "/@mode",
 		/* TRANSLATORS: %s is what the user wrote; off, manual, auto are XML values */
 		_("“%s” is not a policy mode; use off, manual or auto."), mode);
 }
@@ -115,23 +126,26 @@ vmem_policy_def_parse(xmlNode *node, GPtrArray *findings)
 	vmem_policy_parse_size(node, "min", findings, &policy->has_min, &policy->min_kib);
 	vmem_policy_parse_size(node, "max", findings, &policy->has_max, &policy->max_kib);
 	vmem_policy_parse_size(node, "step", findings, &policy->has_step, &policy->step_kib);
-	vmem_policy_parse_uint(percent, POLICY_PATH "/virtmem:buffer/@percent", findings,
+	vmem_policy_parse_uint(percent, VMEM_POLICY_LOCATION "/virtmem:buffer/@percent", findings,
 			       &policy->has_buffer, &policy->buffer_percent);
-	vmem_policy_parse_uint(grow, POLICY_PATH "/virtmem:cooldown/@grow", findings,
+	vmem_policy_parse_uint(grow, VMEM_POLICY_LOCATION "/virtmem:cooldown/@grow", findings,
 			       &policy->has_cooldown_grow, &policy->cooldown_grow_s);
-	vmem_policy_parse_uint(shrink, POLICY_PATH "/virtmem:cooldown/@shrink", findings,
+	vmem_policy_parse_uint(shrink, VMEM_POLICY_LOCATION "/virtmem:cooldown/@shrink", findings,
 			       &policy->has_cooldown_shrink, &policy->cooldown_shrink_s);
-	vmem_policy_parse_uint(priority_text, POLICY_PATH "/virtmem:priority", findings,
+	vmem_policy_parse_uint(priority_text, VMEM_POLICY_LOCATION "/virtmem:priority", findings,
 			       &policy->has_priority, &policy->priority);
 	if (squeeze != NULL) {
 		if (g_str_equal(squeeze, "yes") || g_str_equal(squeeze, "no")) {
 			policy->squeeze = g_str_equal(squeeze, "yes");
 			policy->has_squeeze = TRUE;
 		} else {
-			vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "invalid-value",
-					  POLICY_PATH "/virtmem:save/@squeeze",
-					  _("“%s” is not allowed here; use one of %s."), squeeze,
-					  "yes, no");
+			vmem_findings_add(
+				findings, VMEM_SEVERITY_ERROR, "invalid-value",
+				VMEM_POLICY_LOCATION "/virtmem:save/@squeeze",
+				/* TRANSLATORS: %1$s is what the user wrote, %2$s the
+				 * allowed values separated by commas, such as "yes, no" */
+				_("“%1$s” is not allowed here; use one of %2$s."), squeeze,
+				"yes, no");
 		}
 	}
 	return g_steal_pointer(&policy);

@@ -20,6 +20,8 @@ G_BEGIN_DECLS
 
 #define VMEM_POLICY_NS "http://virtmem.org/xmlns/policy/1"
 #define VMEM_POLICY_PREFIX "virtmem"
+/* Where the policy is in domain XML, as findings name it */
+#define VMEM_POLICY_LOCATION "/domain/metadata/" VMEM_POLICY_PREFIX ":policy"
 
 typedef enum {
 	VMEM_POLICY_MODE_OFF,
@@ -55,6 +57,7 @@ void vmem_policy_def_free(VmemPolicyDef *policy);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemPolicyDef, vmem_policy_def_free)
 
 const char *vmem_policy_mode_to_string(VmemPolicyMode mode);
+xmlNode *vmem_policy_xml_find(xmlNode *domain);
 VmemPolicyDef *vmem_policy_def_parse(xmlNode *node, GPtrArray *findings);
 void vmem_policy_def_postparse(VmemPolicyDef *policy, guint64 virtio_mem_kib, guint64 block_kib);
 xmlNode *vmem_policy_def_format(const VmemPolicyDef *policy);

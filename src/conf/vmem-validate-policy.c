@@ -11,7 +11,6 @@
 #include "vmem-size.h"
 #include "vmem-validate-private.h"
 
-#define POLICY_PATH "/domain/metadata/virtmem:policy"
 #define VMEM_POLICY_MAX_BUFFER 90
 #define VMEM_POLICY_MIN_PRIORITY 1
 #define VMEM_POLICY_MAX_PRIORITY 10
@@ -27,15 +26,16 @@ vmem_validate_policy_aligned(const char *name, guint64 kib, guint64 block_kib, g
 
 	if (block_kib == 0 || kib % block_kib == 0)
 		return;
-	where = g_strdup_printf(POLICY_PATH "/virtmem:%s", name);
+	where = g_strdup_printf(VMEM_POLICY_LOCATION "/virtmem:%s", name);
 	value = vmem_size_format_kib(kib);
 	block = vmem_size_format_kib(block_kib);
 	rounded = vmem_size_format_kib(up ? kib + block_kib - kib % block_kib
 					  : kib - kib % block_kib);
 	vmem_findings_add(findings, VMEM_SEVERITY_WARNING, "policy-unaligned", where,
-			  /* TRANSLATORS: %s sizes: the value, the block, the rounded value */
-			  _("%s is not a multiple of the block size %s; virtmem uses %s."), value,
-			  block, rounded);
+			  /* TRANSLATORS: %1$s is the policy value, %2$s the block size, %3$s
+			   * the value rounded to whole blocks; all are sizes such as "2 MiB" */
+			  _("%1$s is not a multiple of the block size %2$s; virtmem uses %3$s."),
+			  value, block, rounded);
 }
 
 static void
@@ -50,22 +50,25 @@ vmem_validate_policy_sizes(const VmemDomainDef *domain, const VmemPolicyDef *pol
 	g_autofree char *one_block = vmem_size_format_kib(block != 0 ? block : VMEM_THP_KIB);
 
 	if (policy->min_kib > policy->max_kib)
-		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "policy-min-above-max",
-				  POLICY_PATH "/virtmem:min",
-				  /* TRANSLATORS: both %s are sizes */
-				  _("The policy minimum %s is above its maximum %s; use a minimum "
-				    "of at most %s."),
-				  min, max, max);
+		vmem_findings_add(
+			findings, VMEM_SEVERITY_ERROR, "policy-min-above-max",
+			VMEM_POLICY_LOCATION "/virtmem:min",
+			/* TRANSLATORS: %1$s is the minimum, %2$s the maximum, both sizes */
+			_("The policy minimum %1$s is above its maximum %2$s; use a "
+			  "minimum of at most %2$s."),
+			min, max);
 	if (policy->max_kib > total)
-		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "policy-max-above-total",
-				  POLICY_PATH "/virtmem:max",
-				  /* TRANSLATORS: both %s are sizes */
-				  _("The policy maximum %s is more than the virtio-mem devices can "
-				    "hold (%s); use at most %s or grow the devices."),
-				  max, all, all);
+		vmem_findings_add(
+			findings, VMEM_SEVERITY_ERROR, "policy-max-above-total",
+			VMEM_POLICY_LOCATION "/virtmem:max",
+			/* TRANSLATORS: %1$s is the maximum, %2$s the size of all
+			 * virtio-mem devices together, both sizes */
+			_("The policy maximum %1$s is more than the virtio-mem devices can "
+			  "hold (%2$s); use at most %2$s or grow the devices."),
+			max, all);
 	if (policy->step_kib == 0)
 		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "policy-step-zero",
-				  POLICY_PATH "/virtmem:step",
+				  VMEM_POLICY_LOCATION "/virtmem:step",
 				  /* TRANSLATORS: %s is a size */
 				  _("The policy step is 0, so memory could never change; use at "
 				    "least one block (%s)."),
@@ -90,11 +93,11 @@ vmem_validate_policy(const VmemDomainDef *domain, GPtrArray *findings)
 	if (domain->devices->len == 0) {
 		if (policy->mode != VMEM_POLICY_MODE_OFF)
 			vmem_findings_add(findings, VMEM_SEVERITY_WARNING, "policy-without-devices",
-					  POLICY_PATH "/@mode",
+					  VMEM_POLICY_LOCATION "/@mode",
 					  /* TRANSLATORS: %s is a policy mode; mode='off' is XML */
 					  _("The policy mode is %s but the domain has no "
-					    "virtio-mem device to "
-					    "resize; add one or set mode='off'."),
+					    "virtio-mem device to resize; add one or set "
+					    "mode='off'."),
 					  vmem_policy_mode_to_string(policy->mode));
 		return;
 	}
@@ -102,24 +105,24 @@ vmem_validate_policy(const VmemDomainDef *domain, GPtrArray *findings)
 	if (policy->buffer_percent > VMEM_POLICY_MAX_BUFFER)
 		vmem_findings_add(
 			findings, VMEM_SEVERITY_ERROR, "policy-buffer-range",
-			POLICY_PATH "/virtmem:buffer/@percent",
+			VMEM_POLICY_LOCATION "/virtmem:buffer/@percent",
 			/* TRANSLATORS: %u is a percentage, the % must stay as %% */
 			_("A buffer of %u %% of guest memory is out of range; use 0 to 90 %%."),
 			policy->buffer_percent);
 	if (policy->priority < VMEM_POLICY_MIN_PRIORITY ||
 	    policy->priority > VMEM_POLICY_MAX_PRIORITY)
 		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "policy-priority-range",
-				  POLICY_PATH "/virtmem:priority",
+				  VMEM_POLICY_LOCATION "/virtmem:priority",
 				  /* TRANSLATORS: %u is a number */
 				  _("The priority %u is out of range; use 1 (gives memory back "
 				    "first) to 10 (keeps it longest)."),
 				  policy->priority);
 	if (policy->mode == VMEM_POLICY_MODE_AUTO && !domain->has_agent_channel)
 		vmem_findings_add(
-			findings, VMEM_SEVERITY_WARNING, "policy-no-agent", POLICY_PATH "/@mode",
+			findings, VMEM_SEVERITY_WARNING, "policy-no-agent",
+			VMEM_POLICY_LOCATION "/@mode",
 			/* TRANSLATORS: %s is a channel name such as org.virtmem.agent.0 */
 			_("Mode auto without the agent channel %s falls back to balloon "
-			  "statistics, "
-			  "which react later; add the channel."),
-			VMEM_AGENT_CHANNEL);
+			  "statistics, which react later; add the channel."),
+			VMEM_AGENT_PORT_NAME);
 }

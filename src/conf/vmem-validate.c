@@ -38,14 +38,14 @@ vmem_validate_block(const VmemDomainDef *domain, const VmemMemoryDef *dev, GPtrA
 
 	if (!dev->has_block) {
 		if (!vmem_validate_has_target_child(dev, "block"))
-			vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "block-missing", where,
-					  /* TRANSLATORS: <block> is XML, keep it */
-					  _("The virtio-mem device has no <block>; libvirt "
-					    "requires one. Use 2 "
-					    "MiB, the transparent huge page size."));
+			vmem_findings_add(
+				findings, VMEM_SEVERITY_ERROR, "block-missing", where,
+				/* TRANSLATORS: <block> is XML, keep it */
+				_("The virtio-mem device has no <block>; libvirt requires "
+				  "one. Use 2 MiB, the transparent huge page size."));
 		return;
 	}
-	if (dev->block_kib == 0 || (dev->block_kib & (dev->block_kib - 1)) != 0) {
+	if (!vmem_size_is_power_of_two(dev->block_kib)) {
 		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "block-not-power-of-two", where,
 				  /* TRANSLATORS: %s is a size such as "3 MiB" */
 				  _("The block size %s is not a power of two; use 2 MiB or another "
@@ -63,10 +63,11 @@ vmem_validate_block(const VmemDomainDef *domain, const VmemMemoryDef *dev, GPtrA
 	}
 	if (dev->block_kib < page_kib)
 		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "block-below-page-size", where,
-				  /* TRANSLATORS: both %s are sizes such as "2 MiB" */
-				  _("The block size %s is below the page size %s backing the "
-				    "device; use a block of at least %s."),
-				  block, page, page);
+				  /* TRANSLATORS: %1$s is the block size, %2$s the page size, both
+				   * sizes such as "2 MiB" */
+				  _("The block size %1$s is below the page size %2$s backing the "
+				    "device; use a block of at least %2$s."),
+				  block, page);
 	/* a block as large as the huge pages backing it cannot be smaller */
 	if (dev->block_kib > VMEM_BLOCK_LARGE_KIB && dev->block_kib > page_kib)
 		vmem_findings_add(findings, VMEM_SEVERITY_WARNING, "block-large", where,
@@ -79,8 +80,7 @@ vmem_validate_block(const VmemDomainDef *domain, const VmemMemoryDef *dev, GPtrA
 static gboolean
 vmem_validate_block_ok(const VmemMemoryDef *dev)
 {
-	return dev->has_block && dev->block_kib != 0 &&
-	       (dev->block_kib & (dev->block_kib - 1)) == 0;
+	return dev->has_block && vmem_size_is_power_of_two(dev->block_kib);
 }
 
 static void
@@ -106,10 +106,10 @@ vmem_validate_sizes(const VmemMemoryDef *dev, GPtrArray *findings)
 
 		vmem_findings_add(
 			findings, VMEM_SEVERITY_WARNING, "size-unaligned", where,
-			/* TRANSLATORS: sizes such as "1 GiB"; the last is the rounded size */
-			_("The size %s is not a multiple of the block size %s; it will be rounded "
-			  "up "
-			  "to %s."),
+			/* TRANSLATORS: %1$s is the size, %2$s the block size, %3$s the size
+			 * rounded up; all are sizes such as "1 GiB" */
+			_("The size %1$s is not a multiple of the block size %2$s; it will be "
+			  "rounded up to %3$s."),
 			size, block, up);
 	}
 	if (dev->has_requested) {
@@ -117,28 +117,32 @@ vmem_validate_sizes(const VmemMemoryDef *dev, GPtrArray *findings)
 		g_autofree char *requested = vmem_size_format_kib(dev->requested_kib);
 
 		if (dev->requested_kib > dev->size_kib)
-			vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "requested-too-large",
-					  where,
-					  /* TRANSLATORS: both %s are sizes such as "2 GiB" */
-					  _("The requested size %s is larger than the device size "
-					    "%s; request at most %s."),
-					  requested, size, size);
+			vmem_findings_add(
+				findings, VMEM_SEVERITY_ERROR, "requested-too-large", where,
+				/* TRANSLATORS: %1$s is the requested size, %2$s the
+				 * device size, both sizes such as "2 GiB" */
+				_("The requested size %1$s is larger than the device size "
+				  "%2$s; request at most %2$s."),
+				requested, size);
 		if (vmem_validate_block_ok(dev) && dev->requested_kib % dev->block_kib != 0)
 			vmem_findings_add(
 				findings, VMEM_SEVERITY_ERROR, "requested-unaligned", where,
-				/* TRANSLATORS: both %s are sizes such as "2 MiB" */
-				_("The requested size %s is not a multiple of the block size %s."),
+				/* TRANSLATORS: %1$s is the requested size, %2$s the block size,
+				 * both sizes such as "2 MiB" */
+				_("The requested size %1$s is not a multiple of the block size %2$s."),
 				requested, block);
 	}
 	if (dev->has_current && dev->current_kib > dev->size_kib) {
 		g_autofree char *where = vmem_validate_where(dev, "target/current");
 		g_autofree char *current = vmem_size_format_kib(dev->current_kib);
 
-		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "current-too-large", where,
-				  /* TRANSLATORS: both %s are sizes such as "2 GiB" */
-				  _("The current (plugged) size %s is larger than the device size "
-				    "%s, which no device can report."),
-				  current, size);
+		vmem_findings_add(
+			findings, VMEM_SEVERITY_ERROR, "current-too-large", where,
+			/* TRANSLATORS: %1$s is the plugged size, %2$s the device size,
+			 * both sizes such as "2 GiB" */
+			_("The current (plugged) size %1$s is larger than the device size "
+			  "%2$s, which no device can report."),
+			current, size);
 	}
 }
 
@@ -150,27 +154,28 @@ vmem_validate_node(const VmemDomainDef *domain, const VmemMemoryDef *dev, guint 
 
 	if (dev->node < 0) {
 		if (domain->cells->len > 0 && !vmem_validate_has_target_child(dev, "node"))
-			vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "node-missing", where,
-					  /* TRANSLATORS: <node> is XML, %u the number of cells */
-					  ngettext("The guest has %u NUMA cell, so the virtio-mem "
-						   "device needs a "
-						   "<node>; use the cell's id.",
-						   "The guest has %u NUMA cells, so the virtio-mem "
-						   "device needs "
-						   "a <node>; use one of the cell ids.",
-						   domain->cells->len),
-					  domain->cells->len);
+			vmem_findings_add(
+				findings, VMEM_SEVERITY_ERROR, "node-missing", where,
+				/* TRANSLATORS: <node> is XML, %u the number of cells */
+				ngettext("The guest has %u NUMA cell, so the virtio-mem "
+					 "device needs a <node>; use the cell's id.",
+					 "The guest has %u NUMA cells, so the virtio-mem "
+					 "device needs a <node>; use one of the cell ids.",
+					 domain->cells->len),
+				domain->cells->len);
 		return;
 	}
 	if (vmem_domain_def_find_cell(domain, (guint)dev->node) == NULL) {
-		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "node-unknown", where,
-				  /* TRANSLATORS: %d is a node id, %u a count of NUMA cells */
-				  ngettext("The guest has no NUMA cell %d (it has %u cell); use "
-					   "the id of an existing <cell>.",
-					   "The guest has no NUMA cell %d (it has %u cells); use "
-					   "the id of an existing <cell>.",
-					   domain->cells->len),
-				  dev->node, domain->cells->len);
+		vmem_findings_add(
+			findings, VMEM_SEVERITY_ERROR, "node-unknown", where,
+			/* TRANSLATORS: %1$d is a node id, %2$u the number of NUMA cells;
+			 * <cell> is XML */
+			ngettext("The guest has no NUMA cell %1$d (it has %2$u cell); use "
+				 "the id of an existing <cell>.",
+				 "The guest has no NUMA cell %1$d (it has %2$u cells); use "
+				 "the id of an existing <cell>.",
+				 domain->cells->len),
+			dev->node, domain->cells->len);
 		return;
 	}
 	for (guint i = 0; i < position; i++) {
@@ -178,14 +183,22 @@ vmem_validate_node(const VmemDomainDef *domain, const VmemMemoryDef *dev, guint 
 
 		if (other->node == dev->node) {
 			vmem_findings_add(findings, VMEM_SEVERITY_WARNING, "node-shared", where,
-					  /* TRANSLATORS: %d is a node id, %s a location */
-					  _("Node %d already has the virtio-mem device %s; use one "
-					    "device per "
-					    "node and resize it instead of adding another."),
+					  /* TRANSLATORS: %1$d is a node id, %2$s the location of
+					   * a device, such as /domain/devices/memory[1] */
+					  _("Node %1$d already has the virtio-mem device %2$s; use "
+					    "one device per node and resize it instead of adding "
+					    "another."),
 					  dev->node, other->location);
 			return;
 		}
 	}
+}
+
+/* A guest physical address as domain XML writes it */
+static char *
+vmem_validate_format_address(guint64 address)
+{
+	return g_strdup_printf("0x%" G_GINT64_MODIFIER "x", address);
 }
 
 /* The end of a device's range, saturated instead of wrapping around */
@@ -208,29 +221,40 @@ vmem_validate_address(const VmemDomainDef *domain, const VmemMemoryDef *dev, gui
 	if (!dev->has_address_base)
 		return;
 	if (vmem_validate_block_ok(dev) && dev->address_base % block_bytes != 0) {
+		g_autofree char *address = vmem_validate_format_address(dev->address_base);
 		g_autofree char *block = vmem_size_format_kib(dev->block_kib);
 
 		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "address-unaligned", where,
-				  /* TRANSLATORS: %llx an address, %s a size such as "2 MiB" */
-				  _("The address 0x%" G_GINT64_MODIFIER
-				    "x is not aligned to the block size %s; use a multiple of it."),
-				  dev->address_base, block);
+				  /* TRANSLATORS: %1$s is an address such as 0x140000000, %2$s a
+				   * size such as "2 MiB" */
+				  _("The address %1$s is not aligned to the block size %2$s; use a "
+				    "multiple of it."),
+				  address, block);
 	}
 	for (guint i = 0; i < position; i++) {
 		const VmemMemoryDef *other = g_ptr_array_index(domain->devices, i);
 		guint64 other_end = vmem_validate_range_end(other);
+		g_autofree char *start_text = NULL;
+		g_autofree char *end_text = NULL;
+		g_autofree char *other_start_text = NULL;
+		g_autofree char *other_end_text = NULL;
 
 		if (!other->has_address_base || dev->address_base >= other_end ||
 		    other->address_base >= end)
 			continue;
-		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "address-overlap", where,
-				  /* TRANSLATORS: addresses in hex, %s a location */
-				  _("The range 0x%" G_GINT64_MODIFIER "x-0x%" G_GINT64_MODIFIER
-				    "x overlaps the device %s at 0x%" G_GINT64_MODIFIER
-				    "x-0x%" G_GINT64_MODIFIER
-				    "x; move it past 0x%" G_GINT64_MODIFIER "x."),
-				  dev->address_base, end, other->location, other->address_base,
-				  other_end, other_end);
+		start_text = vmem_validate_format_address(dev->address_base);
+		end_text = vmem_validate_format_address(end);
+		other_start_text = vmem_validate_format_address(other->address_base);
+		other_end_text = vmem_validate_format_address(other_end);
+		vmem_findings_add(
+			findings, VMEM_SEVERITY_ERROR, "address-overlap", where,
+			/* TRANSLATORS: %1$s-%2$s is the range of this device, %3$s the
+			 * location of the other device, such as
+			 * /domain/devices/memory[1], %4$s-%5$s its range; addresses
+			 * are written like 0x140000000 */
+			_("The range %1$s-%2$s overlaps the device %3$s at %4$s-%5$s; move "
+			  "it past %5$s."),
+			start_text, end_text, other->location, other_start_text, other_end_text);
 		return;
 	}
 }
@@ -264,8 +288,7 @@ vmem_validate_hints(const VmemDomainDef *domain, const VmemMemoryDef *dev, GPtrA
 			findings, VMEM_SEVERITY_WARNING, "prealloc-hint", dev->location,
 			/* TRANSLATORS: %s is a size; <allocation mode='immediate'/> is XML */
 			_("The device of %s is backed by huge pages without preallocation: a plug "
-			  "can "
-			  "crash the guest when the host runs out of huge pages. Use "
+			  "can crash the guest when the host runs out of huge pages. Use "
 			  "<memoryBacking><allocation mode='immediate'/>."),
 			size);
 	}
@@ -289,11 +312,12 @@ vmem_validate_memory(const VmemDomainDef *domain, GPtrArray *findings)
 
 		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "memory-too-small",
 				  "/domain/memory",
-				  /* TRANSLATORS: sizes; <memory> is XML */
+				  /* TRANSLATORS: %1$s is the size in <memory>, %2$s the size of
+				   * all memory devices together; <memory> is XML */
 				  _("Without NUMA cells <memory> counts boot memory plus memory "
-				    "devices, but %s leaves nothing to boot after the devices' %s; "
-				    "set it to the boot memory plus %s."),
-				  memory, sum, sum);
+				    "devices, but %1$s leaves nothing to boot after the devices' "
+				    "%2$s; set it to the boot memory plus %2$s."),
+				  memory, sum);
 	}
 	if (!any_device)
 		return;
@@ -312,9 +336,10 @@ vmem_validate_memory(const VmemDomainDef *domain, GPtrArray *findings)
 
 		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "max-memory-too-small",
 				  "/domain/maxMemory",
-				  /* TRANSLATORS: both %s are sizes */
-				  _("<maxMemory> of %s is below the boot memory plus all memory "
-				    "devices; set it to at least %s."),
+				  /* TRANSLATORS: %1$s is the size in <maxMemory>, %2$s the size
+				   * needed; <maxMemory> is XML */
+				  _("<maxMemory> of %1$s is below the boot memory plus all memory "
+				    "devices; set it to at least %2$s."),
 				  max, need);
 	}
 }

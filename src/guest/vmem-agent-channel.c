@@ -4,11 +4,11 @@
 #include "vmem-agent-channel.h"
 
 #include <errno.h>
+#include <gio/gunixsocketaddress.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "vmem-backend-libvirt.h"
@@ -29,14 +29,17 @@ typedef enum {
 } VmemAgentTransport;
 
 struct _VmemAgentChannel {
+	GObject parent;
+	GMainContext *context; /* where its sources run and its signal is emitted */
 	VmemAgentTransport transport;
 	virDomainPtr dom; /* LIBVIRT */
 	char *path;	  /* SOCKET */
+	GSocket *socket;  /* SOCKET: NULL while disconnected */
 	int fd;		  /* SOCKET and FD: -1 while disconnected */
-	guint fd_source;
+	GSource *fd_source;
 	virStreamPtr stream; /* LIBVIRT: NULL while disconnected */
 	gboolean connected;
-	guint reconnect_source;
+	GSource *reconnect_source;
 	guint reconnect_ms;
 
 	VmemLines *lines;
@@ -44,8 +47,8 @@ struct _VmemAgentChannel {
 	guint burst;
 	double tokens;
 	gint64 tokens_us;
-	gboolean over_limit; /* a line was dropped in this read: pause reading */
-	guint resume_source; /* reading paused until a token is due */
+	gboolean over_limit;	/* a line was dropped in this read: pause reading */
+	GSource *resume_source; /* reading paused until a token is due */
 
 	VmemAgentHello *hello;
 	gboolean hello_usable; /* its protocol is ours */
@@ -53,25 +56,48 @@ struct _VmemAgentChannel {
 	gint64 report_us;
 	char *last_error;
 	VmemAgentChannelStats stats;
-
-	VmemAgentChannelFunc func;
-	gpointer user_data;
 };
+
+enum {
+	SIGNAL_EVENT,
+	N_SIGNALS,
+};
+
+static guint vmem_agent_channel_signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE(VmemAgentChannel, vmem_agent_channel, G_TYPE_OBJECT)
 
 static VmemAgentChannel *
 vmem_agent_channel_new(VmemAgentTransport transport)
 {
-	VmemAgentChannel *ch = g_new0(VmemAgentChannel, 1);
+	VmemAgentChannel *ch = g_object_new(VMEM_TYPE_AGENT_CHANNEL, NULL);
 
 	ch->transport = transport;
-	ch->fd = -1;
-	ch->reconnect_ms = VMEM_AGENT_CHANNEL_RECONNECT_MS_DEFAULT;
-	ch->lines = vmem_lines_new(VMEM_AGENT_LINE_MAX);
-	ch->rate = VMEM_AGENT_CHANNEL_RATE_DEFAULT;
-	ch->burst = VMEM_AGENT_CHANNEL_BURST_DEFAULT;
-	ch->tokens = ch->burst;
-	ch->tokens_us = g_get_monotonic_time();
 	return ch;
+}
+
+/* Sources of the channel run in the context it was created in. */
+static GSource *
+vmem_agent_channel_attach(VmemAgentChannel *ch, GSource *source, GSourceFunc func)
+{
+	g_source_set_callback(source, func, ch, NULL);
+	g_source_attach(source, ch->context);
+	return source;
+}
+
+static GSource *
+vmem_agent_channel_add_timeout(VmemAgentChannel *ch, guint ms, GSourceFunc func)
+{
+	return vmem_agent_channel_attach(ch, g_timeout_source_new(ms), func);
+}
+
+static void
+vmem_agent_channel_remove_source(GSource **source)
+{
+	if (*source == NULL)
+		return;
+	g_source_destroy(*source);
+	g_clear_pointer(source, g_source_unref);
 }
 
 /**
@@ -149,11 +175,41 @@ vmem_agent_channel_new_fd(int fd)
 	return ch;
 }
 
+typedef struct {
+	VmemAgentChannel *channel;
+	VmemAgentChannelEvent event;
+} VmemAgentChannelEmission;
+
+static void
+vmem_agent_channel_emission_free(gpointer data)
+{
+	VmemAgentChannelEmission *e = data;
+
+	g_object_unref(e->channel);
+	g_free(e);
+}
+
+static gboolean
+vmem_agent_channel_emit_cb(gpointer data)
+{
+	VmemAgentChannelEmission *e = data;
+
+	g_signal_emit(e->channel, vmem_agent_channel_signals[SIGNAL_EVENT], 0, (guint)e->event);
+	return G_SOURCE_REMOVE;
+}
+
+/* libvirt dispatches stream events from the global default context: the
+ * signal goes out from the channel's own context (at once when that is
+ * where we are). */
 static void
 vmem_agent_channel_emit(VmemAgentChannel *ch, VmemAgentChannelEvent event)
 {
-	if (ch->func != NULL)
-		ch->func(ch, event, ch->user_data);
+	VmemAgentChannelEmission *e = g_new0(VmemAgentChannelEmission, 1);
+
+	e->channel = g_object_ref(ch);
+	e->event = event;
+	g_main_context_invoke_full(ch->context, G_PRIORITY_DEFAULT, vmem_agent_channel_emit_cb, e,
+				   vmem_agent_channel_emission_free);
 }
 
 static void
@@ -187,8 +243,9 @@ vmem_agent_channel_take_hello(VmemAgentChannel *ch, VmemAgentHello *hello)
 	ch->hello_usable = hello->protocol == VMEM_AGENT_PROTOCOL_VERSION;
 	if (!ch->hello_usable) {
 		g_autofree char *msg = g_strdup_printf(
-			/* TRANSLATORS: version skew between guest agent and host */
-			_("the agent speaks protocol %u, this host understands protocol %d"),
+			/* TRANSLATORS: version skew between guest agent and host: %1$u is
+			 * the agent's protocol version, %2$d this host's */
+			_("The agent speaks protocol %1$u; this host understands protocol %2$d."),
 			hello->protocol, VMEM_AGENT_PROTOCOL_VERSION);
 
 		vmem_agent_channel_set_last_error(ch, msg);
@@ -262,19 +319,16 @@ vmem_agent_channel_stream_free_idle(gpointer user_data)
 static void
 vmem_agent_channel_close(VmemAgentChannel *ch)
 {
-	if (ch->resume_source != 0) {
-		g_source_remove(ch->resume_source);
-		ch->resume_source = 0;
-	}
+	vmem_agent_channel_remove_source(&ch->resume_source);
 	ch->over_limit = FALSE;
-	if (ch->fd_source != 0) {
-		g_source_remove(ch->fd_source);
-		ch->fd_source = 0;
-	}
-	if (ch->fd >= 0) {
+	vmem_agent_channel_remove_source(&ch->fd_source);
+	if (ch->socket != NULL) {
+		g_socket_close(ch->socket, NULL);
+		g_clear_object(&ch->socket);
+	} else if (ch->fd >= 0) {
 		close(ch->fd);
-		ch->fd = -1;
 	}
+	ch->fd = -1;
 	if (ch->stream != NULL) {
 		virStreamEventRemoveCallback(ch->stream);
 		virStreamAbort(ch->stream);
@@ -292,14 +346,22 @@ vmem_agent_channel_disconnected(VmemAgentChannel *ch)
 
 	vmem_agent_channel_close(ch);
 	ch->connected = FALSE;
-	if (ch->transport != VMEM_AGENT_TRANSPORT_FD && ch->reconnect_source == 0)
-		ch->reconnect_source =
-			g_timeout_add(ch->reconnect_ms, vmem_agent_channel_on_reconnect, ch);
+	if (ch->transport != VMEM_AGENT_TRANSPORT_FD && ch->reconnect_source == NULL)
+		ch->reconnect_source = vmem_agent_channel_add_timeout(
+			ch, ch->reconnect_ms, vmem_agent_channel_on_reconnect);
 	if (was_connected)
 		vmem_agent_channel_emit(ch, VMEM_AGENT_CHANNEL_DISCONNECTED);
 }
 
 static gboolean vmem_agent_channel_on_fd(int fd, GIOCondition condition, gpointer user_data);
+
+static void
+vmem_agent_channel_watch_fd(VmemAgentChannel *ch)
+{
+	ch->fd_source = vmem_agent_channel_attach(
+		ch, g_unix_fd_source_new(ch->fd, G_IO_IN | G_IO_HUP | G_IO_ERR),
+		G_SOURCE_FUNC(vmem_agent_channel_on_fd));
+}
 
 #define VMEM_AGENT_CHANNEL_STREAM_EVENTS                                                           \
 	(VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP)
@@ -309,13 +371,10 @@ vmem_agent_channel_on_resume(gpointer user_data)
 {
 	VmemAgentChannel *ch = user_data;
 
-	ch->resume_source = 0;
+	g_clear_pointer(&ch->resume_source, g_source_unref);
 	ch->over_limit = FALSE;
-	if (ch->stream != NULL)
-		virStreamEventUpdateCallback(ch->stream, VMEM_AGENT_CHANNEL_STREAM_EVENTS);
-	else if (ch->fd >= 0)
-		ch->fd_source = g_unix_fd_add(ch->fd, G_IO_IN | G_IO_HUP | G_IO_ERR,
-					      vmem_agent_channel_on_fd, ch);
+	if (ch->fd >= 0)
+		vmem_agent_channel_watch_fd(ch);
 	return G_SOURCE_REMOVE;
 }
 
@@ -328,7 +387,7 @@ vmem_agent_channel_pause(VmemAgentChannel *ch)
 	guint ms = ch->rate > 0 ? MAX(1000 / ch->rate, 1) : 1000;
 
 	ch->stats.pauses++;
-	ch->resume_source = g_timeout_add(ms, vmem_agent_channel_on_resume, ch);
+	ch->resume_source = vmem_agent_channel_add_timeout(ch, ms, vmem_agent_channel_on_resume);
 }
 
 static gboolean
@@ -342,13 +401,14 @@ vmem_agent_channel_on_fd(int fd, GIOCondition condition, gpointer user_data)
 		vmem_agent_channel_feed(ch, buf, (gsize)n);
 		if (!ch->over_limit)
 			return G_SOURCE_CONTINUE;
-		ch->fd_source = 0; /* removed by returning G_SOURCE_REMOVE */
+		/* removed by returning G_SOURCE_REMOVE */
+		g_clear_pointer(&ch->fd_source, g_source_unref);
 		vmem_agent_channel_pause(ch);
 		return G_SOURCE_REMOVE;
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return G_SOURCE_CONTINUE;
-	ch->fd_source = 0; /* removed by returning G_SOURCE_REMOVE */
+	g_clear_pointer(&ch->fd_source, g_source_unref);
 	vmem_agent_channel_disconnected(ch);
 	return G_SOURCE_REMOVE;
 }
@@ -366,13 +426,14 @@ vmem_agent_channel_on_stream(virStreamPtr st, int events, void *opaque)
 		vmem_agent_channel_disconnected(ch);
 		return;
 	}
+	/* Never pause a libvirt stream: libvirt's client library keeps
+	 * receiving and would queue what we do not read in our process.
+	 * Draining it and dropping what is over the rate limit (counted, and
+	 * never parsed) keeps memory bounded whatever the guest sends. */
 	n = virStreamRecv(st, buf, sizeof(buf));
 	if (n > 0) {
 		vmem_agent_channel_feed(ch, buf, (gsize)n);
-		if (ch->over_limit) {
-			virStreamEventUpdateCallback(st, 0);
-			vmem_agent_channel_pause(ch);
-		}
+		ch->over_limit = FALSE;
 	} else if (n != -2) {
 		vmem_agent_channel_disconnected(ch);
 	}
@@ -401,29 +462,22 @@ vmem_agent_channel_connect_libvirt(VmemAgentChannel *ch, GError **error)
 static gboolean
 vmem_agent_channel_connect_socket(VmemAgentChannel *ch, GError **error)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int fd;
+	g_autoptr(GSocket) socket = NULL;
+	g_autoptr(GSocketAddress) address = g_unix_socket_address_new(ch->path);
+	g_autoptr(GError) local_error = NULL;
 
-	if (strlen(ch->path) >= sizeof(addr.sun_path)) {
-		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
-			    /* TRANSLATORS: %s is a file name */
-			    _("agent socket path %s is too long"), ch->path);
-		return FALSE;
-	}
-	strcpy(addr.sun_path, ch->path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		int saved = errno;
-
-		if (fd >= 0)
-			close(fd);
+	socket = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
+			      &local_error);
+	if (socket == NULL || !g_socket_connect(socket, address, NULL, &local_error)) {
 		g_set_error(error, VMEM_ERROR, VMEM_ERROR_IO,
-			    /* TRANSLATORS: first %s is a file name, second the system error */
-			    _("cannot connect to the agent socket %s: %s"), ch->path,
-			    g_strerror(saved));
+			    /* TRANSLATORS: %1$s is a file name, %2$s the system's error */
+			    _("Cannot connect to the agent socket %1$s: %2$s"), ch->path,
+			    local_error->message);
 		return FALSE;
 	}
-	ch->fd = fd;
+	g_socket_set_blocking(socket, FALSE);
+	ch->fd = g_socket_get_fd(socket);
+	ch->socket = g_steal_pointer(&socket);
 	return TRUE;
 }
 
@@ -443,15 +497,14 @@ vmem_agent_channel_connect(VmemAgentChannel *ch, GError **error)
 		if (ch->fd < 0) {
 			g_set_error_literal(error, VMEM_ERROR, VMEM_ERROR_IO,
 					    /* TRANSLATORS: the channel's socket was closed */
-					    _("the agent channel is closed"));
+					    _("The agent channel is closed."));
 			return FALSE;
 		}
 		g_unix_set_fd_nonblocking(ch->fd, TRUE, NULL);
 		break;
 	}
 	if (ch->fd >= 0)
-		ch->fd_source = g_unix_fd_add(ch->fd, G_IO_IN | G_IO_HUP | G_IO_ERR,
-					      vmem_agent_channel_on_fd, ch);
+		vmem_agent_channel_watch_fd(ch);
 	ch->connected = TRUE;
 	ch->stats.connects++;
 	vmem_lines_reset(ch->lines);
@@ -468,11 +521,11 @@ vmem_agent_channel_on_reconnect(gpointer user_data)
 	VmemAgentChannel *ch = user_data;
 	g_autoptr(GError) error = NULL;
 
-	ch->reconnect_source = 0;
+	g_clear_pointer(&ch->reconnect_source, g_source_unref);
 	if (!vmem_agent_channel_connect(ch, &error)) {
 		g_debug("agent channel: reconnect failed: %s", error->message);
-		ch->reconnect_source =
-			g_timeout_add(ch->reconnect_ms, vmem_agent_channel_on_reconnect, ch);
+		ch->reconnect_source = vmem_agent_channel_add_timeout(
+			ch, ch->reconnect_ms, vmem_agent_channel_on_reconnect);
 	}
 	return G_SOURCE_REMOVE;
 }
@@ -491,27 +544,22 @@ vmem_agent_channel_on_reconnect(gpointer user_data)
 gboolean
 vmem_agent_channel_start(VmemAgentChannel *channel, GError **error)
 {
-	g_return_val_if_fail(!channel->connected && channel->reconnect_source == 0, FALSE);
+	g_return_val_if_fail(!channel->connected && channel->reconnect_source == NULL, FALSE);
 
 	if (vmem_agent_channel_connect(channel, error))
 		return TRUE;
 	if (channel->transport != VMEM_AGENT_TRANSPORT_FD)
-		channel->reconnect_source = g_timeout_add(channel->reconnect_ms,
-							  vmem_agent_channel_on_reconnect, channel);
+		channel->reconnect_source = vmem_agent_channel_add_timeout(
+			channel, channel->reconnect_ms, vmem_agent_channel_on_reconnect);
 	return FALSE;
 }
 
-/**
- * vmem_agent_channel_free:
- * @channel: (nullable): a channel; not from within its own callback
- */
-void
-vmem_agent_channel_free(VmemAgentChannel *channel)
+static void
+vmem_agent_channel_finalize(GObject *object)
 {
-	if (channel == NULL)
-		return;
-	if (channel->reconnect_source != 0)
-		g_source_remove(channel->reconnect_source);
+	VmemAgentChannel *channel = VMEM_AGENT_CHANNEL(object);
+
+	vmem_agent_channel_remove_source(&channel->reconnect_source);
 	vmem_agent_channel_close(channel);
 	if (channel->dom != NULL)
 		virDomainFree(channel->dom);
@@ -520,21 +568,39 @@ vmem_agent_channel_free(VmemAgentChannel *channel)
 	vmem_agent_hello_free(channel->hello);
 	vmem_agent_report_free(channel->report);
 	g_free(channel->last_error);
-	g_free(channel);
+	g_main_context_unref(channel->context);
+	G_OBJECT_CLASS(vmem_agent_channel_parent_class)->finalize(object);
 }
 
-/**
- * vmem_agent_channel_set_func:
- * @channel: a channel
- * @func: (nullable): called on connection changes, hellos and reports
- * @user_data: for @func
- */
-void
-vmem_agent_channel_set_func(VmemAgentChannel *channel, VmemAgentChannelFunc func,
-			    gpointer user_data)
+static void
+vmem_agent_channel_class_init(VmemAgentChannelClass *klass)
 {
-	channel->func = func;
-	channel->user_data = user_data;
+	G_OBJECT_CLASS(klass)->finalize = vmem_agent_channel_finalize;
+
+	/**
+	 * VmemAgentChannel::event:
+	 * @event: a #VmemAgentChannelEvent
+	 *
+	 * The channel connected or disconnected, or the agent said hello or
+	 * sent a new latest report.  Emitted from the thread-default main
+	 * context the channel was created in.
+	 */
+	vmem_agent_channel_signals[SIGNAL_EVENT] =
+		g_signal_new("event", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+			     NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+}
+
+static void
+vmem_agent_channel_init(VmemAgentChannel *ch)
+{
+	ch->context = g_main_context_ref_thread_default();
+	ch->fd = -1;
+	ch->reconnect_ms = VMEM_AGENT_CHANNEL_RECONNECT_MS_DEFAULT;
+	ch->lines = vmem_lines_new(VMEM_AGENT_LINE_MAX);
+	ch->rate = VMEM_AGENT_CHANNEL_RATE_DEFAULT;
+	ch->burst = VMEM_AGENT_CHANNEL_BURST_DEFAULT;
+	ch->tokens = ch->burst;
+	ch->tokens_us = g_get_monotonic_time();
 }
 
 /**
@@ -642,7 +708,7 @@ vmem_agent_channel_send(VmemAgentChannel *ch, const char *line, GError **error)
 	if (!ch->connected) {
 		g_set_error_literal(error, VMEM_ERROR, VMEM_ERROR_NOT_RUNNING,
 				    /* TRANSLATORS: a request could not be sent to the guest */
-				    _("the agent channel is not connected"));
+				    _("The agent channel is not connected."));
 		return FALSE;
 	}
 	if (ch->stream != NULL)
@@ -652,7 +718,7 @@ vmem_agent_channel_send(VmemAgentChannel *ch, const char *line, GError **error)
 	if (n != (gssize)len) {
 		g_set_error_literal(error, VMEM_ERROR, VMEM_ERROR_BUSY,
 				    /* TRANSLATORS: the guest does not read its channel */
-				    _("the agent channel does not accept the request now"));
+				    _("The agent channel does not accept the request now."));
 		return FALSE;
 	}
 	return TRUE;
@@ -666,7 +732,7 @@ vmem_agent_channel_check_capability(VmemAgentChannel *ch, const char *capability
 		return TRUE;
 	g_set_error(error, VMEM_ERROR, VMEM_ERROR_NOT_FOUND,
 		    /* TRANSLATORS: %s is a request name such as set-interval */
-		    _("the agent does not announce the request %s"), capability);
+		    _("The agent does not announce the request %s."), capability);
 	return FALSE;
 }
 
@@ -687,7 +753,8 @@ vmem_agent_channel_request_report(VmemAgentChannel *channel, GError **error)
 /**
  * vmem_agent_channel_set_interval:
  * @channel: a connected channel with a hello
- * @interval_ms: the report interval, 100..3600000
+ * @interval_ms: the report interval, %VMEM_AGENT_INTERVAL_MIN_MS to
+ *   %VMEM_AGENT_INTERVAL_MAX_MS
  * @error: return location for a #GError
  *
  * Asks the agent to report every @interval_ms.
@@ -697,10 +764,13 @@ vmem_agent_channel_set_interval(VmemAgentChannel *channel, guint interval_ms, GE
 {
 	g_autofree char *line = NULL;
 
-	if (interval_ms < 100 || interval_ms > 3600000) {
+	if (interval_ms < VMEM_AGENT_INTERVAL_MIN_MS || interval_ms > VMEM_AGENT_INTERVAL_MAX_MS) {
 		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
-			    /* TRANSLATORS: %u is a number of milliseconds */
-			    _("report interval %u ms is outside 100..3600000 ms"), interval_ms);
+			    /* TRANSLATORS: %1$u is a number of milliseconds, %2$u and %3$u
+			     * the bounds */
+			    _("The report interval %1$u ms is outside %2$u to %3$u ms."),
+			    interval_ms, (guint)VMEM_AGENT_INTERVAL_MIN_MS,
+			    (guint)VMEM_AGENT_INTERVAL_MAX_MS);
 		return FALSE;
 	}
 	if (!vmem_agent_channel_check_capability(channel, "set-interval", error))
@@ -709,48 +779,152 @@ vmem_agent_channel_set_interval(VmemAgentChannel *channel, guint interval_ms, GE
 	return vmem_agent_channel_send(channel, line, error);
 }
 
-static gboolean
-vmem_agent_channel_wake(gpointer user_data)
+typedef struct {
+	VmemAgentChannel *channel;
+	gint64 start_us;
+	guint timeout_ms;
+	gboolean requested;
+	gulong handler;
+	GSource *timeout;
+	GSource *cancelled;
+} VmemAgentChannelWait;
+
+static void
+vmem_agent_channel_wait_free(gpointer data)
 {
-	*(gboolean *)user_data = TRUE;
+	VmemAgentChannelWait *wait = data;
+
+	if (wait->handler != 0)
+		g_signal_handler_disconnect(wait->channel, wait->handler);
+	vmem_agent_channel_remove_source(&wait->timeout);
+	vmem_agent_channel_remove_source(&wait->cancelled);
+	g_free(wait);
+}
+
+/* Ends the wait: with success when @error is %NULL. */
+static void
+vmem_agent_channel_wait_done(GTask *task, GError *error)
+{
+	VmemAgentChannelWait *wait = g_task_get_task_data(task);
+
+	g_signal_handler_disconnect(wait->channel, wait->handler);
+	wait->handler = 0;
+	vmem_agent_channel_remove_source(&wait->timeout);
+	vmem_agent_channel_remove_source(&wait->cancelled);
+	if (error != NULL)
+		g_task_return_error(task, error);
+	else
+		g_task_return_boolean(task, TRUE);
+	g_object_unref(task);
+}
+
+/* Finishes @task when a report newer than the wait arrived; asks for one as
+ * soon as the agent said hello. */
+static void
+vmem_agent_channel_wait_check(GTask *task)
+{
+	VmemAgentChannelWait *wait = g_task_get_task_data(task);
+	gint64 received = 0;
+
+	if (vmem_agent_channel_get_report(wait->channel, &received) != NULL &&
+	    received >= wait->start_us) {
+		vmem_agent_channel_wait_done(task, NULL);
+		return;
+	}
+	if (!wait->requested && vmem_agent_channel_get_hello(wait->channel) != NULL)
+		wait->requested = vmem_agent_channel_request_report(wait->channel, NULL);
+}
+
+static void
+vmem_agent_channel_wait_on_event(VmemAgentChannel *channel, guint event, gpointer user_data)
+{
+	vmem_agent_channel_wait_check(user_data);
+}
+
+static gboolean
+vmem_agent_channel_wait_on_timeout(gpointer user_data)
+{
+	GTask *task = user_data;
+	VmemAgentChannelWait *wait = g_task_get_task_data(task);
+	const char *reason = vmem_agent_channel_get_last_error(wait->channel);
+	guint timeout_s = (wait->timeout_ms + 999) / 1000;
+	GError *error;
+
+	if (reason != NULL)
+		error = g_error_new(
+			VMEM_ERROR, VMEM_ERROR_TIMED_OUT,
+			/* TRANSLATORS: %1$u is a number of seconds, %2$s why the agent's
+			 * last message was rejected or the agent's own error */
+			_("The guest agent sent no report within %1$u s; the last problem was: %2$s"),
+			timeout_s, reason);
+	else
+		error = g_error_new(VMEM_ERROR, VMEM_ERROR_TIMED_OUT,
+				    /* TRANSLATORS: %u is a number of seconds */
+				    _("The guest agent sent no report within %u s."), timeout_s);
+	vmem_agent_channel_wait_done(task, error);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+vmem_agent_channel_wait_on_cancelled(GCancellable *cancellable, gpointer user_data)
+{
+	GError *error = NULL;
+
+	g_cancellable_set_error_if_cancelled(cancellable, &error);
+	vmem_agent_channel_wait_done(user_data, error);
 	return G_SOURCE_REMOVE;
 }
 
 /**
- * vmem_agent_channel_wait_report:
+ * vmem_agent_channel_wait_report_async:
  * @channel: a started channel
  * @timeout_ms: how long to wait at most
- * @error: return location for a #GError
+ * @cancellable: (nullable): to give up early
+ * @callback: called when a report newer than this call arrived, or not
+ * @user_data: for @callback
  *
- * Runs the default main context until a report newer than this call
- * arrives: the agent is asked for one as soon as it said hello.  For
- * one-shot readers (the CLI); a daemon follows the channel's events.
+ * Waits for a fresh report: the agent is asked for one as soon as it said
+ * hello.
+ */
+void
+vmem_agent_channel_wait_report_async(VmemAgentChannel *channel, guint timeout_ms,
+				     GCancellable *cancellable, GAsyncReadyCallback callback,
+				     gpointer user_data)
+{
+	GTask *task = g_task_new(channel, cancellable, callback, user_data);
+	VmemAgentChannelWait *wait = g_new0(VmemAgentChannelWait, 1);
+
+	g_task_set_source_tag(task, vmem_agent_channel_wait_report_async);
+	wait->channel = channel;
+	wait->start_us = g_get_monotonic_time();
+	wait->timeout_ms = timeout_ms;
+	g_task_set_task_data(task, wait, vmem_agent_channel_wait_free);
+	wait->handler = g_signal_connect(channel, "event",
+					 G_CALLBACK(vmem_agent_channel_wait_on_event), task);
+	wait->timeout = g_timeout_source_new(timeout_ms);
+	g_source_set_callback(wait->timeout, vmem_agent_channel_wait_on_timeout, task, NULL);
+	g_source_attach(wait->timeout, channel->context);
+	if (cancellable != NULL) {
+		wait->cancelled = g_cancellable_source_new(cancellable);
+		g_source_set_callback(wait->cancelled,
+				      G_SOURCE_FUNC(vmem_agent_channel_wait_on_cancelled), task,
+				      NULL);
+		g_source_attach(wait->cancelled, channel->context);
+	}
+	vmem_agent_channel_wait_check(task);
+}
+
+/**
+ * vmem_agent_channel_wait_report_finish:
  *
- * Returns: (transfer none): the report, or %NULL on timeout
+ * Returns: (transfer none): the fresh report, or %NULL with @error set
  */
 const VmemAgentReport *
-vmem_agent_channel_wait_report(VmemAgentChannel *channel, guint timeout_ms, GError **error)
+vmem_agent_channel_wait_report_finish(VmemAgentChannel *channel, GAsyncResult *result,
+				      GError **error)
 {
-	gint64 start = g_get_monotonic_time();
-	gint64 deadline = start + (gint64)timeout_ms * 1000;
-	gboolean requested = FALSE;
-
-	while (g_get_monotonic_time() < deadline) {
-		gboolean woken = FALSE;
-		gint64 received = 0;
-
-		if (vmem_agent_channel_get_report(channel, &received) != NULL && received >= start)
-			return vmem_agent_channel_get_report(channel, NULL);
-		if (!requested && vmem_agent_channel_get_hello(channel) != NULL)
-			requested = vmem_agent_channel_request_report(channel, NULL);
-		g_timeout_add(50, vmem_agent_channel_wake, &woken);
-		while (!woken)
-			g_main_context_iteration(NULL, TRUE);
-	}
-	g_set_error(error, VMEM_ERROR, VMEM_ERROR_TIMED_OUT,
-		    /* TRANSLATORS: %u is a number of seconds; the reason may follow */
-		    _("The guest agent sent no report within %u s%s%s"), (timeout_ms + 999) / 1000,
-		    vmem_agent_channel_get_last_error(channel) ? ": " : ".",
-		    vmem_agent_channel_get_last_error(channel) ?: "");
-	return NULL;
+	g_return_val_if_fail(g_task_is_valid(result, channel), NULL);
+	if (!g_task_propagate_boolean(G_TASK(result), error))
+		return NULL;
+	return channel->report;
 }

@@ -4,13 +4,14 @@
  * through libvirt (virDomainOpenChannel, stream events on the GLib main
  * loop) or a plain unix socket (QEMU without libvirt), splits lines with a
  * cap, rate-limits them, parses them with vmem_agent_message_parse() and
- * keeps the agent's hello and its latest report.  Reconnects after the
+ * keeps the agent's hello and its latest report; the ::event signal tells
+ * any number of listeners about each change.  Reconnects after the
  * channel closes.  A misbehaving guest loses its own reports; the host's
  * memory per channel stays bounded and no call blocks.
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 #include <libvirt/libvirt.h>
 
 #include "vmem-agent-message.h"
@@ -18,7 +19,8 @@
 
 G_BEGIN_DECLS
 
-typedef struct _VmemAgentChannel VmemAgentChannel;
+#define VMEM_TYPE_AGENT_CHANNEL (vmem_agent_channel_get_type())
+G_DECLARE_FINAL_TYPE(VmemAgentChannel, vmem_agent_channel, VMEM, AGENT_CHANNEL, GObject)
 
 typedef enum {
 	VMEM_AGENT_CHANNEL_CONNECTED,
@@ -26,17 +28,6 @@ typedef enum {
 	VMEM_AGENT_CHANNEL_HELLO,  /* a new hello: the agent (re)started */
 	VMEM_AGENT_CHANNEL_REPORT, /* a new latest report */
 } VmemAgentChannelEvent;
-
-/**
- * VmemAgentChannelFunc:
- * @channel: the channel
- * @event: what happened
- * @user_data: as given to vmem_agent_channel_set_func()
- *
- * Must not free @channel.
- */
-typedef void (*VmemAgentChannelFunc)(VmemAgentChannel *channel, VmemAgentChannelEvent event,
-				     gpointer user_data);
 
 typedef struct {
 	guint64 connects; /* successful (re)connections */
@@ -55,10 +46,7 @@ VmemAgentChannel *vmem_agent_channel_open(VmemBackend *backend, const char *doma
 VmemAgentChannel *vmem_agent_channel_new_libvirt(virDomainPtr dom);
 VmemAgentChannel *vmem_agent_channel_new_socket(const char *path);
 VmemAgentChannel *vmem_agent_channel_new_fd(int fd);
-void vmem_agent_channel_free(VmemAgentChannel *channel);
 
-void vmem_agent_channel_set_func(VmemAgentChannel *channel, VmemAgentChannelFunc func,
-				 gpointer user_data);
 void vmem_agent_channel_set_rate_limit(VmemAgentChannel *channel, guint per_second, guint burst);
 void vmem_agent_channel_set_reconnect_interval(VmemAgentChannel *channel, guint ms);
 gboolean vmem_agent_channel_start(VmemAgentChannel *channel, GError **error);
@@ -74,9 +62,10 @@ gboolean vmem_agent_channel_request_report(VmemAgentChannel *channel, GError **e
 gboolean vmem_agent_channel_set_interval(VmemAgentChannel *channel, guint interval_ms,
 					 GError **error);
 
-const VmemAgentReport *vmem_agent_channel_wait_report(VmemAgentChannel *channel, guint timeout_ms,
-						      GError **error);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemAgentChannel, vmem_agent_channel_free)
+void vmem_agent_channel_wait_report_async(VmemAgentChannel *channel, guint timeout_ms,
+					  GCancellable *cancellable, GAsyncReadyCallback callback,
+					  gpointer user_data);
+const VmemAgentReport *vmem_agent_channel_wait_report_finish(VmemAgentChannel *channel,
+							     GAsyncResult *result, GError **error);
 
 G_END_DECLS

@@ -10,12 +10,10 @@
 
 #include <glib.h>
 
+#include "vmem-agent-protocol.h"
+
 G_BEGIN_DECLS
 
-/* The virtio-serial port name of the agent. */
-#define VMEM_AGENT_PORT_NAME "org.virtmem.agent.0"
-/* The protocol version this host understands. */
-#define VMEM_AGENT_PROTOCOL_VERSION 1
 /* Longest accepted line, without its newline. */
 #define VMEM_AGENT_LINE_MAX (64 * 1024)
 /* Deepest accepted JSON nesting (a report needs 4). */

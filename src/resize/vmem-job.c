@@ -10,7 +10,7 @@
 
 struct _VmemJob {
 	VmemJobTuning tuning;
-	GArray *devices; /* VmemJobDevice, the last observation */
+	GArray *devices; /* VmemDevice, the last observation (requested, plugged) */
 	gboolean observed;
 	VmemRunState run_state;
 	gint64 last_progress_us;
@@ -192,7 +192,7 @@ vmem_job_new(const VmemJobTuning *tuning, gint64 now_us, gint64 boot_us)
 	VmemJob *job = g_new0(VmemJob, 1);
 
 	job->tuning = *tuning;
-	job->devices = g_array_new(FALSE, TRUE, sizeof(VmemJobDevice));
+	job->devices = g_array_new(FALSE, TRUE, sizeof(VmemDevice));
 	job->last_progress_us = now_us;
 	job->boot_us = boot_us;
 	return job;
@@ -208,12 +208,12 @@ vmem_job_free(VmemJob *job)
 }
 
 static guint64
-vmem_job_distance(const VmemJobDevice *devices, guint n_devices)
+vmem_job_distance(const VmemDevice *devices, guint n_devices)
 {
 	guint64 distance = 0;
 
 	for (guint i = 0; i < n_devices; i++) {
-		const VmemJobDevice *d = &devices[i];
+		const VmemDevice *d = &devices[i];
 
 		distance += d->plugged > d->requested ? d->plugged - d->requested
 						      : d->requested - d->plugged;
@@ -240,9 +240,9 @@ vmem_job_note_reset(VmemJob *job, gint64 now_us)
  * once, though something is requested (a guest never unplugs below the
  * request). */
 static gboolean
-vmem_job_looks_rebooted(VmemJob *job, const VmemJobDevice *devices, guint n_devices)
+vmem_job_looks_rebooted(VmemJob *job, const VmemDevice *devices, guint n_devices)
 {
-	const VmemJobDevice *before = (const VmemJobDevice *)job->devices->data;
+	const VmemDevice *before = (const VmemDevice *)job->devices->data;
 	gboolean had = FALSE;
 	gboolean wanted = FALSE;
 
@@ -267,13 +267,13 @@ vmem_job_looks_rebooted(VmemJob *job, const VmemJobDevice *devices, guint n_devi
  * restart the clock.
  */
 void
-vmem_job_observe(VmemJob *job, gint64 now_us, VmemRunState run_state, const VmemJobDevice *devices,
+vmem_job_observe(VmemJob *job, gint64 now_us, VmemRunState run_state, const VmemDevice *devices,
 		 guint n_devices)
 {
 	gboolean restart = !job->observed || n_devices != job->devices->len;
 
 	if (!restart) {
-		const VmemJobDevice *before = (const VmemJobDevice *)job->devices->data;
+		const VmemDevice *before = (const VmemDevice *)job->devices->data;
 
 		for (guint i = 0; i < n_devices; i++)
 			restart |= devices[i].requested != before[i].requested;
@@ -283,7 +283,7 @@ vmem_job_observe(VmemJob *job, gint64 now_us, VmemRunState run_state, const Vmem
 	if (!restart && vmem_job_looks_rebooted(job, devices, n_devices)) {
 		vmem_job_note_reset(job, now_us);
 	} else if (restart || vmem_job_distance(devices, n_devices) <
-				      vmem_job_distance((const VmemJobDevice *)job->devices->data,
+				      vmem_job_distance((const VmemDevice *)job->devices->data,
 							job->devices->len)) {
 		job->last_progress_us = now_us;
 		job->n_kicks = 0;
@@ -292,6 +292,12 @@ vmem_job_observe(VmemJob *job, gint64 now_us, VmemRunState run_state, const Vmem
 		job->plugged_since_boot |= devices[i].plugged > 0;
 	g_array_set_size(job->devices, 0);
 	g_array_append_vals(job->devices, devices, n_devices);
+	/* The job judges sizes only: keep no pointer into the caller's data. */
+	for (guint i = 0; i < n_devices; i++) {
+		VmemDevice *copy = &g_array_index(job->devices, VmemDevice, i);
+
+		copy->alias = copy->memdev = NULL;
+	}
 	job->run_state = run_state;
 	job->observed = TRUE;
 }
@@ -317,7 +323,7 @@ vmem_job_set_agent(VmemJob *job, const VmemJobAgentFacts *agent)
 void
 vmem_job_get_facts(VmemJob *job, gint64 now_us, VmemJobFacts *ret_facts)
 {
-	ret_facts->devices = (const VmemJobDevice *)job->devices->data;
+	ret_facts->devices = (const VmemDevice *)job->devices->data;
 	ret_facts->n_devices = job->devices->len;
 	ret_facts->run_state = job->run_state;
 	ret_facts->since_progress_us = now_us - job->last_progress_us;

@@ -67,16 +67,6 @@ typedef struct {
 void vmem_job_tuning_init(VmemJobTuning *tuning);
 
 /**
- * VmemJobDevice:
- * @requested: the device's requested size, bytes
- * @plugged: what the guest has plugged, bytes
- */
-typedef struct {
-	guint64 requested;
-	guint64 plugged;
-} VmemJobDevice;
-
-/**
  * VmemJobAgentFacts:
  * @valid: whether the guest agent reported at all; the rest is unset if not
  * @driver_loaded: whether the guest's virtio_mem driver is loaded
@@ -104,7 +94,7 @@ typedef struct {
  * Everything vmem_job_classify() judges by.
  */
 typedef struct {
-	const VmemJobDevice *devices;
+	const VmemDevice *devices;
 	guint n_devices;
 	VmemRunState run_state;
 	gint64 since_progress_us;
@@ -127,7 +117,7 @@ void vmem_job_free(VmemJob *job);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemJob, vmem_job_free)
 
 void vmem_job_observe(VmemJob *job, gint64 now_us, VmemRunState run_state,
-		      const VmemJobDevice *devices, guint n_devices);
+		      const VmemDevice *devices, guint n_devices);
 void vmem_job_note_reset(VmemJob *job, gint64 now_us);
 void vmem_job_set_agent(VmemJob *job, const VmemJobAgentFacts *agent);
 void vmem_job_get_facts(VmemJob *job, gint64 now_us, VmemJobFacts *ret_facts);

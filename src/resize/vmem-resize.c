@@ -17,6 +17,7 @@
 #define VMEM_RESIZE_MAX_KICKS 3
 
 struct _VmemResize {
+	GObject parent;
 	VmemBackend *backend;
 	char *domain;
 	GPtrArray *devices; /* VmemDevice: all of the domain's, as last seen */
@@ -28,7 +29,17 @@ struct _VmemResize {
 	gint64 start_us;
 	guint64 start_plugged;
 	guint n_kicks;
+	gboolean waiting; /* one vmem_resize_wait_async() at a time */
 };
+
+enum {
+	SIGNAL_PROGRESS,
+	N_SIGNALS,
+};
+
+static guint vmem_resize_signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE(VmemResize, vmem_resize, G_TYPE_OBJECT)
 
 /**
  * vmem_resize_new:
@@ -41,9 +52,9 @@ struct _VmemResize {
 VmemResize *
 vmem_resize_new(VmemBackend *backend, const char *domain, GError **error)
 {
-	g_autoptr(VmemResize) resize = g_new0(VmemResize, 1);
+	g_autoptr(VmemResize) resize = g_object_new(VMEM_TYPE_RESIZE, NULL);
 
-	resize->backend = backend;
+	resize->backend = g_object_ref(backend);
 	resize->domain = g_strdup(domain);
 	vmem_job_tuning_init(&resize->tuning);
 	if (!vmem_backend_get_devices(backend, domain, &resize->devices, error) ||
@@ -60,18 +71,40 @@ vmem_resize_new(VmemBackend *backend, const char *domain, GError **error)
 	return g_steal_pointer(&resize);
 }
 
-void
-vmem_resize_free(VmemResize *resize)
+static void
+vmem_resize_finalize(GObject *object)
 {
-	if (resize == NULL)
-		return;
-	if (resize->devices != NULL)
-		g_ptr_array_unref(resize->devices);
+	VmemResize *resize = VMEM_RESIZE(object);
+
+	g_clear_object(&resize->backend);
+	g_clear_pointer(&resize->devices, g_ptr_array_unref);
 	vmem_job_free(resize->job);
 	g_free(resize->targets);
 	g_free(resize->touched);
 	g_free(resize->domain);
-	g_free(resize);
+	G_OBJECT_CLASS(vmem_resize_parent_class)->finalize(object);
+}
+
+static void
+vmem_resize_class_init(VmemResizeClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = vmem_resize_finalize;
+
+	/**
+	 * VmemResize::progress:
+	 * @progress: (type gpointer): a #VmemResizeProgress, valid during the
+	 *   emission
+	 *
+	 * Emitted at every observation while vmem_resize_wait_async() runs.
+	 */
+	vmem_resize_signals[SIGNAL_PROGRESS] =
+		g_signal_new("progress", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+			     NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+}
+
+static void
+vmem_resize_init(VmemResize *resize)
+{
 }
 
 VmemRunState
@@ -257,16 +290,14 @@ vmem_resize_refresh(VmemResize *resize, GError **error)
 static void
 vmem_resize_observe(VmemResize *resize, gint64 now)
 {
-	g_autoptr(GArray) observed = g_array_new(FALSE, FALSE, sizeof(VmemJobDevice));
+	g_autoptr(GArray) observed = g_array_new(FALSE, FALSE, sizeof(VmemDevice));
 
 	for (guint i = 0; i < resize->devices->len; i++) {
 		const VmemDevice *dev = g_ptr_array_index(resize->devices, i);
-		VmemJobDevice jd = {dev->requested, dev->plugged};
-
 		if (resize->touched[i])
-			g_array_append_val(observed, jd);
+			g_array_append_val(observed, *dev);
 	}
-	vmem_job_observe(resize->job, now, resize->run_state, (VmemJobDevice *)observed->data,
+	vmem_job_observe(resize->job, now, resize->run_state, (VmemDevice *)observed->data,
 			 observed->len);
 }
 
@@ -286,41 +317,6 @@ vmem_resize_get_progress(VmemResize *resize, VmemResizeProgress *ret_progress)
 	ret_progress->n_kicks = resize->n_kicks;
 	ret_progress->state =
 		resize->job ? vmem_job_get_state(resize->job, now) : VMEM_JOB_PLUGGING;
-}
-
-typedef struct {
-	VmemResize *resize;
-	gboolean wake;
-} VmemResizeWaiter;
-
-static void
-vmem_resize_on_size(VmemBackend *backend, const char *domain, const char *alias, guint64 plugged,
-		    gpointer user_data)
-{
-	VmemResizeWaiter *waiter = user_data;
-
-	if (g_strcmp0(domain, waiter->resize->domain) == 0)
-		waiter->wake = TRUE;
-}
-
-static void
-vmem_resize_on_event(VmemBackend *backend, const char *domain, VmemDomainEvent event,
-		     gpointer user_data)
-{
-	VmemResizeWaiter *waiter = user_data;
-
-	if (g_strcmp0(domain, waiter->resize->domain) != 0)
-		return;
-	if (event == VMEM_DOMAIN_EVENT_RESET && waiter->resize->job != NULL)
-		vmem_job_note_reset(waiter->resize->job, g_get_monotonic_time());
-	waiter->wake = TRUE;
-}
-
-static gboolean
-vmem_resize_on_tick(gpointer user_data)
-{
-	((VmemResizeWaiter *)user_data)->wake = TRUE;
-	return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -361,61 +357,195 @@ vmem_resize_kick(VmemResize *resize, gint64 now)
 	resize->n_kicks++;
 }
 
-/**
- * vmem_resize_wait:
- * @timeout_s: give up after this long (0: wait as long as the guest moves)
- * @progress: (nullable): called at every observation
- *
- * Follows the job in the default main context until every touched device
- * converged, the domain is busy (migrating, saving) or not running, the
- * guest has no driver, the unplug is stuck (after the kicks the tuning
- * allows), or @timeout_s passed.
- *
- * Returns: the final state
- */
-VmemJobState
-vmem_resize_wait(VmemResize *resize, guint timeout_s, VmemResizeProgressFunc progress,
-		 gpointer user_data)
-{
-	VmemResizeWaiter waiter = {resize, TRUE};
-	VmemBackendCallbacks callbacks = {vmem_resize_on_size, vmem_resize_on_event};
-	gint64 deadline = timeout_s ? resize->start_us + (gint64)timeout_s * G_USEC_PER_SEC : 0;
-	guint tick = g_timeout_add(VMEM_RESIZE_POLL_MS, vmem_resize_on_tick, &waiter);
-	VmemResizeProgress now_progress = {0};
-	VmemJobState state = VMEM_JOB_PLUGGING;
+typedef struct {
+	VmemResize *resize;
+	gint64 deadline_us; /* 0: none */
+	GSource *tick;
+	GSource *cancelled;
+	gulong size_handler;
+	gulong event_handler;
+} VmemResizeWait;
 
+static void
+vmem_resize_wait_stop(VmemResizeWait *wait)
+{
+	if (wait->size_handler != 0)
+		g_signal_handler_disconnect(wait->resize->backend, wait->size_handler);
+	if (wait->event_handler != 0)
+		g_signal_handler_disconnect(wait->resize->backend, wait->event_handler);
+	wait->size_handler = wait->event_handler = 0;
+	if (wait->tick != NULL) {
+		g_source_destroy(wait->tick);
+		g_clear_pointer(&wait->tick, g_source_unref);
+	}
+	if (wait->cancelled != NULL) {
+		g_source_destroy(wait->cancelled);
+		g_clear_pointer(&wait->cancelled, g_source_unref);
+	}
+	wait->resize->waiting = FALSE;
+}
+
+static void
+vmem_resize_wait_free(gpointer data)
+{
+	vmem_resize_wait_stop(data);
+	g_free(data);
+}
+
+static void
+vmem_resize_wait_done(GTask *task, VmemJobState state, GError *error)
+{
+	vmem_resize_wait_stop(g_task_get_task_data(task));
+	if (error != NULL)
+		g_task_return_error(task, error);
+	else
+		g_task_return_int(task, state);
+	g_object_unref(task);
+}
+
+/* One observation: look at the VMM, judge, tell the listeners, kick a
+ * stalled guest when due, end the wait when the job is over. */
+static void
+vmem_resize_wait_step(GTask *task)
+{
+	VmemResizeWait *wait = g_task_get_task_data(task);
+	VmemResize *resize = wait->resize;
+	g_autoptr(GError) error = NULL;
+	VmemResizeProgress progress = {0};
+	VmemJobState state;
+	gint64 now = g_get_monotonic_time();
+
+	if (!vmem_resize_refresh(resize, &error)) {
+		/* The domain went away under us. */
+		g_debug("resize: %s", error->message);
+		resize->run_state = VMEM_RUN_STATE_SHUT_OFF;
+	}
+	vmem_resize_observe(resize, now);
+	state = vmem_job_get_state(resize->job, now);
+	vmem_resize_get_progress(resize, &progress);
+	g_signal_emit(resize, vmem_resize_signals[SIGNAL_PROGRESS], 0, &progress);
+	/* Over, or stuck for good: kicked as often as the tuning allows. */
+	if (vmem_resize_finished(state) ||
+	    (state == VMEM_JOB_STUCK_UNPLUG && resize->n_kicks >= VMEM_RESIZE_MAX_KICKS) ||
+	    (wait->deadline_us != 0 && now >= wait->deadline_us)) {
+		vmem_resize_wait_done(task, state, NULL);
+		return;
+	}
+	if (vmem_job_kick_due(resize->job, now))
+		vmem_resize_kick(resize, now);
+}
+
+static void
+vmem_resize_wait_on_size(VmemBackend *backend, const char *domain, const char *alias,
+			 guint64 plugged, gpointer user_data)
+{
+	VmemResizeWait *wait = g_task_get_task_data(user_data);
+
+	if (g_strcmp0(domain, wait->resize->domain) == 0)
+		vmem_resize_wait_step(user_data);
+}
+
+static void
+vmem_resize_wait_on_event(VmemBackend *backend, const char *domain, guint event, gpointer user_data)
+{
+	VmemResizeWait *wait = g_task_get_task_data(user_data);
+
+	if (g_strcmp0(domain, wait->resize->domain) != 0)
+		return;
+	if (event == VMEM_DOMAIN_EVENT_RESET)
+		vmem_job_note_reset(wait->resize->job, g_get_monotonic_time());
+	vmem_resize_wait_step(user_data);
+}
+
+static gboolean
+vmem_resize_wait_on_tick(gpointer user_data)
+{
+	GTask *task = user_data;
+
+	/* Ending the wait destroys this source; GLib holds it until we return. */
+	vmem_resize_wait_step(task);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+vmem_resize_wait_on_cancelled(GCancellable *cancellable, gpointer user_data)
+{
+	GError *error = NULL;
+
+	g_cancellable_set_error_if_cancelled(cancellable, &error);
+	vmem_resize_wait_done(user_data, VMEM_JOB_PLUGGING, error);
+	return G_SOURCE_REMOVE;
+}
+
+/**
+ * vmem_resize_wait_async:
+ * @timeout_s: give up after this long (0: wait as long as the guest moves)
+ * @cancellable: (nullable): to stop following early
+ * @callback: called with the outcome
+ * @user_data: for @callback
+ *
+ * Follows the applied resize in the thread-default main context until
+ * every touched device converged, the domain is busy (migrating, saving)
+ * or not running, the guest has no driver, the unplug is stuck (after the
+ * kicks the tuning allows), or @timeout_s passed; ::progress is emitted at
+ * every observation.  Listens to the backend's signals beside any other
+ * listener, and never runs a main loop of its own.
+ */
+void
+vmem_resize_wait_async(VmemResize *resize, guint timeout_s, GCancellable *cancellable,
+		       GAsyncReadyCallback callback, gpointer user_data)
+{
+	GTask *task = g_task_new(resize, cancellable, callback, user_data);
+	VmemResizeWait *wait = g_new0(VmemResizeWait, 1);
+	GMainContext *context = g_main_context_get_thread_default();
+
+	g_task_set_source_tag(task, vmem_resize_wait_async);
+	if (resize->waiting) {
+		g_task_return_new_error(task, VMEM_ERROR, VMEM_ERROR_BUSY, "%s",
+					/* TRANSLATORS: a programming error, seen by developers */
+					_("This resize is already being followed."));
+		g_free(wait);
+		g_object_unref(task);
+		return;
+	}
+	resize->waiting = TRUE;
+	wait->resize = resize;
+	wait->deadline_us = timeout_s ? resize->start_us + (gint64)timeout_s * G_USEC_PER_SEC : 0;
+	g_task_set_task_data(task, wait, vmem_resize_wait_free);
 	if (resize->job == NULL)
 		resize->job = vmem_job_new(&resize->tuning, resize->start_us, -1);
-	vmem_backend_set_callbacks(resize->backend, &callbacks, &waiter);
-	for (;;) {
-		g_autoptr(GError) error = NULL;
-		gint64 now;
-
-		while (!waiter.wake)
-			g_main_context_iteration(NULL, TRUE);
-		waiter.wake = FALSE;
-		now = g_get_monotonic_time();
-		if (!vmem_resize_refresh(resize, &error)) {
-			/* The domain went away under us. */
-			g_debug("resize: %s", error->message);
-			resize->run_state = VMEM_RUN_STATE_SHUT_OFF;
-		}
-		vmem_resize_observe(resize, now);
-		state = vmem_job_get_state(resize->job, now);
-		vmem_resize_get_progress(resize, &now_progress);
-		if (progress != NULL)
-			progress(&now_progress, user_data);
-		if (vmem_resize_finished(state))
-			break;
-		/* Stuck for good: kicked as often as the tuning allows. */
-		if (state == VMEM_JOB_STUCK_UNPLUG && resize->n_kicks >= VMEM_RESIZE_MAX_KICKS)
-			break;
-		if (vmem_job_kick_due(resize->job, now))
-			vmem_resize_kick(resize, now);
-		if (deadline != 0 && now >= deadline)
-			break;
+	wait->size_handler = g_signal_connect(resize->backend, "size-changed",
+					      G_CALLBACK(vmem_resize_wait_on_size), task);
+	wait->event_handler = g_signal_connect(resize->backend, "domain-event",
+					       G_CALLBACK(vmem_resize_wait_on_event), task);
+	wait->tick = g_timeout_source_new(VMEM_RESIZE_POLL_MS);
+	g_source_set_callback(wait->tick, vmem_resize_wait_on_tick, task, NULL);
+	g_source_attach(wait->tick, context);
+	if (cancellable != NULL) {
+		wait->cancelled = g_cancellable_source_new(cancellable);
+		g_source_set_callback(wait->cancelled, G_SOURCE_FUNC(vmem_resize_wait_on_cancelled),
+				      task, NULL);
+		g_source_attach(wait->cancelled, context);
 	}
-	vmem_backend_set_callbacks(resize->backend, NULL, NULL);
-	g_source_remove(tick);
-	return state;
+	vmem_resize_wait_step(task);
+}
+
+/**
+ * vmem_resize_wait_finish:
+ * @ret_state: (out): the job's final state
+ *
+ * Returns: %FALSE if the wait was cancelled
+ */
+gboolean
+vmem_resize_wait_finish(VmemResize *resize, GAsyncResult *result, VmemJobState *ret_state,
+			GError **error)
+{
+	gssize state;
+
+	g_return_val_if_fail(g_task_is_valid(result, resize), FALSE);
+	state = g_task_propagate_int(G_TASK(result), error);
+	if (state < 0)
+		return FALSE;
+	*ret_state = (VmemJobState)state;
+	return TRUE;
 }

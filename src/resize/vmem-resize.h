@@ -6,7 +6,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "vmem-agent-message.h"
 #include "vmem-backend.h"
@@ -14,7 +14,8 @@
 
 G_BEGIN_DECLS
 
-typedef struct _VmemResize VmemResize;
+#define VMEM_TYPE_RESIZE (vmem_resize_get_type())
+G_DECLARE_FINAL_TYPE(VmemResize, vmem_resize, VMEM, RESIZE, GObject)
 
 /**
  * VmemResizeAffect:
@@ -44,11 +45,7 @@ typedef struct {
 	guint n_kicks;
 } VmemResizeProgress;
 
-typedef void (*VmemResizeProgressFunc)(const VmemResizeProgress *progress, gpointer user_data);
-
 VmemResize *vmem_resize_new(VmemBackend *backend, const char *domain, GError **error);
-void vmem_resize_free(VmemResize *resize);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemResize, vmem_resize_free)
 
 VmemRunState vmem_resize_get_run_state(VmemResize *resize);
 const guint64 *vmem_resize_get_targets(VmemResize *resize);
@@ -60,8 +57,10 @@ void vmem_resize_agent_facts(const VmemAgentReport *report, VmemJobAgentFacts *r
 gboolean vmem_resize_check_shrink(VmemResize *resize, const VmemJobAgentFacts *agent,
 				  gboolean force, GError **error);
 gboolean vmem_resize_apply(VmemResize *resize, VmemResizeAffect affect, GError **error);
-VmemJobState vmem_resize_wait(VmemResize *resize, guint timeout_s, VmemResizeProgressFunc progress,
-			      gpointer user_data);
+void vmem_resize_wait_async(VmemResize *resize, guint timeout_s, GCancellable *cancellable,
+			    GAsyncReadyCallback callback, gpointer user_data);
+gboolean vmem_resize_wait_finish(VmemResize *resize, GAsyncResult *result, VmemJobState *ret_state,
+				 GError **error);
 void vmem_resize_get_progress(VmemResize *resize, VmemResizeProgress *ret_progress);
 
 G_END_DECLS

@@ -14,6 +14,20 @@ typedef struct {
 	VmemBackend *(*open)(const char *uri, GError **error);
 } VmemBackendKind;
 
+typedef struct {
+	GMainContext *context; /* where the signals are emitted */
+} VmemBackendPrivate;
+
+enum {
+	SIGNAL_SIZE_CHANGED,
+	SIGNAL_DOMAIN_EVENT,
+	N_SIGNALS,
+};
+
+static guint vmem_backend_signals[N_SIGNALS];
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE(VmemBackend, vmem_backend, G_TYPE_OBJECT)
+
 /* First match wins; the libvirt backend takes every other URI. */
 static const VmemBackendKind vmem_backend_kinds[] = {
 	{"qmp+unix:", vmem_backend_qmp_open},
@@ -104,20 +118,6 @@ vmem_backend_open(const char *uri, GError **error)
 }
 
 /**
- * vmem_backend_free:
- * @backend: (nullable): a backend
- *
- * Disconnects and frees @backend; no callback runs afterwards.
- */
-void
-vmem_backend_free(VmemBackend *backend)
-{
-	if (backend == NULL)
-		return;
-	backend->klass->free(backend);
-}
-
-/**
  * vmem_backend_get_name:
  *
  * Returns: the implementation's short name, "qmp" or "libvirt"
@@ -125,26 +125,7 @@ vmem_backend_free(VmemBackend *backend)
 const char *
 vmem_backend_get_name(VmemBackend *backend)
 {
-	return backend->klass->name;
-}
-
-/**
- * vmem_backend_set_callbacks:
- * @callbacks: (nullable): what to call on events, copied; %NULL for nothing
- * @user_data: passed to the callbacks
- *
- * Subscribes to size changes and lifecycle events of every domain of
- * @backend.  They are delivered from the main context @backend was opened
- * in.
- */
-void
-vmem_backend_set_callbacks(VmemBackend *backend, const VmemBackendCallbacks *callbacks,
-			   gpointer user_data)
-{
-	static const VmemBackendCallbacks none = {NULL, NULL};
-
-	backend->callbacks = callbacks ? *callbacks : none;
-	backend->user_data = user_data;
+	return VMEM_BACKEND_GET_CLASS(backend)->name;
 }
 
 /**
@@ -157,7 +138,7 @@ gboolean
 vmem_backend_list_domains(VmemBackend *backend, GPtrArray **ret_names, GError **error)
 {
 	g_return_val_if_fail(ret_names != NULL, FALSE);
-	return backend->klass->list_domains(backend, ret_names, error);
+	return VMEM_BACKEND_GET_CLASS(backend)->list_domains(backend, ret_names, error);
 }
 
 /**
@@ -174,7 +155,7 @@ vmem_backend_get_devices(VmemBackend *backend, const char *domain, GPtrArray **r
 {
 	g_return_val_if_fail(domain != NULL, FALSE);
 	g_return_val_if_fail(ret_devices != NULL, FALSE);
-	return backend->klass->get_devices(backend, domain, ret_devices, error);
+	return VMEM_BACKEND_GET_CLASS(backend)->get_devices(backend, domain, ret_devices, error);
 }
 
 /**
@@ -191,7 +172,8 @@ vmem_backend_set_requested(VmemBackend *backend, const char *domain, const char 
 {
 	g_return_val_if_fail(domain != NULL, FALSE);
 	g_return_val_if_fail(alias != NULL, FALSE);
-	return backend->klass->set_requested(backend, domain, alias, requested, error);
+	return VMEM_BACKEND_GET_CLASS(backend)->set_requested(backend, domain, alias, requested,
+							      error);
 }
 
 /**
@@ -204,7 +186,7 @@ vmem_backend_get_run_state(VmemBackend *backend, const char *domain, VmemRunStat
 {
 	g_return_val_if_fail(domain != NULL, FALSE);
 	g_return_val_if_fail(ret_state != NULL, FALSE);
-	return backend->klass->get_run_state(backend, domain, ret_state, error);
+	return VMEM_BACKEND_GET_CLASS(backend)->get_run_state(backend, domain, ret_state, error);
 }
 
 /**
@@ -219,15 +201,16 @@ vmem_backend_set_requested_config(VmemBackend *backend, const char *domain, cons
 {
 	g_return_val_if_fail(domain != NULL, FALSE);
 	g_return_val_if_fail(alias != NULL, FALSE);
-	if (backend->klass->set_requested_config == NULL) {
+	if (VMEM_BACKEND_GET_CLASS(backend)->set_requested_config == NULL) {
 		/* TRANSLATORS: %s is the backend's name, e.g. qmp */
 		g_set_error(
 			error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
 			_("The %s backend has no persistent configuration: resize with --live."),
-			backend->klass->name);
+			VMEM_BACKEND_GET_CLASS(backend)->name);
 		return FALSE;
 	}
-	return backend->klass->set_requested_config(backend, domain, alias, requested, error);
+	return VMEM_BACKEND_GET_CLASS(backend)->set_requested_config(backend, domain, alias,
+								     requested, error);
 }
 
 /**
@@ -239,49 +222,147 @@ vmem_backend_set_requested_config(VmemBackend *backend, const char *domain, cons
 gboolean
 vmem_backend_has_config(VmemBackend *backend)
 {
-	return backend->klass->set_requested_config != NULL;
+	return VMEM_BACKEND_GET_CLASS(backend)->set_requested_config != NULL;
 }
 
 /**
- * vmem_backend_get_policy_mode:
- * @ret_mode: (out): the mode of @domain's virtmem policy ("off", "manual",
- *   "auto"), or "none" without a policy
+ * vmem_backend_get_policy:
+ * @ret_policy: (out) (nullable): @domain's `<virtmem:policy>` with its
+ *   defaults filled in, or %NULL when it has none
  */
 gboolean
-vmem_backend_get_policy_mode(VmemBackend *backend, const char *domain, char **ret_mode,
-			     GError **error)
+vmem_backend_get_policy(VmemBackend *backend, const char *domain, VmemPolicyDef **ret_policy,
+			GError **error)
 {
 	g_return_val_if_fail(domain != NULL, FALSE);
-	if (backend->klass->get_policy_mode == NULL) {
-		*ret_mode = g_strdup("none");
+	g_return_val_if_fail(ret_policy != NULL, FALSE);
+	if (VMEM_BACKEND_GET_CLASS(backend)->get_policy == NULL) {
+		*ret_policy = NULL;
 		return TRUE;
 	}
-	return backend->klass->get_policy_mode(backend, domain, ret_mode, error);
+	return VMEM_BACKEND_GET_CLASS(backend)->get_policy(backend, domain, ret_policy, error);
+}
+
+typedef struct {
+	VmemBackend *backend;
+	char *domain;
+	char *alias; /* NULL for a domain event */
+	guint64 plugged;
+	VmemDomainEvent event;
+} VmemBackendEmission;
+
+static void
+vmem_backend_emission_free(gpointer data)
+{
+	VmemBackendEmission *e = data;
+
+	g_object_unref(e->backend);
+	g_free(e->domain);
+	g_free(e->alias);
+	g_free(e);
+}
+
+static gboolean
+vmem_backend_emit_cb(gpointer data)
+{
+	VmemBackendEmission *e = data;
+
+	if (e->alias != NULL)
+		g_signal_emit(e->backend, vmem_backend_signals[SIGNAL_SIZE_CHANGED], 0, e->domain,
+			      e->alias, e->plugged);
+	else
+		g_signal_emit(e->backend, vmem_backend_signals[SIGNAL_DOMAIN_EVENT], 0, e->domain,
+			      (guint)e->event);
+	return G_SOURCE_REMOVE;
+}
+
+/* libvirt dispatches its events from the global default context: hand
+ * them to the context the backend was opened in (at once when that is
+ * where we are). */
+static void
+vmem_backend_emit(VmemBackendEmission *e)
+{
+	VmemBackendPrivate *priv = vmem_backend_get_instance_private(e->backend);
+
+	g_main_context_invoke_full(priv->context, G_PRIORITY_DEFAULT, vmem_backend_emit_cb, e,
+				   vmem_backend_emission_free);
 }
 
 /**
  * vmem_backend_emit_size_changed:
  *
- * For implementations: tells the subscriber that a device's plugged size
- * changed.
+ * For implementations: emits ::size-changed.
  */
 void
 vmem_backend_emit_size_changed(VmemBackend *backend, const char *domain, const char *alias,
 			       guint64 plugged)
 {
-	if (backend->callbacks.size_changed != NULL)
-		backend->callbacks.size_changed(backend, domain, alias, plugged,
-						backend->user_data);
+	VmemBackendEmission *e = g_new0(VmemBackendEmission, 1);
+
+	e->backend = g_object_ref(backend);
+	e->domain = g_strdup(domain);
+	e->alias = g_strdup(alias != NULL ? alias : "");
+	e->plugged = plugged;
+	vmem_backend_emit(e);
 }
 
 /**
  * vmem_backend_emit_domain_event:
  *
- * For implementations: tells the subscriber about a lifecycle change.
+ * For implementations: emits ::domain-event.
  */
 void
 vmem_backend_emit_domain_event(VmemBackend *backend, const char *domain, VmemDomainEvent event)
 {
-	if (backend->callbacks.domain_event != NULL)
-		backend->callbacks.domain_event(backend, domain, event, backend->user_data);
+	VmemBackendEmission *e = g_new0(VmemBackendEmission, 1);
+
+	e->backend = g_object_ref(backend);
+	e->domain = g_strdup(domain);
+	e->event = event;
+	vmem_backend_emit(e);
+}
+
+static void
+vmem_backend_finalize(GObject *object)
+{
+	VmemBackendPrivate *priv = vmem_backend_get_instance_private(VMEM_BACKEND(object));
+
+	g_main_context_unref(priv->context);
+	G_OBJECT_CLASS(vmem_backend_parent_class)->finalize(object);
+}
+
+static void
+vmem_backend_class_init(VmemBackendClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = vmem_backend_finalize;
+
+	/**
+	 * VmemBackend::size-changed:
+	 * @domain: the domain's name
+	 * @alias: the device's alias
+	 * @plugged: the device's new plugged size, bytes
+	 *
+	 * The guest plugged or unplugged.
+	 */
+	vmem_backend_signals[SIGNAL_SIZE_CHANGED] = g_signal_new(
+		"size-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+		G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT64);
+	/**
+	 * VmemBackend::domain-event:
+	 * @domain: the domain's name
+	 * @event: a #VmemDomainEvent
+	 *
+	 * A lifecycle change of @domain.
+	 */
+	vmem_backend_signals[SIGNAL_DOMAIN_EVENT] =
+		g_signal_new("domain-event", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
+			     NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
+}
+
+static void
+vmem_backend_init(VmemBackend *backend)
+{
+	VmemBackendPrivate *priv = vmem_backend_get_instance_private(backend);
+
+	priv->context = g_main_context_ref_thread_default();
 }

@@ -1,19 +1,23 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The VMM backend interface: what virtmem needs from whatever runs the
- * guest (libvirt, or a plain QEMU over QMP).  One small vtable; the
+ * guest (libvirt, or a plain QEMU over QMP).  An abstract class; the
  * implementation is chosen by the connection URI in vmem_backend_open().
  *
  * Calls are synchronous with a bounded wait: the libvirt public API is
  * synchronous too, and every request used here (queries, setting a size)
  * is answered at once by the VMM; the slow part of a resize, the guest
- * plugging blocks, is observed through events and later queries.  Events
- * are delivered from the thread-default #GMainContext of the thread that
- * opened the backend, never from inside one of these calls.
+ * plugging blocks, is observed through the ::size-changed and
+ * ::domain-event signals and later queries.  Any number of listeners may
+ * connect.  Signals are emitted from the thread-default #GMainContext of
+ * the thread that opened the backend, never from inside one of these
+ * calls.
  */
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
+
+#include "vmem-policy.h"
 
 G_BEGIN_DECLS
 
@@ -94,31 +98,20 @@ typedef struct {
 void vmem_device_free(VmemDevice *device);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemDevice, vmem_device_free)
 
-typedef struct _VmemBackend VmemBackend;
-
-/**
- * VmemBackendCallbacks:
- * @size_changed: the guest plugged or unplugged: @plugged is the device's new
- *   size in bytes
- * @domain_event: a lifecycle change of @domain
- *
- * What a backend reports.  Either member may be %NULL.
- */
-typedef struct {
-	void (*size_changed)(VmemBackend *backend, const char *domain, const char *alias,
-			     guint64 plugged, gpointer user_data);
-	void (*domain_event)(VmemBackend *backend, const char *domain, VmemDomainEvent event,
-			     gpointer user_data);
-} VmemBackendCallbacks;
+#define VMEM_TYPE_BACKEND (vmem_backend_get_type())
+G_DECLARE_DERIVABLE_TYPE(VmemBackend, vmem_backend, VMEM, BACKEND, GObject)
 
 /**
  * VmemBackendClass:
  * @name: short name of the implementation ("qmp", "libvirt")
  *
- * The vtable an implementation fills.  Arguments are already checked by
- * the vmem_backend_*() wrappers; outputs are written only on success.
+ * The virtual methods an implementation fills.  Arguments are already
+ * checked by the vmem_backend_*() wrappers; outputs are written only on
+ * success.
  */
-typedef struct {
+struct _VmemBackendClass {
+	GObjectClass parent_class;
+
 	const char *name;
 	gboolean (*list_domains)(VmemBackend *backend, GPtrArray **ret_names, GError **error);
 	gboolean (*get_devices)(VmemBackend *backend, const char *domain, GPtrArray **ret_devices,
@@ -131,29 +124,13 @@ typedef struct {
 	gboolean (*set_requested_config)(VmemBackend *backend, const char *domain,
 					 const char *alias, guint64 requested, GError **error);
 	/* Optional: a VMM without domain metadata leaves it NULL. */
-	gboolean (*get_policy_mode)(VmemBackend *backend, const char *domain, char **ret_mode,
-				    GError **error);
-	void (*free)(VmemBackend *backend);
-} VmemBackendClass;
-
-/**
- * VmemBackend:
- *
- * The base every implementation embeds as its first member.
- */
-struct _VmemBackend {
-	const VmemBackendClass *klass;
-	VmemBackendCallbacks callbacks;
-	gpointer user_data;
+	gboolean (*get_policy)(VmemBackend *backend, const char *domain, VmemPolicyDef **ret_policy,
+			       GError **error);
 };
 
 VmemBackend *vmem_backend_open(const char *uri, GError **error);
-void vmem_backend_free(VmemBackend *backend);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemBackend, vmem_backend_free)
 
 const char *vmem_backend_get_name(VmemBackend *backend);
-void vmem_backend_set_callbacks(VmemBackend *backend, const VmemBackendCallbacks *callbacks,
-				gpointer user_data);
 gboolean vmem_backend_list_domains(VmemBackend *backend, GPtrArray **ret_names, GError **error);
 gboolean vmem_backend_get_devices(VmemBackend *backend, const char *domain, GPtrArray **ret_devices,
 				  GError **error);
@@ -163,11 +140,11 @@ gboolean vmem_backend_get_run_state(VmemBackend *backend, const char *domain,
 				    VmemRunState *ret_state, GError **error);
 gboolean vmem_backend_set_requested_config(VmemBackend *backend, const char *domain,
 					   const char *alias, guint64 requested, GError **error);
-gboolean vmem_backend_get_policy_mode(VmemBackend *backend, const char *domain, char **ret_mode,
-				      GError **error);
+gboolean vmem_backend_get_policy(VmemBackend *backend, const char *domain,
+				 VmemPolicyDef **ret_policy, GError **error);
 gboolean vmem_backend_has_config(VmemBackend *backend);
 
-/* For implementations: report to the callbacks. */
+/* For implementations: emit the signals from the backend's main context. */
 void vmem_backend_emit_size_changed(VmemBackend *backend, const char *domain, const char *alias,
 				    guint64 plugged);
 void vmem_backend_emit_domain_event(VmemBackend *backend, const char *domain,

@@ -3,7 +3,8 @@
  * Fuzz target over the host's agent message parser: the input is parsed as
  * one line, and also split into lines as the channel does, and whatever
  * parses is formatted, so the formatters see every value the parser lets
- * through.
+ * through.  Every refusal is a VMEM_ERROR_INVALID_DATA whose message is
+ * valid UTF-8 and short: errors quote excerpts, never the whole line.
  *
  *   fuzz-agent-message FILE|DIR...   replays inputs, exits 0 if none crashed
  *
@@ -14,23 +15,34 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "vmem-lines.h"
 #include "vmem-agent-message.h"
+#include "vmem-error.h"
 #include "virtmemctl-agent-view.h"
+
+/* Longest refusal: a sentence, a member name and a short excerpt or two. */
+#define FUZZ_MESSAGE_MAX 1024
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 fuzz_one_line(const char *line, gsize len, gpointer user_data)
 {
-	g_autoptr(VmemAgentMessage) msg = vmem_agent_message_parse(line, len, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmemAgentMessage) msg = vmem_agent_message_parse(line, len, &error);
 	g_autofree char *json = NULL;
 	g_autofree char *text = NULL;
 	g_autofree char *summary = NULL;
 
-	if (msg == NULL)
+	if (msg == NULL) {
+		g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA);
+		g_assert_true(g_utf8_validate(error->message, -1, NULL));
+		g_assert_cmpuint(strlen(error->message), <=, FUZZ_MESSAGE_MAX);
 		return;
+	}
+	g_assert_no_error(error);
 	json = vmem_agent_view_format_json(msg->hello, msg->report, NULL);
 	text = vmem_agent_view_format_text(msg->hello, msg->report);
 	summary = vmem_agent_view_format_summary(msg->report);

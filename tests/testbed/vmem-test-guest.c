@@ -8,9 +8,12 @@
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 
+#include "vmem-backend-libvirt.h"
 #include "vmem-error.h"
 #include "vmem-libvirt.h"
+#include "vmem-resize.h"
 #include "vmem-test-control.h"
+#include "vmem-xml.h"
 
 #define VMEM_TEST_GUEST_BOOT_TIMEOUT_S 180
 #define VMEM_TEST_GUEST_COMMAND_TIMEOUT_S 120
@@ -25,7 +28,8 @@ struct _VmemTestGuest {
 	char *name;
 	VmemTestGuestConfig config;
 	virDomainPtr dom;
-	int size_callback;
+	VmemBackend *backend; /* the test bed's: resizes and size events go through virtmem's */
+	gulong size_handler;
 	GHashTable *size_events; /* alias -> VmemSizeEvents */
 	char *ctl_socket;
 	char *agent_socket;
@@ -124,18 +128,21 @@ vmem_test_guest_domain_xml(VmemTestGuest *guest, const char *kernel, const char 
 }
 
 static void
-vmem_test_guest_on_size_change(virConnectPtr conn, virDomainPtr dom, const char *alias,
-			       unsigned long long size, void *opaque)
+vmem_test_guest_on_size_change(VmemBackend *backend, const char *domain, const char *alias,
+			       guint64 plugged, gpointer user_data)
 {
-	VmemTestGuest *guest = opaque;
-	VmemSizeEvents *ev = g_hash_table_lookup(guest->size_events, alias);
+	VmemTestGuest *guest = user_data;
+	VmemSizeEvents *ev;
 
+	if (g_strcmp0(domain, guest->name) != 0)
+		return;
+	ev = g_hash_table_lookup(guest->size_events, alias);
 	if (ev == NULL) {
 		ev = g_new0(VmemSizeEvents, 1);
 		g_hash_table_insert(guest->size_events, g_strdup(alias), ev);
 	}
 	ev->n_events++;
-	ev->last_size_kib = size;
+	ev->last_size_kib = plugged / 1024;
 }
 
 /**
@@ -168,7 +175,6 @@ vmem_test_guest_new(VmemTestbed *tb, const char *name, const VmemTestGuestConfig
 	guest->tb = tb;
 	guest->name = g_strdup(name);
 	guest->config = *config;
-	guest->size_callback = -1;
 	guest->size_events = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	base = g_build_filename(tb->root, name, NULL);
 	guest->ctl_socket = g_strconcat(base, ".ctl", NULL);
@@ -183,13 +189,12 @@ vmem_test_guest_new(VmemTestbed *tb, const char *name, const VmemTestGuestConfig
 		g_prefix_error(error, "cannot define %s: ", name);
 		return NULL;
 	}
-	guest->size_callback = virConnectDomainEventRegisterAny(
-		tb->conn, guest->dom, VIR_DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE,
-		VIR_DOMAIN_EVENT_CALLBACK(vmem_test_guest_on_size_change), guest, NULL);
-	if (guest->size_callback < 0) {
-		vmem_libvirt_set_error(error);
+	guest->backend = vmem_testbed_get_backend(tb, error);
+	if (guest->backend == NULL)
 		return NULL;
-	}
+	g_object_ref(guest->backend);
+	guest->size_handler = g_signal_connect(guest->backend, "size-changed",
+					       G_CALLBACK(vmem_test_guest_on_size_change), guest);
 	return guest;
 }
 
@@ -356,22 +361,10 @@ vmem_test_guest_find_device(xmlXPathContextPtr ctxt, const char *alias)
 {
 	g_autofree char *expr = g_strdup_printf(
 		"/domain/devices/memory[@model='virtio-mem'][alias/@name='%s']", alias);
-	xmlXPathObjectPtr obj = xmlXPathEvalExpression(BAD_CAST expr, ctxt);
-	xmlNodePtr node = NULL;
+	g_autoptr(xmlXPathObject) obj = xmlXPathEvalExpression(BAD_CAST expr, ctxt);
 
 	if (obj != NULL && obj->nodesetval != NULL && obj->nodesetval->nodeNr == 1)
-		node = obj->nodesetval->nodeTab[0];
-	xmlXPathFreeObject(obj);
-	return node;
-}
-
-static xmlNodePtr
-vmem_test_guest_child(xmlNodePtr node, const char *name)
-{
-	for (xmlNodePtr child = node ? node->children : NULL; child; child = child->next) {
-		if (child->type == XML_ELEMENT_NODE && xmlStrEqual(child->name, BAD_CAST name))
-			return child;
-	}
+		return obj->nodesetval->nodeTab[0];
 	return NULL;
 }
 
@@ -380,26 +373,21 @@ vmem_test_guest_child(xmlNodePtr node, const char *name)
 static gboolean
 vmem_test_guest_read_kib(xmlNodePtr node, const char *what, guint64 *ret_kib, GError **error)
 {
-	xmlChar *unit;
-	xmlChar *text;
-	gboolean ok;
+	g_autofree char *unit = vmem_xml_prop(node, "unit");
+	g_autofree char *text = vmem_xml_text(node);
 
 	if (node == NULL) {
 		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA, "no <%s> in the live XML",
 			    what);
 		return FALSE;
 	}
-	unit = xmlGetProp(node, BAD_CAST "unit");
-	text = xmlNodeGetContent(node);
-	ok = (unit == NULL || xmlStrEqual(unit, BAD_CAST "KiB")) && text != NULL &&
-	     g_ascii_string_to_unsigned((const char *)text, 10, 0, G_MAXUINT64, ret_kib, NULL);
-	if (!ok)
-		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-			    "unexpected <%s unit='%s'>%s</%s> in the live XML", what,
-			    unit ? (const char *)unit : "", text ? (const char *)text : "", what);
-	xmlFree(unit);
-	xmlFree(text);
-	return ok;
+	if ((unit == NULL || g_str_equal(unit, "KiB")) &&
+	    g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64, ret_kib, NULL))
+		return TRUE;
+	g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+		    "unexpected <%s unit='%s'>%s</%s> in the live XML", what, unit ? unit : "",
+		    text, what);
+	return FALSE;
 }
 
 static xmlDocPtr
@@ -430,8 +418,8 @@ gboolean
 vmem_test_guest_get_sizes(VmemTestGuest *guest, const char *alias, guint64 *ret_requested_kib,
 			  guint64 *ret_current_kib, GError **error)
 {
-	xmlDocPtr doc = vmem_test_guest_live_xml(guest, error);
-	xmlXPathContextPtr ctxt;
+	g_autoptr(xmlDoc) doc = vmem_test_guest_live_xml(guest, error);
+	g_autoptr(xmlXPathContext) ctxt = NULL;
 	xmlNodePtr dev, target;
 	guint64 requested = 0, current = 0;
 	gboolean ok;
@@ -440,13 +428,11 @@ vmem_test_guest_get_sizes(VmemTestGuest *guest, const char *alias, guint64 *ret_
 		return FALSE;
 	ctxt = xmlXPathNewContext(doc);
 	dev = vmem_test_guest_find_device(ctxt, alias);
-	target = vmem_test_guest_child(dev, "target");
-	ok = vmem_test_guest_read_kib(vmem_test_guest_child(target, "requested"), "requested",
+	target = vmem_xml_child(dev, "target", NULL);
+	ok = vmem_test_guest_read_kib(vmem_xml_child(target, "requested", NULL), "requested",
 				      &requested, error) &&
-	     vmem_test_guest_read_kib(vmem_test_guest_child(target, "current"), "current", &current,
+	     vmem_test_guest_read_kib(vmem_xml_child(target, "current", NULL), "current", &current,
 				      error);
-	xmlXPathFreeContext(ctxt);
-	xmlFreeDoc(doc);
 	if (!ok) {
 		g_prefix_error(error, "device %s of %s: ", alias, guest->name);
 		return FALSE;
@@ -461,43 +447,20 @@ vmem_test_guest_get_sizes(VmemTestGuest *guest, const char *alias, guint64 *ret_
 /**
  * vmem_test_guest_set_requested:
  *
- * What `virsh update-memory-device --live --requested-size` does: the
- * device's live XML with a new `<requested>`, handed to
- * virDomainUpdateDeviceFlags().
+ * Sets one device's requested size of the running guest the way virtmem
+ * does (a resize planned for that device and applied through the libvirt
+ * backend: what `virsh update-memory-device --live` does), so that the vm
+ * tests fail when the backend or the plan regress.
  */
 gboolean
 vmem_test_guest_set_requested(VmemTestGuest *guest, const char *alias, guint64 requested_kib,
 			      GError **error)
 {
-	xmlDocPtr doc = vmem_test_guest_live_xml(guest, error);
-	xmlXPathContextPtr ctxt;
-	xmlNodePtr dev, requested;
-	xmlBufferPtr buf;
-	g_autofree char *value = g_strdup_printf("%" G_GUINT64_FORMAT, requested_kib);
-	int rc = -1;
+	g_autoptr(VmemResize) resize = vmem_resize_new(guest->backend, guest->name, error);
 
-	if (doc == NULL)
-		return FALSE;
-	ctxt = xmlXPathNewContext(doc);
-	dev = vmem_test_guest_find_device(ctxt, alias);
-	requested = vmem_test_guest_child(vmem_test_guest_child(dev, "target"), "requested");
-	if (requested != NULL) {
-		xmlNodeSetContent(requested, BAD_CAST value);
-		xmlSetProp(requested, BAD_CAST "unit", BAD_CAST "KiB");
-		buf = xmlBufferCreate();
-		xmlNodeDump(buf, doc, dev, 0, 0);
-		rc = virDomainUpdateDeviceFlags(guest->dom, (const char *)xmlBufferContent(buf),
-						VIR_DOMAIN_AFFECT_LIVE);
-		if (rc < 0)
-			vmem_libvirt_set_error(error);
-		xmlBufferFree(buf);
-	} else {
-		g_set_error(error, VMEM_ERROR, VMEM_ERROR_NOT_FOUND,
-			    "no virtio-mem device %s with <requested> in %s", alias, guest->name);
-	}
-	xmlXPathFreeContext(ctxt);
-	xmlFreeDoc(doc);
-	return rc == 0;
+	return resize != NULL &&
+	       vmem_resize_plan_device(resize, alias, -1, requested_kib * 1024, error) &&
+	       vmem_resize_apply(resize, VMEM_RESIZE_LIVE, error);
 }
 
 static gboolean
@@ -616,8 +579,10 @@ void
 vmem_test_guest_free(VmemTestGuest *guest)
 {
 	vmem_test_control_free(guest->ctl);
-	if (guest->size_callback >= 0)
-		virConnectDomainEventDeregisterAny(guest->tb->conn, guest->size_callback);
+	if (guest->backend != NULL) {
+		g_signal_handler_disconnect(guest->backend, guest->size_handler);
+		g_object_unref(guest->backend);
+	}
 	if (guest->dom != NULL) {
 		if (virDomainIsActive(guest->dom) == 1)
 			virDomainDestroy(guest->dom);

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "vmem-backend.h"
 #include "vmem-testbed.h"
 
 struct _VmemTestbed {
@@ -10,6 +11,8 @@ struct _VmemTestbed {
 	char *root;
 	char *uri;
 	virConnectPtr conn;
+	VmemBackend *backend; /* on conn, shared by the guests: libvirt takes
+			       * one registration of each callback per connection */
 	GSubprocess *libvirtd;
 	GPid virtlogd_pid;
 	GPtrArray *guests; /* VmemTestGuest, owned */
@@ -24,3 +27,4 @@ char *vmem_testbed_kernel_cmdline(const VmemTestGuestConfig *config);
 char *vmem_testbed_qemu_pid_file(VmemTestbed *tb, const char *name);
 
 void vmem_test_guest_free(VmemTestGuest *guest);
+VmemBackend *vmem_testbed_get_backend(VmemTestbed *tb, GError **error);

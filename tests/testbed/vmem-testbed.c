@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include "vmem-backend-libvirt.h"
 #include "vmem-error.h"
 #include "vmem-libvirt.h"
 
@@ -345,6 +346,20 @@ vmem_testbed_new(VmemTestbedMode mode, GError **error)
 	return tb;
 }
 
+/**
+ * vmem_testbed_get_backend:
+ *
+ * Returns: (transfer none): virtmem's libvirt backend on the test bed's
+ *   connection, made on first use
+ */
+VmemBackend *
+vmem_testbed_get_backend(VmemTestbed *tb, GError **error)
+{
+	if (tb->backend == NULL)
+		tb->backend = vmem_backend_libvirt_new(tb->conn, error);
+	return tb->backend;
+}
+
 const char *
 vmem_testbed_get_uri(VmemTestbed *tb)
 {
@@ -403,6 +418,7 @@ vmem_testbed_free(VmemTestbed *tb)
 		return;
 	if (tb->guests != NULL)
 		g_ptr_array_free(tb->guests, TRUE);
+	g_clear_object(&tb->backend);
 	if (tb->conn != NULL)
 		virConnectClose(tb->conn);
 	if (tb->libvirtd != NULL) {

@@ -132,7 +132,7 @@ channel_on_pair(int *ret_peer, Events *ev)
 
 	g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), ==, 0);
 	ch = vmem_agent_channel_new_fd(sv[0]);
-	vmem_agent_channel_set_func(ch, on_event, ev);
+	g_signal_connect(ch, "event", G_CALLBACK(on_event), ev);
 	g_assert_true(vmem_agent_channel_start(ch, &error));
 	g_assert_no_error(error);
 	*ret_peer = sv[1];
@@ -363,7 +363,7 @@ test_socket_reconnect(void)
 	int listener, conn;
 
 	g_assert_no_error(error);
-	vmem_agent_channel_set_func(ch, on_event, &ev);
+	g_signal_connect(ch, "event", G_CALLBACK(on_event), &ev);
 	vmem_agent_channel_set_reconnect_interval(ch, 50);
 
 	/* Nobody listens yet: the channel keeps trying. */
@@ -433,7 +433,7 @@ test_real_agent(void)
 	g_clear_object(&launcher); /* closes our copies of the agent's ends */
 
 	ch = vmem_agent_channel_new_fd(sv[0]);
-	vmem_agent_channel_set_func(ch, on_event, &ev);
+	g_signal_connect(ch, "event", G_CALLBACK(on_event), &ev);
 	g_assert_true(vmem_agent_channel_start(ch, &error));
 	g_assert_no_error(error);
 	wait_for(&ev.reports, 2);
@@ -458,7 +458,7 @@ test_real_agent(void)
 
 	/* The host hangs up: an agent on stdio has nobody to report to and
 	 * exits by itself, so no agent outlives its reader. */
-	g_clear_pointer(&ch, vmem_agent_channel_free);
+	g_clear_object(&ch);
 	g_subprocess_wait_async(agent, NULL, on_agent_exited, &exited);
 	g_timeout_add_seconds(10, on_agent_timeout, &timed_out);
 	while (!exited && !timed_out)

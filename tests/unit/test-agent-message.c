@@ -4,22 +4,24 @@
  * target (tests/fuzz/agent-corpus/): each ok-NAME.line parses, and its
  * formatted view must equal tests/agent/messages/ok-NAME.out; each
  * bad-NAME.line is rejected with the message in tests/agent/messages/
- * bad-NAME.err.  VIRTMEM_TEST_REGENERATE=1 rewrites the expected files.
+ * bad-NAME.err.  The cases are the files of the corpus.
+ * VIRTMEM_TEST_REGENERATE=1 rewrites the expected files.
  */
 #include "config.h"
-
-#include <string.h>
 
 #include "vmem-lines.h"
 #include "vmem-agent-message.h"
 #include "virtmemctl-agent-view.h"
 #include "vmem-error.h"
+#include "vmem-test-compare.h"
 
+/* Reads tests/fuzz/agent-corpus/NAME.line */
 static char *
 read_corpus(const char *name, gsize *ret_len)
 {
+	g_autofree char *file = g_strconcat(name, ".line", NULL);
 	g_autofree char *path =
-		g_test_build_filename(G_TEST_DIST, "fuzz", "agent-corpus", name, NULL);
+		g_test_build_filename(G_TEST_DIST, "fuzz", "agent-corpus", file, NULL);
 	g_autoptr(GError) error = NULL;
 	char *data = NULL;
 	gsize len = 0;
@@ -30,25 +32,14 @@ read_corpus(const char *name, gsize *ret_len)
 	return data;
 }
 
+/* Compares @actual with tests/agent/messages/NAME@suffix */
 static void
-compare_expected(const char *corpus_name, const char *suffix, const char *actual)
+compare_expected(const char *name, const char *suffix, const char *actual)
 {
-	g_autofree char *base = g_strndup(corpus_name, strlen(corpus_name) - strlen(".line"));
-	g_autofree char *name = g_strconcat(base, suffix, NULL);
-	g_autofree char *path = g_test_build_filename(G_TEST_DIST, "agent", "messages", name, NULL);
-	g_autofree char *expected = NULL;
-	g_autoptr(GError) error = NULL;
+	g_autofree char *file = g_strconcat(name, suffix, NULL);
+	g_autofree char *path = g_test_build_filename(G_TEST_DIST, "agent", "messages", file, NULL);
 
-	if (g_getenv("VIRTMEM_TEST_REGENERATE") != NULL) {
-		g_autofree char *dir = g_path_get_dirname(path);
-
-		g_mkdir_with_parents(dir, 0755);
-		g_assert_true(g_file_set_contents(path, actual, -1, &error));
-		g_assert_no_error(error);
-	}
-	g_assert_true(g_file_get_contents(path, &expected, NULL, &error));
-	g_assert_no_error(error);
-	g_assert_cmpstr(actual, ==, expected);
+	vmem_test_compare_file(path, actual, VMEM_TEST_COMPARE_NONE);
 }
 
 static char *
@@ -134,10 +125,10 @@ test_streams(void)
 		guint n_lines, n_ok, n_reports;
 		guint64 n_overlong;
 	} streams[] = {
-		{"stream-flood.line", 201, 201, 200, 0},
-		{"stream-mixed.line", 7, 3, 2, 1},
+		{"stream-flood", 201, 201, 200, 0},
+		{"stream-mixed", 7, 3, 2, 1},
 		/* 120 KiB without a newline: dropped, nothing buffered */
-		{"stream-no-newline.line", 0, 0, 0, 1},
+		{"stream-no-newline", 0, 0, 0, 1},
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(streams); i++) {
@@ -163,7 +154,7 @@ test_values(void)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(VmemAgentMessage) msg = NULL;
 	gsize len = 0;
-	g_autofree char *line = read_corpus("ok-report.line", &len);
+	g_autofree char *line = read_corpus("ok-report", &len);
 	const VmemAgentDevice *dev;
 
 	msg = vmem_agent_message_parse(line, len, &error);
@@ -202,35 +193,23 @@ test_line_splitter(void)
 	g_assert_cmpuint(count.n_lines, ==, 3);
 }
 
-static int
-compare_names(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 int
 main(int argc, char **argv)
 {
-	g_autoptr(GDir) dir = NULL;
-	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
 	g_autofree char *corpus = NULL;
-	const char *name;
+	g_auto(GStrv) names = NULL;
 
 	g_test_init(&argc, &argv, NULL);
 	corpus = g_test_build_filename(G_TEST_DIST, "fuzz", "agent-corpus", NULL);
-	dir = g_dir_open(corpus, 0, NULL);
-	g_assert_nonnull(dir);
-	while ((name = g_dir_read_name(dir)) != NULL)
-		g_ptr_array_add(names, g_strdup(name));
-	g_ptr_array_sort(names, compare_names);
-	for (guint i = 0; i < names->len; i++) {
-		const char *n = g_ptr_array_index(names, i);
-		g_autofree char *path = g_strdup_printf("/agent/message/corpus/%s", n);
+	names = vmem_test_list_fixtures(corpus, ".line");
+	for (guint i = 0; names[i] != NULL; i++) {
+		g_autofree char *path = g_strdup_printf("/agent/message/corpus/%s.line", names[i]);
 
-		if (g_str_has_prefix(n, "ok-"))
-			g_test_add_data_func(path, n, test_corpus_ok);
-		else if (g_str_has_prefix(n, "bad-"))
-			g_test_add_data_func(path, n, test_corpus_bad);
+		if (g_str_has_prefix(names[i], "ok-"))
+			g_test_add_data_func_full(path, g_strdup(names[i]), test_corpus_ok, g_free);
+		else if (g_str_has_prefix(names[i], "bad-"))
+			g_test_add_data_func_full(path, g_strdup(names[i]), test_corpus_bad,
+						  g_free);
 	}
 	g_test_add_func("/agent/message/streams", test_streams);
 	g_test_add_func("/agent/message/values", test_values);

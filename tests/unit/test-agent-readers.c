@@ -3,8 +3,8 @@
  * The guest agent's readers against fixture trees of /proc and /sys files
  * (tests/agent/NAME/), each with its expected report tests/agent/NAME.out.json.
  * Every report is also read back by the host's parser, so agent and host
- * agree on the protocol.  VIRTMEM_TEST_REGENERATE=1 rewrites the expected
- * files.
+ * agree on the protocol; what the host must read from each report is in
+ * cases[] below.  VIRTMEM_TEST_REGENERATE=1 rewrites the expected files.
  */
 #include "config.h"
 
@@ -13,6 +13,8 @@
 #include "vma-report.h"
 #include "vmem-agent-message.h"
 #include "vmem-error.h"
+#include "vmem-json.h"
+#include "vmem-test-compare.h"
 
 typedef struct {
 	const char *name;
@@ -26,16 +28,13 @@ static char *
 report_for_root(const char *root, gboolean pretty)
 {
 	VmaSnapshot snapshot = {0};
-	json_object *msg;
-	char *text;
+	g_autoptr(json_object) msg = NULL;
+	int flags =
+		pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN;
 
 	vma_snapshot_read(root, TRUE, &snapshot);
 	msg = vma_report_new(&snapshot, 1, 0, "start", 1000);
-	text = g_strdup(json_object_to_json_string_ext(msg, pretty ? JSON_C_TO_STRING_PRETTY |
-									     JSON_C_TO_STRING_SPACED
-								   : JSON_C_TO_STRING_PLAIN));
-	json_object_put(msg);
-	return text;
+	return g_strdup(json_object_to_json_string_ext(msg, flags));
 }
 
 static VmemAgentReport *
@@ -50,27 +49,35 @@ parse_report(const char *line)
 	return g_steal_pointer(&msg->report);
 }
 
+static const ReaderCase cases[] = {
+	{"movable", 512, 512, FALSE, TRUE}, {"normal", 384, 0, TRUE, TRUE},
+	{"mixed", 384, 256, TRUE, TRUE},    {"no-psi", 256, 256, FALSE, FALSE},
+	{"no-driver", 0, 0, FALSE, TRUE},   {"not-root", 0, 0, FALSE, TRUE},
+};
+
+static const ReaderCase *
+find_case(const char *name)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		if (g_str_equal(cases[i].name, name))
+			return &cases[i];
+	}
+	g_error("tests/agent/%s has no entry in cases[] of %s", name, __FILE__);
+}
+
 static void
 test_fixture(gconstpointer data)
 {
-	const ReaderCase *c = data;
+	const ReaderCase *c = find_case(data);
 	g_autofree char *root = g_test_build_filename(G_TEST_DIST, "agent", c->name, NULL);
 	g_autofree char *out_name = g_strconcat(c->name, ".out.json", NULL);
 	g_autofree char *out = g_test_build_filename(G_TEST_DIST, "agent", out_name, NULL);
 	g_autofree char *pretty = report_for_root(root, TRUE);
 	g_autofree char *plain = report_for_root(root, FALSE);
-	g_autofree char *expected = NULL;
-	g_autoptr(GError) error = NULL;
 	g_autoptr(VmemAgentReport) report = NULL;
 	g_autofree char *actual = g_strconcat(pretty, "\n", NULL);
 
-	if (g_getenv("VIRTMEM_TEST_REGENERATE") != NULL) {
-		g_assert_true(g_file_set_contents(out, actual, -1, &error));
-		g_assert_no_error(error);
-	}
-	g_assert_true(g_file_get_contents(out, &expected, NULL, &error));
-	g_assert_no_error(error);
-	g_assert_cmpstr(actual, ==, expected);
+	vmem_test_compare_file(out, actual, VMEM_TEST_COMPARE_NONE);
 
 	report = parse_report(plain);
 	g_assert_cmpuint(vmem_agent_report_get_online_bytes(report), ==, c->online_mib << 20);
@@ -215,20 +222,21 @@ test_psi_malformed(void)
 	g_assert_cmpuint(psi.some.total_us, ==, 7);
 }
 
-static const ReaderCase cases[] = {
-	{"movable", 512, 512, FALSE, TRUE}, {"normal", 384, 0, TRUE, TRUE},
-	{"mixed", 384, 256, TRUE, TRUE},    {"no-psi", 256, 256, FALSE, FALSE},
-	{"no-driver", 0, 0, FALSE, TRUE},   {"not-root", 0, 0, FALSE, TRUE},
-};
-
 int
 main(int argc, char **argv)
 {
-	g_test_init(&argc, &argv, NULL);
-	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_autofree char *path = g_strdup_printf("/agent/readers/fixture/%s", cases[i].name);
+	g_autofree char *dir = NULL;
+	g_auto(GStrv) names = NULL;
 
-		g_test_add_data_func(path, &cases[i], test_fixture);
+	g_test_init(&argc, &argv, NULL);
+	/* every tree with an expected report, so that none is left out */
+	dir = g_test_build_filename(G_TEST_DIST, "agent", NULL);
+	names = vmem_test_list_fixtures(dir, ".out.json");
+	g_assert_cmpuint(g_strv_length(names), ==, G_N_ELEMENTS(cases));
+	for (guint i = 0; names[i] != NULL; i++) {
+		g_autofree char *path = g_strdup_printf("/agent/readers/fixture/%s", names[i]);
+
+		g_test_add_data_func_full(path, g_strdup(names[i]), test_fixture, g_free);
 	}
 	g_test_add_func("/agent/readers/hundreds-of-blocks", test_hundreds_of_blocks);
 	g_test_add_func("/agent/readers/missing-root", test_missing_root);

@@ -24,8 +24,8 @@ test_devices(void)
 	g_autoptr(VmemBackend) backend = vmem_backend_open("test:///default", &error);
 	g_autoptr(GPtrArray) names = NULL;
 	g_autoptr(GPtrArray) devices = NULL;
-	g_autofree char *mode = NULL;
-	g_autofree char *no_mode = NULL;
+	g_autoptr(VmemPolicyDef) policy = NULL;
+	g_autoptr(VmemPolicyDef) no_policy = NULL;
 	VmemRunState state;
 	const VmemDevice *dev;
 
@@ -50,10 +50,11 @@ test_devices(void)
 
 	g_assert_true(vmem_backend_get_run_state(backend, "numa", &state, &error));
 	g_assert_cmpint(state, ==, VMEM_RUN_STATE_RUNNING);
-	g_assert_true(vmem_backend_get_policy_mode(backend, "numa", &mode, &error));
-	g_assert_cmpstr(mode, ==, "auto");
-	g_assert_true(vmem_backend_get_policy_mode(backend, "test", &no_mode, &error));
-	g_assert_cmpstr(no_mode, ==, "none");
+	g_assert_true(vmem_backend_get_policy(backend, "numa", &policy, &error));
+	g_assert_nonnull(policy);
+	g_assert_cmpint(policy->mode, ==, VMEM_POLICY_MODE_AUTO);
+	g_assert_true(vmem_backend_get_policy(backend, "test", &no_policy, &error));
+	g_assert_null(no_policy);
 
 	/* A domain without virtio-mem cannot be resized: a plain error. */
 	g_assert_null(vmem_resize_new(backend, "test", &error));

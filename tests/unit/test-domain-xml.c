@@ -4,158 +4,16 @@
  * defaulted and validated; NAME.out.xml holds the normalized round trip
  * (when there is no error), NAME.err the findings, one per line (when there
  * are any; lines starting with # are comments, "# why:" explains a
- * rejection libvirt would accept).  VIRTMEM_TEST_REGENERATE_OUTPUT=1
- * rewrites the expected files, keeping the comments.
+ * rejection libvirt would accept).  The fixtures are the NAME.xml files of
+ * the folder.  VIRTMEM_TEST_REGENERATE=1 rewrites the expected files,
+ * keeping the comments.
  */
 #include "config.h"
 
-#include <glib/gstdio.h>
-
 #include "vmem-domain.h"
 #include "vmem-error.h"
-
-static const char *const cases[] = {
-	"access-discard",
-	"address-base-two",
-	"address-base",
-	"alias-pci",
-	"dimm-preserved",
-	"dynamic-memslots-no",
-	"dynamic-memslots",
-	"err-address-not-number",
-	"err-address-overlap",
-	"err-address-unaligned",
-	"err-block-below-page-size",
-	"err-block-missing",
-	"err-block-not-power-of-two",
-	"err-block-too-small",
-	"err-current-too-large",
-	"err-doctype",
-	"err-dynamic-memslots-value",
-	"err-empty",
-	"err-max-memory-missing",
-	"err-max-memory-too-small",
-	"err-memory-missing",
-	"err-memory-too-small",
-	"err-node-missing",
-	"err-node-not-number",
-	"err-node-unknown",
-	"err-not-a-domain",
-	"err-not-well-formed",
-	"err-overflow-bytes",
-	"err-overflow",
-	"err-policy-buffer-range",
-	"err-policy-invalid-mode",
-	"err-policy-invalid-size",
-	"err-policy-invalid-squeeze",
-	"err-policy-max-above-total",
-	"err-policy-min-above-max",
-	"err-policy-priority-range",
-	"err-policy-priority-zero",
-	"err-policy-step-zero",
-	"err-requested-too-large",
-	"err-requested-unaligned",
-	"err-size-missing",
-	"err-unit-unknown",
-	"err-value-hex",
-	"err-value-negative",
-	"err-value-trailing-space",
-	"hugepages-1g",
-	"hugepages-source",
-	"hugepages",
-	"live-current",
-	"nonuma-dimm",
-	"nonuma",
-	"numa-kib",
-	"other-models",
-	"policy-defaults",
-	"policy-full",
-	"policy-manual-units",
-	"policy-off",
-	"policy-other-metadata",
-	"requested-absent",
-	"two-nodes",
-	"units-bytes",
-	"units-case",
-	"units-decimal",
-	"units-default-kib",
-	"units-huge-max",
-	"units-long",
-	"units-short",
-	"value-leading-space",
-	"warn-block-large",
-	"warn-large-device",
-	"warn-node-shared",
-	"warn-policy-no-agent",
-	"warn-policy-unaligned",
-	"warn-policy-without-devices",
-	"warn-prealloc",
-	"warn-size-unaligned",
-	"slots-zero",
-};
-
-static gboolean
-regenerate(void)
-{
-	return g_strcmp0(g_getenv("VIRTMEM_TEST_REGENERATE_OUTPUT"), "1") == 0;
-}
-
-/* The comment lines of @text, each with its newline */
-static char *
-comment_lines(const char *text, gboolean comments)
-{
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-	g_autoptr(GString) out = g_string_new(NULL);
-
-	for (guint i = 0; lines[i] != NULL; i++) {
-		if (lines[i][0] == '\0' || (lines[i][0] == '#') != comments)
-			continue;
-		g_string_append_printf(out, "%s\n", lines[i]);
-	}
-	return g_string_free(g_steal_pointer(&out), FALSE);
-}
-
-static void
-check_expected(const char *path, const char *actual, gboolean with_comments)
-{
-	g_autoptr(GError) error = NULL;
-	g_autofree char *expected = NULL;
-	gboolean exists = g_file_test(path, G_FILE_TEST_EXISTS);
-
-	if (regenerate()) {
-		g_autofree char *comments = NULL;
-		g_autofree char *text = NULL;
-
-		if (actual == NULL) {
-			if (exists)
-				g_assert_cmpint(g_unlink(path), ==, 0);
-			return;
-		}
-		if (exists && with_comments) {
-			g_assert_true(g_file_get_contents(path, &expected, NULL, &error));
-			comments = comment_lines(expected, TRUE);
-		}
-		text = g_strconcat(comments != NULL ? comments : "", actual, NULL);
-		g_assert_true(g_file_set_contents(path, text, -1, &error));
-		g_assert_no_error(error);
-		return;
-	}
-	if (actual == NULL) {
-		if (exists)
-			g_error("%s exists but nothing is expected there", path);
-		return;
-	}
-	if (!g_file_get_contents(path, &expected, NULL, &error))
-		g_error("%s: %s (set VIRTMEM_TEST_REGENERATE_OUTPUT=1 to create it)", path,
-			error->message);
-	if (with_comments) {
-		g_autofree char *body = comment_lines(expected, FALSE);
-
-		g_assert_cmpstr(actual, ==, body);
-	} else {
-		g_assert_cmpstr(actual, ==, expected);
-	}
-}
+#include "vmem-nodeset.h"
+#include "vmem-test-compare.h"
 
 static char *
 findings_text(GPtrArray *findings)
@@ -216,9 +74,9 @@ test_case(gconstpointer data)
 			out = vmem_domain_def_format(domain, VMEM_DOMAIN_FORMAT_NONE);
 	}
 	err = findings_text(findings);
-	check_expected(out_path, out, FALSE);
-	check_expected(err_path, err, TRUE);
-	if (out != NULL && !regenerate())
+	vmem_test_compare_file(out_path, out, VMEM_TEST_COMPARE_NONE);
+	vmem_test_compare_file(err_path, err, VMEM_TEST_COMPARE_COMMENTS);
+	if (out != NULL && !vmem_test_regenerate())
 		check_idempotent(out, findings->len);
 }
 
@@ -297,15 +155,82 @@ test_garbage(void)
 	}
 }
 
+/* libvirt's node set syntax, and what each set contains */
+static void
+test_nodeset(void)
+{
+	static const struct {
+		const char *text;
+		const char *nodes; /* the nodes in the set, NULL when malformed */
+	} cases[] = {
+		{"0", "0"},
+		{"0-2,^1,4", "0,2,4"},
+		{"^1,0-2", "0,1,2"}, /* left to right: nothing to exclude yet */
+		{" 1 - 3 , 5 ,", "1,2,3,5"},
+		{"1023", "1023"},
+		{"3,3,3", "3"},
+		{"", NULL},
+		{" ", NULL},
+		{"abc", NULL},
+		{"1-", NULL},
+		{"-1", NULL},
+		{"3-1", NULL},
+		{"^1-2", NULL},
+		{"0,,1", NULL},
+		{",0", NULL},
+		{"0x1", NULL},
+		{"+1", NULL},
+		{"^ 1", NULL},
+		{"1024", NULL},
+		{"0-99999999999999999999999", NULL},
+		{"0,^0", NULL},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GArray) nodes = vmem_nodeset_parse(cases[i].text, &error);
+		g_autoptr(GString) text = g_string_new(NULL);
+		g_auto(GStrv) members = NULL;
+
+		g_test_message("node set '%s'", cases[i].text);
+		if (cases[i].nodes == NULL) {
+			g_assert_null(nodes);
+			g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA);
+			continue;
+		}
+		g_assert_no_error(error);
+		for (guint j = 0; j < nodes->len; j++)
+			g_string_append_printf(text, "%s%u", j > 0 ? "," : "",
+					       g_array_index(nodes, guint, j));
+		g_assert_cmpstr(text->str, ==, cases[i].nodes);
+		members = g_strsplit(cases[i].nodes, ",", -1);
+		for (guint node = 0; node <= VMEM_NODESET_LEN; node++) {
+			g_autofree char *name = g_strdup_printf("%u", node);
+
+			g_assert_cmpint(vmem_nodeset_contains(nodes, node), ==,
+					g_strv_contains((const char *const *)members, name));
+		}
+	}
+}
+
 int
 main(int argc, char **argv)
 {
-	g_test_init(&argc, &argv, NULL);
-	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_autofree char *path = g_strdup_printf("/domain-xml/fixture/%s", cases[i]);
+	g_autofree char *dir = NULL;
+	g_auto(GStrv) names = NULL;
 
-		g_test_add_data_func(path, cases[i], test_case);
+	g_test_init(&argc, &argv, NULL);
+	dir = g_test_build_filename(G_TEST_DIST, "xml", NULL);
+	names = vmem_test_list_fixtures(dir, ".xml");
+	for (guint i = 0; names[i] != NULL; i++) {
+		g_autofree char *path = NULL;
+
+		if (g_str_has_suffix(names[i], ".out"))
+			continue;
+		path = g_strdup_printf("/domain-xml/fixture/%s", names[i]);
+		g_test_add_data_func_full(path, g_strdup(names[i]), test_case, g_free);
 	}
+	g_test_add_func("/domain-xml/nodeset", test_nodeset);
 	g_test_add_func("/domain-xml/live-current", test_live_current);
 	g_test_add_func("/domain-xml/garbage", test_garbage);
 	g_test_add_func("/domain-xml/other-models", test_other_models);

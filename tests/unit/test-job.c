@@ -83,7 +83,7 @@ static void
 test_classify(gconstpointer data)
 {
 	const ClassifyCase *c = data;
-	VmemJobDevice devices[2];
+	VmemDevice devices[2] = {{0}};
 	VmemJobTuning tuning;
 	VmemJobFacts facts = {0};
 
@@ -190,7 +190,8 @@ test_timeline(gconstpointer data)
 	job = vmem_job_new(&tuning, c->steps[0].t_s * S, c->boot_s < 0 ? -1 : c->boot_s * S);
 	for (guint i = 0; i < c->n_steps; i++) {
 		const Step *step = &c->steps[i];
-		VmemJobDevice dev = {step->requested_mib * MIB, step->plugged_mib * MIB};
+		VmemDevice dev = {.requested = step->requested_mib * MIB,
+				  .plugged = step->plugged_mib * MIB};
 
 		if (step->reset)
 			vmem_job_note_reset(job, step->t_s * S);
@@ -238,7 +239,7 @@ test_kick_backoff(void)
 	vmem_job_tuning_init(&tuning);
 	job = vmem_job_new(&tuning, 0, 0);
 	for (guint i = 0; i < G_N_ELEMENTS(steps); i++) {
-		VmemJobDevice dev = {256 * MIB, steps[i].plugged_mib * MIB};
+		VmemDevice dev = {.requested = 256 * MIB, .plugged = steps[i].plugged_mib * MIB};
 		gint64 now = steps[i].t_s * S;
 
 		vmem_job_observe(job, now, RUNNING, &dev, 1);
@@ -254,7 +255,7 @@ test_no_kick_when_busy_or_absent(void)
 {
 	VmemJobTuning tuning;
 	g_autoptr(VmemJob) job = NULL;
-	VmemJobDevice dev = {1024 * MIB, 0};
+	VmemDevice dev = {.requested = 1024 * MIB};
 
 	vmem_job_tuning_init(&tuning);
 	job = vmem_job_new(&tuning, 0, 0);

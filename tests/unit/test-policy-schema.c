@@ -2,8 +2,9 @@
 /*
  * Every virtmem policy in the fixtures (tests/xml/NAME.xml and the
  * normalized NAME.out.xml) is checked against schemas/virtmem-policy.rng
- * with libxml2's RelaxNG validator, and so is every example in docs/.  A policy must be
- * schema-invalid exactly when its fixture's .err reports a malformed or out-of-range policy value.
+ * with libxml2's RelaxNG validator, and so is every example in docs/.  A
+ * policy must be schema-invalid exactly when its fixture's .err reports a
+ * malformed or out-of-range policy value.
  */
 #include "config.h"
 
@@ -11,6 +12,12 @@
 #include <libxml/relaxng.h>
 
 #include "vmem-policy.h"
+#include "vmem-xml.h"
+
+/* Only this test validates with RelaxNG, so its cleanups are here. */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlRelaxNG, xmlRelaxNGFree)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlRelaxNGParserCtxt, xmlRelaxNGFreeParserCtxt)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlRelaxNGValidCtxt, xmlRelaxNGFreeValidCtxt)
 
 /* Findings the schema catches by itself */
 static const char *const schema_codes[] = {
@@ -18,35 +25,18 @@ static const char *const schema_codes[] = {
 	"policy-buffer-range", "policy-priority-range", NULL,
 };
 
-static xmlRelaxNGPtr
+static xmlRelaxNG *
 load_schema(void)
 {
 	g_autofree char *path =
 		g_test_build_filename(G_TEST_DIST, "..", "schemas", "virtmem-policy.rng", NULL);
-	xmlRelaxNGParserCtxtPtr parser = xmlRelaxNGNewParserCtxt(path);
-	xmlRelaxNGPtr schema;
+	g_autoptr(xmlRelaxNGParserCtxt) parser = xmlRelaxNGNewParserCtxt(path);
+	xmlRelaxNG *schema;
 
 	g_assert_nonnull(parser);
 	schema = xmlRelaxNGParse(parser);
-	xmlRelaxNGFreeParserCtxt(parser);
 	g_assert_nonnull(schema);
 	return schema;
-}
-
-static xmlNode *
-find_policy(xmlNode *root)
-{
-	for (xmlNode *m = root->children; m != NULL; m = m->next) {
-		if (m->type != XML_ELEMENT_NODE || !g_str_equal((const char *)m->name, "metadata"))
-			continue;
-		for (xmlNode *p = m->children; p != NULL; p = p->next) {
-			if (p->type == XML_ELEMENT_NODE && p->ns != NULL &&
-			    g_str_equal((const char *)p->ns->href, VMEM_POLICY_NS) &&
-			    g_str_equal((const char *)p->name, "policy"))
-				return p;
-		}
-	}
-	return NULL;
 }
 
 /* Whether the fixture's expected findings say the policy is malformed */
@@ -64,8 +54,8 @@ expect_invalid(const char *xml_path)
 	lines = g_strsplit(text, "\n", -1);
 	for (guint i = 0; lines[i] != NULL; i++) {
 		for (guint j = 0; schema_codes[j] != NULL; j++) {
-			g_autofree char *prefix = g_strdup_printf(
-				"error[%s] /domain/metadata/virtmem:policy", schema_codes[j]);
+			g_autofree char *prefix =
+				g_strdup_printf("error[%s] " VMEM_POLICY_LOCATION, schema_codes[j]);
 
 			if (g_str_has_prefix(lines[i], prefix))
 				return TRUE;
@@ -75,17 +65,15 @@ expect_invalid(const char *xml_path)
 }
 
 static gboolean
-validate_policy(xmlRelaxNGPtr schema, xmlNode *policy)
+validate_policy(xmlRelaxNG *schema, xmlNode *policy)
 {
-	xmlDoc *doc = xmlNewDoc((const xmlChar *)"1.0");
-	xmlRelaxNGValidCtxtPtr ctxt = xmlRelaxNGNewValidCtxt(schema);
+	g_autoptr(xmlDoc) doc = xmlNewDoc((const xmlChar *)"1.0");
+	g_autoptr(xmlRelaxNGValidCtxt) ctxt = xmlRelaxNGNewValidCtxt(schema);
 	int rc;
 
 	xmlDocSetRootElement(doc, xmlDocCopyNode(policy, doc, 1));
 	xmlRelaxNGSetValidStructuredErrors(ctxt, NULL, NULL);
 	rc = xmlRelaxNGValidateDoc(ctxt, doc);
-	xmlRelaxNGFreeValidCtxt(ctxt);
-	xmlFreeDoc(doc);
 	g_assert_cmpint(rc, >=, 0);
 	return rc == 0;
 }
@@ -96,14 +84,14 @@ test_fixtures(void)
 	g_autofree char *dir_path = g_test_build_filename(G_TEST_DIST, "xml", NULL);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GDir) dir = g_dir_open(dir_path, 0, &error);
-	xmlRelaxNGPtr schema = load_schema();
+	g_autoptr(xmlRelaxNG) schema = load_schema();
 	guint n_valid = 0, n_invalid = 0;
 	const char *name;
 
 	g_assert_no_error(error);
 	while ((name = g_dir_read_name(dir)) != NULL) {
 		g_autofree char *path = g_build_filename(dir_path, name, NULL);
-		xmlDoc *doc;
+		g_autoptr(xmlDoc) doc = NULL;
 		xmlNode *policy;
 		gboolean invalid;
 
@@ -114,11 +102,9 @@ test_fixtures(void)
 		if (doc == NULL || xmlDocGetRootElement(doc) == NULL) {
 			/* only the fixtures about broken XML */
 			g_assert_true(g_str_has_prefix(name, "err-"));
-			if (doc != NULL)
-				xmlFreeDoc(doc);
 			continue;
 		}
-		policy = find_policy(xmlDocGetRootElement(doc));
+		policy = vmem_policy_xml_find(xmlDocGetRootElement(doc));
 		if (policy != NULL) {
 			invalid = expect_invalid(path);
 			g_test_message("%s: policy expected %s", name,
@@ -129,9 +115,7 @@ test_fixtures(void)
 			else
 				n_valid++;
 		}
-		xmlFreeDoc(doc);
 	}
-	xmlRelaxNGFree(schema);
 	/* the corpus really has policies of both kinds */
 	g_assert_cmpuint(n_valid, >=, 15);
 	g_assert_cmpuint(n_invalid, >=, 5);
@@ -142,7 +126,7 @@ static void
 test_doc_examples(void)
 {
 	static const char *const docs[] = {"virtmemctl.rst", "validation.md"};
-	xmlRelaxNGPtr schema = load_schema();
+	g_autoptr(xmlRelaxNG) schema = load_schema();
 	guint n_examples = 0;
 
 	for (guint i = 0; i < G_N_ELEMENTS(docs); i++) {
@@ -157,7 +141,7 @@ test_doc_examples(void)
 		     p = strstr(p + 1, "<virtmem:policy ")) {
 			const char *end = strstr(p, "</virtmem:policy>");
 			g_autofree char *example = NULL;
-			xmlDoc *doc;
+			g_autoptr(xmlDoc) doc = NULL;
 
 			g_assert_nonnull(end);
 			example = g_strndup(p, (gsize)(end - p) + strlen("</virtmem:policy>"));
@@ -165,11 +149,9 @@ test_doc_examples(void)
 					    XML_PARSE_NONET);
 			g_assert_nonnull(doc);
 			g_assert_true(validate_policy(schema, xmlDocGetRootElement(doc)));
-			xmlFreeDoc(doc);
 			n_examples++;
 		}
 	}
-	xmlRelaxNGFree(schema);
 	g_assert_cmpuint(n_examples, >=, 2);
 }
 

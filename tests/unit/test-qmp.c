@@ -17,6 +17,7 @@
 #include "vmem-backend-qmp.h"
 #include "vmem-error.h"
 #include "vmem-qmp.h"
+#include "vmem-resize.h"
 
 #define GREETING                                                                                   \
 	"{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 0, \"major\": 10}}, "        \
@@ -234,7 +235,7 @@ recorder_event(VmemQmp *qmp, const VmemQmpMessage *msg, gpointer user_data)
 }
 
 static void
-recorder_closed(VmemQmp *qmp, const GError *error, gpointer user_data)
+recorder_closed(VmemQmp *qmp, GError *error, gpointer user_data)
 {
 	Recorder *rec = user_data;
 
@@ -242,8 +243,6 @@ recorder_closed(VmemQmp *qmp, const GError *error, gpointer user_data)
 	g_clear_error(&rec->closed);
 	rec->closed = g_error_copy(error);
 }
-
-static const VmemQmpCallbacks recorder_callbacks = {recorder_event, recorder_closed};
 
 static void
 recorder_init(Recorder *rec)
@@ -321,7 +320,7 @@ test_handshake_and_command(void)
 	g_assert_true(vmem_qmp_execute(qmp, "qom-set", args, NULL, &error));
 	g_assert_no_error(error);
 	g_assert_false(vmem_qmp_is_closed(qmp));
-	g_clear_pointer(&qmp, vmem_qmp_unref);
+	g_clear_object(&qmp);
 	peer_finish(&peer);
 }
 
@@ -355,7 +354,8 @@ test_events_out_of_order(void)
 
 	g_assert_no_error(error);
 	recorder_init(&rec);
-	vmem_qmp_set_callbacks(qmp, &recorder_callbacks, &rec);
+	g_signal_connect(qmp, "event", G_CALLBACK(recorder_event), &rec);
+	g_signal_connect(qmp, "closed", G_CALLBACK(recorder_closed), &rec);
 	g_assert_true(vmem_qmp_execute(qmp, "query-memory-devices", NULL, &reply, &error));
 	g_assert_no_error(error);
 	g_assert_true(json_object_is_type(reply, json_type_array));
@@ -366,7 +366,7 @@ test_events_out_of_order(void)
 			"MEMORY_DEVICE_SIZE_CHANGE {\"id\":\"vmem0\",\"size\":2097152,"
 			"\"qom-path\":\"/machine/peripheral/vmem0\"}");
 	g_assert_cmpstr(rec.events->pdata[2], ==, "RESUME {}");
-	g_clear_pointer(&qmp, vmem_qmp_unref);
+	g_clear_object(&qmp);
 	peer_finish(&peer);
 	recorder_clear(&rec);
 }
@@ -403,7 +403,7 @@ test_timeout_and_stale_reply(void)
 	g_assert_true(vmem_qmp_execute(qmp, "query-status", NULL, &reply, &error));
 	g_assert_no_error(error);
 	g_assert_cmpstr(vmem_qmp_json_get_string(reply, "status", NULL), ==, "running");
-	g_clear_pointer(&qmp, vmem_qmp_unref);
+	g_clear_object(&qmp);
 	peer_finish(&peer);
 }
 
@@ -467,7 +467,8 @@ test_failure(gconstpointer data)
 
 	g_assert_no_error(error);
 	recorder_init(&rec);
-	vmem_qmp_set_callbacks(qmp, &recorder_callbacks, &rec);
+	g_signal_connect(qmp, "event", G_CALLBACK(recorder_event), &rec);
+	g_signal_connect(qmp, "closed", G_CALLBACK(recorder_closed), &rec);
 	g_assert_false(vmem_qmp_execute(qmp, "qom-set", NULL, NULL, &error));
 	g_test_message("%s", error->message);
 	g_assert_error(error, VMEM_ERROR, (gint)c->expect_code);
@@ -482,7 +483,7 @@ test_failure(gconstpointer data)
 		g_assert_error(error, VMEM_ERROR, VMEM_ERROR_IO);
 		g_assert_nonnull(strstr(error->message, "Cannot run query-status"));
 	}
-	g_clear_pointer(&qmp, vmem_qmp_unref);
+	g_clear_object(&qmp);
 	peer_finish(&peer);
 	recorder_clear(&rec);
 }
@@ -507,7 +508,7 @@ test_oversized(void)
 	g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA);
 	g_assert_nonnull(strstr(error->message, "line longer than 1048576 bytes"));
 	g_assert_true(vmem_qmp_is_closed(qmp));
-	g_clear_pointer(&qmp, vmem_qmp_unref);
+	g_clear_object(&qmp);
 	peer_finish(&peer);
 }
 
@@ -531,7 +532,8 @@ test_gone_while_idle(void)
 
 	g_assert_no_error(error);
 	recorder_init(&rec);
-	vmem_qmp_set_callbacks(qmp, &recorder_callbacks, &rec);
+	g_signal_connect(qmp, "event", G_CALLBACK(recorder_event), &rec);
+	g_signal_connect(qmp, "closed", G_CALLBACK(recorder_closed), &rec);
 	spin_until(has_closed, &rec, 1);
 	g_assert_cmpuint(rec.events->len, ==, 1);
 	g_assert_cmpstr(rec.events->pdata[0], ==,
@@ -539,7 +541,7 @@ test_gone_while_idle(void)
 	g_assert_error(rec.closed, VMEM_ERROR, VMEM_ERROR_IO);
 	g_assert_false(vmem_qmp_execute(qmp, "query-status", NULL, NULL, &error));
 	g_assert_error(error, VMEM_ERROR, VMEM_ERROR_IO);
-	g_clear_pointer(&qmp, vmem_qmp_unref);
+	g_clear_object(&qmp);
 	peer_finish(&peer);
 	recorder_clear(&rec);
 }
@@ -841,8 +843,6 @@ backend_domain_event(VmemBackend *backend, const char *domain, VmemDomainEvent e
 	g_ptr_array_add(seen, g_strdup_printf("%s %s", domain, vmem_domain_event_to_string(event)));
 }
 
-static const VmemBackendCallbacks backend_callbacks = {backend_size_changed, backend_domain_event};
-
 static char *
 socket_uri(const char *dir)
 {
@@ -897,6 +897,7 @@ test_backend_events(void)
 	g_autofree char *path = g_build_filename(dir, "qmp.sock", NULL);
 	g_autofree char *uri = socket_uri(dir);
 	g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) also_seen = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(VmemBackend) backend = NULL;
 	g_autoptr(GPtrArray) devices = NULL;
 	g_autoptr(GError) error = NULL;
@@ -906,20 +907,27 @@ test_backend_events(void)
 	peer_listen(&peer, script, path);
 	backend = vmem_backend_open(uri, &error);
 	g_assert_no_error(error);
-	vmem_backend_set_callbacks(backend, &backend_callbacks, seen);
-	while (seen->len < G_N_ELEMENTS(expect) && g_get_monotonic_time() < end) {
+	/* Two listeners (a daemon, an engine, a resize...): each sees all. */
+	g_signal_connect(backend, "size-changed", G_CALLBACK(backend_size_changed), seen);
+	g_signal_connect(backend, "domain-event", G_CALLBACK(backend_domain_event), seen);
+	g_signal_connect(backend, "size-changed", G_CALLBACK(backend_size_changed), also_seen);
+	g_signal_connect(backend, "domain-event", G_CALLBACK(backend_domain_event), also_seen);
+	while (also_seen->len < G_N_ELEMENTS(expect) && g_get_monotonic_time() < end) {
 		if (!g_main_context_iteration(NULL, FALSE))
 			g_usleep(1000);
 	}
 	g_assert_cmpuint(seen->len, ==, G_N_ELEMENTS(expect));
-	for (guint i = 0; i < G_N_ELEMENTS(expect); i++)
+	g_assert_cmpuint(also_seen->len, ==, G_N_ELEMENTS(expect));
+	for (guint i = 0; i < G_N_ELEMENTS(expect); i++) {
 		g_assert_cmpstr(seen->pdata[i], ==, expect[i]);
+		g_assert_cmpstr(also_seen->pdata[i], ==, expect[i]);
+	}
 	/* nobody listens any more: the reconnect fails clearly */
 	peer_stop_listening(&peer);
 	g_assert_false(vmem_backend_get_devices(backend, "fake", &devices, &error));
 	g_assert_error(error, VMEM_ERROR, VMEM_ERROR_NOT_FOUND);
 	g_assert_nonnull(strstr(error->message, path));
-	g_clear_pointer(&backend, vmem_backend_free);
+	g_clear_object(&backend);
 	peer_finish(&peer);
 	g_unlink(path);
 	g_rmdir(dir);
@@ -969,7 +977,128 @@ test_backend_set_requested(void)
 	g_assert_no_error(error);
 	g_assert_false(vmem_backend_set_requested(backend, "fake", "vmem0", 0, &error));
 	g_assert_error(error, VMEM_ERROR, VMEM_ERROR_BUSY);
-	g_clear_pointer(&backend, vmem_backend_free);
+	g_clear_object(&backend);
+	peer_finish(&peer);
+	g_unlink(path);
+	g_rmdir(dir);
+}
+
+#define DEVICE_REPLY(requested, size)                                                              \
+	"{\"return\": [{\"type\": \"virtio-mem\", \"data\": {\"id\": \"vmem0\", \"memaddr\": "     \
+	"4294967296, \"requested-size\": " requested ", \"size\": " size                           \
+	", \"max-size\": 4294967296, \"block-size\": 2097152, \"node\": 0, \"memdev\": "           \
+	"\"/objects/mem0\"}}], \"id\": \"%ID%\"}\r\n"
+/* clang-format off */
+#define RUNNING                                                                            \
+	{PEER_EXPECT, "query-status", 0},                                                  \
+	{PEER_SEND, "{\"return\": {\"status\": \"running\"}, \"id\": \"%ID%\"}\r\n", 0},         \
+	{PEER_EXPECT, "query-migrate", 0},                                                 \
+	{PEER_SEND, "{\"return\": {}, \"id\": \"%ID%\"}\r\n", 0}
+/* clang-format on */
+
+typedef struct {
+	guint other_ticks; /* the test's own source, firing throughout */
+	guint progress;
+	gboolean nested; /* a signal came from inside a nested main loop */
+	GAsyncResult *result;
+} ResizeRun;
+
+static gboolean
+resize_other_tick(gpointer user_data)
+{
+	((ResizeRun *)user_data)->other_ticks++;
+	return G_SOURCE_CONTINUE;
+}
+
+static void
+resize_on_progress(VmemResize *resize, const VmemResizeProgress *progress, gpointer user_data)
+{
+	ResizeRun *run = user_data;
+
+	run->progress++;
+	run->nested |= g_main_depth() > 1;
+}
+
+static void
+resize_on_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	ResizeRun *run = user_data;
+
+	run->nested |= g_main_depth() > 1;
+	run->result = g_object_ref(result);
+}
+
+/* A resize is an asynchronous operation: it returns at once, the caller's
+ * main loop runs it (another source keeps firing meanwhile), and it never
+ * spins a main loop of its own. */
+static void
+test_resize_async(void)
+{
+	static const PeerStep script[] = {
+		BACKEND_OPEN,
+		/* vmem_resize_new() */
+		{PEER_EXPECT, "query-memory-devices", 0},
+		{PEER_SEND, DEVICE_REPLY("0", "0"), 0},
+		RUNNING,
+		/* vmem_resize_apply() */
+		RUNNING,
+		{PEER_EXPECT, "query-memory-devices", 0},
+		{PEER_SEND, DEVICE_REPLY("0", "0"), 0},
+		{PEER_EXPECT, "\"value\":536870912", 0},
+		{PEER_SEND, OK, 0},
+		/* the first look: still plugging */
+		{PEER_EXPECT, "query-memory-devices", 0},
+		{PEER_SEND, DEVICE_REPLY("536870912", "0"), 0},
+		RUNNING,
+		/* the guest plugs it; the event (or the poll) makes the job look */
+		{PEER_PAUSE, NULL, 100},
+		{PEER_SEND,
+		 "{\"event\": \"MEMORY_DEVICE_SIZE_CHANGE\", \"data\": {\"id\": \"vmem0\", "
+		 "\"size\": 536870912, \"qom-path\": \"/machine/peripheral/vmem0\"}}\r\n",
+		 0},
+		{PEER_EXPECT, "query-memory-devices", 0},
+		{PEER_SEND, DEVICE_REPLY("536870912", "536870912"), 0},
+		RUNNING,
+		{PEER_END, NULL, 0},
+	};
+	g_autofree char *dir = g_dir_make_tmp("virtmem-test-qmp-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(dir, "qmp.sock", NULL);
+	g_autofree char *uri = socket_uri(dir);
+	g_autoptr(VmemBackend) backend = NULL;
+	g_autoptr(VmemResize) resize = NULL;
+	g_autoptr(GError) error = NULL;
+	ResizeRun run = {0};
+	VmemJobState state = VMEM_JOB_NOT_RUNNING;
+	guint other;
+	Peer peer;
+
+	peer_listen(&peer, script, path);
+	backend = vmem_backend_open(uri, &error);
+	g_assert_no_error(error);
+	resize = vmem_resize_new(backend, "fake", &error);
+	g_assert_no_error(error);
+	g_assert_true(vmem_resize_plan_total(resize, 512 * 1048576, &error));
+	g_assert_true(vmem_resize_apply(resize, VMEM_RESIZE_LIVE, &error));
+	g_assert_no_error(error);
+
+	other = g_timeout_add(1, resize_other_tick, &run);
+	g_signal_connect(resize, "progress", G_CALLBACK(resize_on_progress), &run);
+	vmem_resize_wait_async(resize, 10, NULL, resize_on_done, &run);
+	g_assert_null(run.result);
+	while (run.result == NULL)
+		g_main_context_iteration(NULL, TRUE);
+	g_source_remove(other);
+
+	g_assert_true(vmem_resize_wait_finish(resize, run.result, &state, &error));
+	g_assert_no_error(error);
+	g_assert_cmpstr(vmem_job_state_to_string(state), ==,
+			vmem_job_state_to_string(VMEM_JOB_CONVERGED));
+	g_assert_cmpuint(run.progress, ==, 2);
+	g_assert_cmpuint(run.other_ticks, >, 0);
+	g_assert_false(run.nested);
+	g_clear_object(&run.result);
+	g_clear_object(&resize);
+	g_clear_object(&backend);
 	peer_finish(&peer);
 	g_unlink(path);
 	g_rmdir(dir);
@@ -1030,6 +1159,7 @@ main(int argc, char **argv)
 	g_test_add_func("/qmp/backend/open-unknown-uri", test_open_unknown_uri);
 	g_test_add_func("/qmp/backend/events", test_backend_events);
 	g_test_add_func("/qmp/backend/set-requested", test_backend_set_requested);
+	g_test_add_func("/qmp/backend/resize-async", test_resize_async);
 	g_test_add_func("/qmp/backend/open-no-socket", test_open_no_socket);
 	return g_test_run();
 }

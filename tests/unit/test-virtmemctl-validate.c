@@ -2,15 +2,30 @@
 /*
  * `virtmemctl validate` as built: the verdict (exit status) on every
  * fixture of tests/xml, the human and JSON output, --help and --version.
+ * Then what every command shares (virtmemctl(1), JSON OUTPUT and EXIT
+ * STATUS): snake_case keys in `list` and `show --json`, and the status of
+ * errors, on libvirt's test driver (a domain with two virtio-mem devices
+ * and no guest agent) and on a QMP socket that is not there.
  * The path of virtmemctl is the first argument after the GTest options.
  */
 #include "config.h"
 
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <json-c/json.h>
 #include <sys/wait.h>
 
+/* virtmemctl(1), EXIT STATUS */
+#define EXIT_OK 0
+#define EXIT_FINDINGS 1
+#define EXIT_FAILURE_ 2
+#define EXIT_ERROR 9
+
+#define MIB (G_GUINT64_CONSTANT(1024) * 1024)
+
 static const char *virtmemctl;
+/* test:///PATH: libvirt's test driver with the domain "numa" running */
+static char *test_uri;
 
 static int
 run(const char *const *args, char **ret_out, char **ret_err)
@@ -44,8 +59,8 @@ expected_status(const char *base, const char *err_text)
 	g_autofree char *out_path = g_strconcat(base, ".out.xml", NULL);
 
 	if (err_text != NULL && strstr(err_text, "error[unparseable]") != NULL)
-		return 2;
-	return g_file_test(out_path, G_FILE_TEST_EXISTS) ? 0 : 1;
+		return EXIT_FAILURE_;
+	return g_file_test(out_path, G_FILE_TEST_EXISTS) ? EXIT_OK : EXIT_FINDINGS;
 }
 
 static void
@@ -82,7 +97,7 @@ test_fixtures(void)
 				"%s: %s", path,
 				strstr(err_text, "error[") != NULL ? "error[" : "warning[");
 
-			g_assert_true(g_str_has_prefix(status == 2 ? err : out, first));
+			g_assert_true(g_str_has_prefix(status == EXIT_FAILURE_ ? err : out, first));
 		} else {
 			g_assert_cmpstr(out, ==, "");
 		}
@@ -90,6 +105,34 @@ test_fixtures(void)
 	g_assert_cmpuint(counts[0], >=, 30);
 	g_assert_cmpuint(counts[1], >=, 30);
 	g_assert_cmpuint(counts[2], >=, 4);
+}
+
+/* virtmemctl(1), JSON OUTPUT: every key is snake_case, at every depth. */
+static void
+assert_keys_snake_case(json_object *value)
+{
+	if (json_object_is_type(value, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(value); i++)
+			assert_keys_snake_case(json_object_array_get_idx(value, i));
+	} else if (json_object_is_type(value, json_type_object)) {
+		json_object_object_foreach(value, key, child)
+		{
+			if (!g_regex_match_simple("^[a-z][a-z0-9]*(_[a-z0-9]+)*$", key, 0, 0))
+				g_error("JSON key “%s” is not snake_case", key);
+			assert_keys_snake_case(child);
+		}
+	}
+}
+
+/* The member @key of @obj, which must be there (maybe null) */
+static json_object *
+member(json_object *obj, const char *key)
+{
+	json_object *value = NULL;
+
+	if (!json_object_object_get_ex(obj, key, &value))
+		g_error("no member “%s” in %s", key, json_object_to_json_string(obj));
+	return value;
 }
 
 static void
@@ -103,10 +146,11 @@ test_json(void)
 	json_object *array, *finding, *value;
 
 	g_assert_cmpint(run((const char *const[]){"validate", "--json", ok, bad, NULL}, &out, NULL),
-			==, 1);
+			==, EXIT_FINDINGS);
 	array = json_tokener_parse(out);
 	g_assert_nonnull(array);
 	g_assert_true(json_object_is_type(array, json_type_array));
+	assert_keys_snake_case(array);
 	g_assert_cmpuint(json_object_array_length(array), ==, 2);
 	finding = json_object_array_get_idx(array, 1);
 	g_assert_true(json_object_object_get_ex(finding, "file", &value));
@@ -130,16 +174,108 @@ test_worst_status_wins(void)
 	g_autofree char *bad =
 		g_test_build_filename(G_TEST_DIST, "xml", "err-block-missing.xml", NULL);
 
-	g_assert_cmpint(run((const char *const[]){"validate", ok, NULL}, NULL, NULL), ==, 0);
-	g_assert_cmpint(run((const char *const[]){"validate", ok, bad, NULL}, NULL, NULL), ==, 1);
+	g_assert_cmpint(run((const char *const[]){"validate", ok, NULL}, NULL, NULL), ==, EXIT_OK);
+	g_assert_cmpint(run((const char *const[]){"validate", ok, bad, NULL}, NULL, NULL), ==,
+			EXIT_FINDINGS);
 	g_assert_cmpint(
 		run((const char *const[]){"validate", bad, "/nonexistent/file.xml", ok, NULL}, NULL,
 		    NULL),
-		==, 2);
-	g_assert_cmpint(run((const char *const[]){"validate", NULL}, NULL, NULL), ==, 2);
+		==, EXIT_FAILURE_);
+	g_assert_cmpint(run((const char *const[]){"validate", NULL}, NULL, NULL), ==,
+			EXIT_FAILURE_);
 	g_assert_cmpint(
 		run((const char *const[]){"validate", "--no-such-option", ok, NULL}, NULL, NULL),
-		==, 2);
+		==, EXIT_FAILURE_);
+}
+
+static void
+test_list_json(void)
+{
+	g_autofree char *out = NULL;
+	json_object *array, *domain;
+
+	g_assert_cmpint(
+		run((const char *const[]){"-c", test_uri, "list", "--json", NULL}, &out, NULL), ==,
+		EXIT_OK);
+	array = json_tokener_parse(out);
+	g_assert_nonnull(array);
+	assert_keys_snake_case(array);
+	g_assert_true(json_object_is_type(array, json_type_array));
+	g_assert_cmpuint(json_object_array_length(array), ==, 1);
+	domain = json_object_array_get_idx(array, 0);
+	g_assert_cmpstr(json_object_get_string(member(domain, "name")), ==, "numa");
+	g_assert_cmpstr(json_object_get_string(member(domain, "state")), ==, "running");
+	g_assert_cmpint(json_object_get_int(member(domain, "devices")), ==, 2);
+	g_assert_cmpuint(json_object_get_uint64(member(domain, "size")), ==, 4096 * MIB);
+	g_assert_cmpuint(json_object_get_uint64(member(domain, "requested")), ==, 0);
+	g_assert_cmpuint(json_object_get_uint64(member(domain, "plugged")), ==, 0);
+	g_assert_cmpstr(json_object_get_string(member(domain, "policy")), ==, "auto");
+	json_object_put(array);
+}
+
+static void
+test_show_json(void)
+{
+	g_autofree char *out = NULL;
+	json_object *root, *devices, *dev;
+
+	g_assert_cmpint(run((const char *const[]){"-c", test_uri, "show", "numa", "--json", NULL},
+			    &out, NULL),
+			==, EXIT_OK);
+	root = json_tokener_parse(out);
+	g_assert_nonnull(root);
+	assert_keys_snake_case(root);
+	g_assert_cmpstr(json_object_get_string(member(root, "name")), ==, "numa");
+	g_assert_cmpstr(json_object_get_string(member(root, "state")), ==, "running");
+	devices = member(root, "devices");
+	g_assert_cmpuint(json_object_array_length(devices), ==, 2);
+	dev = json_object_array_get_idx(devices, 1);
+	g_assert_cmpstr(json_object_get_string(member(dev, "alias")), ==, "ua-vmem1");
+	g_assert_cmpint(json_object_get_int(member(dev, "node")), ==, 1);
+	g_assert_cmpuint(json_object_get_uint64(member(dev, "block_size")), ==, 2 * MIB);
+	g_assert_cmpuint(json_object_get_uint64(member(dev, "size")), ==, 2048 * MIB);
+	g_assert_cmpuint(json_object_get_uint64(member(dev, "requested")), ==, 0);
+	g_assert_cmpuint(json_object_get_uint64(member(dev, "plugged")), ==, 0);
+	member(dev, "address");
+	g_assert_cmpstr(json_object_get_string(member(dev, "job")), ==, "converged");
+	/* The test driver has no guest agent channel: null, and why. */
+	g_assert_null(member(root, "agent"));
+	g_assert_true(json_object_is_type(member(root, "agent_error"), json_type_string));
+	g_assert_cmpstr(json_object_get_string(member(root, "agent_error")), !=, "");
+	json_object_put(root);
+}
+
+/* Errors have their own status, which validate never uses. */
+static void
+test_error_status(void)
+{
+	g_autofree char *no_domain = NULL;
+	g_autofree char *no_device = NULL;
+	g_autofree char *no_agent = NULL;
+	g_autofree char *no_vmm = NULL;
+	g_autofree char *usage = NULL;
+	g_autofree char *out = NULL;
+
+	g_assert_cmpint(
+		run((const char *const[]){"-c", test_uri, "show", "no-such-domain", "--json", NULL},
+		    &out, &no_domain),
+		==, EXIT_ERROR);
+	g_assert_cmpstr(out, ==, "");
+	g_assert_nonnull(strstr(no_domain, "no-such-domain"));
+	g_assert_cmpint(run((const char *const[]){"-c", "test:///default", "show", "test", NULL},
+			    NULL, &no_device),
+			==, EXIT_ERROR);
+	g_assert_nonnull(strstr(no_device, "Domain test has no virtio-mem device."));
+	g_assert_cmpint(
+		run((const char *const[]){"-c", test_uri, "agent", "numa", NULL}, NULL, &no_agent),
+		==, EXIT_ERROR);
+	g_assert_cmpint(
+		run((const char *const[]){"-c", "qmp+unix:///nonexistent/qmp.sock", "list", NULL},
+		    NULL, &no_vmm),
+		==, EXIT_ERROR);
+	g_assert_nonnull(strstr(no_vmm, "/nonexistent/qmp.sock"));
+	g_assert_cmpint(run((const char *const[]){"-c", test_uri, "show", NULL}, NULL, &usage), ==,
+			EXIT_FAILURE_);
 }
 
 static void
@@ -149,27 +285,65 @@ test_global_options(void)
 	g_autofree char *help = NULL;
 	g_autofree char *err = NULL;
 
-	g_assert_cmpint(run((const char *const[]){"--version", NULL}, &version, NULL), ==, 0);
+	g_assert_cmpint(run((const char *const[]){"--version", NULL}, &version, NULL), ==, EXIT_OK);
 	g_assert_cmpstr(version, ==, "virtmemctl " PACKAGE_VERSION "\n");
-	g_assert_cmpint(run((const char *const[]){"--help", NULL}, &help, NULL), ==, 0);
+	g_assert_cmpint(run((const char *const[]){"--help", NULL}, &help, NULL), ==, EXIT_OK);
 	g_assert_nonnull(strstr(help, "validate"));
 	g_assert_nonnull(strstr(help, "--connect"));
-	g_assert_cmpint(run((const char *const[]){"no-such-command", NULL}, NULL, &err), ==, 2);
+	g_assert_cmpint(run((const char *const[]){"no-such-command", NULL}, NULL, &err), ==,
+			EXIT_FAILURE_);
 	g_assert_nonnull(strstr(err, "no-such-command"));
-	g_assert_cmpint(run((const char *const[]){NULL}, NULL, NULL), ==, 2);
+	g_assert_cmpint(run((const char *const[]){NULL}, NULL, NULL), ==, EXIT_FAILURE_);
+}
+
+/* A node file for libvirt's test driver: tests/unit/backend-libvirt-numa.xml,
+ * running.  Returns its directory. */
+static char *
+write_test_node(void)
+{
+	g_autofree char *domain_path =
+		g_test_build_filename(G_TEST_DIST, "unit", "backend-libvirt-numa.xml", NULL);
+	g_autofree char *domain = NULL;
+	g_autofree char *node = NULL;
+	g_autofree char *node_path = NULL;
+	g_autoptr(GError) error = NULL;
+	char *dir = g_dir_make_tmp("virtmemctl-XXXXXX", &error);
+
+	g_assert_no_error(error);
+	g_assert_true(g_file_get_contents(domain_path, &domain, NULL, &error));
+	g_assert_no_error(error);
+	node = g_strconcat("<node>\n", domain, "</node>\n", NULL);
+	node_path = g_build_filename(dir, "node.xml", NULL);
+	g_assert_true(g_file_set_contents(node_path, node, -1, &error));
+	g_assert_no_error(error);
+	test_uri = g_strconcat("test://", node_path, NULL);
+	return dir;
 }
 
 int
 main(int argc, char **argv)
 {
+	g_autofree char *dir = NULL;
+	g_autofree char *node_path = NULL;
+	int rc;
+
 	g_test_init(&argc, &argv, NULL);
 	if (argc < 2)
 		g_error("usage: %s [GTEST-OPTION...] PATH-TO-VIRTMEMCTL", argv[0]);
 	virtmemctl = argv[1];
 	g_setenv("LC_ALL", "C.UTF-8", TRUE);
+	dir = write_test_node();
 	g_test_add_func("/virtmemctl-validate/fixtures", test_fixtures);
 	g_test_add_func("/virtmemctl-validate/json", test_json);
 	g_test_add_func("/virtmemctl-validate/worst-status-wins", test_worst_status_wins);
 	g_test_add_func("/virtmemctl-validate/global-options", test_global_options);
-	return g_test_run();
+	g_test_add_func("/virtmemctl/list-json", test_list_json);
+	g_test_add_func("/virtmemctl/show-json", test_show_json);
+	g_test_add_func("/virtmemctl/error-status", test_error_status);
+	rc = g_test_run();
+	node_path = g_build_filename(dir, "node.xml", NULL);
+	g_unlink(node_path);
+	g_rmdir(dir);
+	g_free(test_uri);
+	return rc;
 }

@@ -196,7 +196,7 @@ boot_and_listen(const char *name, const VmemTestGuestConfig *config, Events *ev,
 	g_assert_true(vmem_test_guest_start(guest, &error));
 	g_assert_no_error(error);
 	ch = vmem_agent_channel_new_libvirt(vmem_test_guest_get_domain(guest));
-	vmem_agent_channel_set_func(ch, on_event, ev);
+	g_signal_connect(ch, "event", G_CALLBACK(on_event), ev);
 	g_assert_true(vmem_agent_channel_start(ch, &error));
 	g_assert_no_error(error);
 	wait_for(&ev->hellos, 1, 60);
@@ -218,6 +218,7 @@ test_agent_movable(void)
 	VmemAgentChannelStats stats;
 	Events ev = {0}, sev = {0};
 	guint64 seq_before;
+	guint hellos_before;
 
 	vmem_test_guest_config_init(&config);
 	/* Through libvirt. */
@@ -267,20 +268,23 @@ test_agent_movable(void)
 
 	/* The agent is killed and started again: a new hello, reports go on. */
 	seq_before = vmem_agent_channel_get_report(ch, NULL)->seq;
+	hellos_before = ev.hellos;
 	g_free(guest_output(
 		guest, "killall virtmem-agent; sleep 0.5; /bin/virtmem-agent --port " AGENT_PORT
 		       " </dev/null >/dev/null 2>&1 3>&- &"));
-	wait_for(&ev.hellos, 2, 60);
+	/* (the agent may also have answered the channel's own hello request
+	 * earlier: count from now) */
+	wait_for(&ev.hellos, hellos_before + 1, 60);
 	wait_for(&ev.reports, ev.reports + 1, 30);
 	r = vmem_agent_channel_get_report(ch, NULL);
 	g_assert_cmpuint(r->seq, <, seq_before);
 	r = wait_online_matches(ch, &ev, 256 * KIB_PER_MIB);
 
 	/* Through QEMU's unix socket, once libvirt's stream is gone. */
-	g_clear_pointer(&ch, vmem_agent_channel_free);
+	g_clear_object(&ch);
 	spin_loop(200);
 	sock = vmem_agent_channel_new_socket(vmem_test_guest_get_agent_socket(guest));
-	vmem_agent_channel_set_func(sock, on_event, &sev);
+	g_signal_connect(sock, "event", G_CALLBACK(on_event), &sev);
 	g_assert_true(vmem_agent_channel_start(sock, &error));
 	g_assert_no_error(error);
 	wait_for(&sev.hellos, 1, 60);
@@ -288,7 +292,7 @@ test_agent_movable(void)
 	resize(guest, 512);
 	wait_online_matches(sock, &sev, 512 * KIB_PER_MIB);
 
-	g_clear_pointer(&sock, vmem_agent_channel_free);
+	g_clear_object(&sock);
 	/* Two TCG guests at once would starve each other. */
 	g_assert_cmpint(virDomainDestroy(vmem_test_guest_get_domain(guest)), ==, 0);
 }
@@ -319,7 +323,7 @@ test_agent_zone_normal(void)
 	summary = vmem_agent_view_format_summary(r);
 	g_test_message("%s", summary);
 
-	g_clear_pointer(&ch, vmem_agent_channel_free);
+	g_clear_object(&ch);
 	g_assert_cmpint(virDomainDestroy(vmem_test_guest_get_domain(guest)), ==, 0);
 }
 
@@ -343,7 +347,7 @@ test_agent_no_driver(void)
 	g_assert_cmpuint(r->devices->len, ==, 0);
 	g_assert_true(r->has_memory);
 
-	g_clear_pointer(&ch, vmem_agent_channel_free);
+	g_clear_object(&ch);
 	g_assert_cmpint(virDomainDestroy(vmem_test_guest_get_domain(guest)), ==, 0);
 }
 
@@ -389,7 +393,7 @@ test_agent_reboot(void)
 	g_assert_false(vmem_agent_channel_is_connected(ch));
 	g_assert_nonnull(vmem_agent_channel_get_report(ch, NULL));
 	spin_loop(2500);
-	g_clear_pointer(&ch, vmem_agent_channel_free);
+	g_clear_object(&ch);
 }
 
 int

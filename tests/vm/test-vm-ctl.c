@@ -16,6 +16,16 @@
 #define MIB (G_GUINT64_CONSTANT(1024) * 1024)
 #define KIB_PER_MIB G_GUINT64_CONSTANT(1024)
 
+/* virtmemctl(1), EXIT STATUS */
+#define EXIT_OK 0
+#define EXIT_USAGE 2
+#define EXIT_STUCK 4
+#define EXIT_NO_DRIVER 5
+#define EXIT_BUSY 6
+#define EXIT_NOT_RUNNING 7
+#define EXIT_UNSAFE 8
+#define EXIT_ERROR 9 /* the VMM refused, no such domain or device */
+
 static VmemTestbed *tb;
 
 typedef struct {
@@ -97,7 +107,7 @@ show_json(const char *name)
 	json_object *root;
 
 	run_ctl(&r, (const char *const[]){"show", name, "--json", NULL});
-	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpint(r.status, ==, EXIT_OK);
 	root = json_tokener_parse(r.out);
 	g_assert_nonnull(root);
 	return root;
@@ -113,22 +123,27 @@ show_device(json_object *root, guint i)
 	return json_object_array_get_idx(devices, i);
 }
 
-static guint64
-field_u64(json_object *obj, const char *key)
+/* The member @key of @obj, which must be there (maybe null) */
+static json_object *
+field(json_object *obj, const char *key)
 {
 	json_object *value = NULL;
 
-	g_assert_true(json_object_object_get_ex(obj, key, &value));
-	return json_object_get_uint64(value);
+	if (!json_object_object_get_ex(obj, key, &value))
+		g_error("no member “%s” in %s", key, json_object_to_json_string(obj));
+	return value;
+}
+
+static guint64
+field_u64(json_object *obj, const char *key)
+{
+	return json_object_get_uint64(field(obj, key));
 }
 
 static const char *
 field_str(json_object *obj, const char *key)
 {
-	json_object *value = NULL;
-
-	g_assert_true(json_object_object_get_ex(obj, key, &value));
-	return json_object_get_string(value);
+	return json_object_get_string(field(obj, key));
 }
 
 static void
@@ -148,17 +163,17 @@ test_resize_wait(void)
 	g_assert_true(vmem_test_guest_meminfo(guest, "MemTotal", &base, &error));
 
 	run_ctl(&list, (const char *const[]){"list", NULL});
-	g_assert_cmpint(list.status, ==, 0);
+	g_assert_cmpint(list.status, ==, EXIT_OK);
 	g_assert_nonnull(strstr(list.out, "ctl-resize"));
 
 	run_ctl(&grow, (const char *const[]){"resize", "ctl-resize", "1GiB", "--wait", NULL});
-	g_assert_cmpint(grow.status, ==, 0);
+	g_assert_cmpint(grow.status, ==, EXIT_OK);
 	root = show_json("ctl-resize");
 	dev = show_device(root, 0);
 	g_assert_cmpstr(field_str(dev, "alias"), ==, "ua-vmem0");
 	g_assert_cmpuint(field_u64(dev, "requested"), ==, 1024 * MIB);
 	g_assert_cmpuint(field_u64(dev, "plugged"), ==, 1024 * MIB);
-	g_assert_cmpuint(field_u64(dev, "block-size"), ==, 2 * MIB);
+	g_assert_cmpuint(field_u64(dev, "block_size"), ==, 2 * MIB);
 	g_assert_cmpstr(field_str(dev, "job"), ==, "converged");
 	json_object_put(root);
 	g_assert_true(vmem_test_guest_meminfo(guest, "MemTotal", &total, &error));
@@ -166,7 +181,7 @@ test_resize_wait(void)
 
 	/* A bare number is MiB, like virsh update-memory-device. */
 	run_ctl(&shrink, (const char *const[]){"resize", "ctl-resize", "256", "--wait", NULL});
-	g_assert_cmpint(shrink.status, ==, 0);
+	g_assert_cmpint(shrink.status, ==, EXIT_OK);
 	g_assert_true(vmem_test_guest_meminfo(guest, "MemTotal", &total, &error));
 	g_assert_cmpuint(total, ==, base + 256 * KIB_PER_MIB);
 
@@ -190,7 +205,7 @@ test_two_nodes(void)
 
 	run_ctl(&one, (const char *const[]){"resize", "ctl-numa", "512M", "--alias", "ua-vmem1",
 					    "--wait", NULL});
-	g_assert_cmpint(one.status, ==, 0);
+	g_assert_cmpint(one.status, ==, EXIT_OK);
 	root = show_json("ctl-numa");
 	g_assert_cmpuint(field_u64(show_device(root, 0), "requested"), ==, 0);
 	g_assert_cmpuint(field_u64(show_device(root, 1), "requested"), ==, 512 * MIB);
@@ -199,7 +214,7 @@ test_two_nodes(void)
 
 	/* The total is split across both nodes. */
 	run_ctl(&all, (const char *const[]){"resize", "ctl-numa", "1GiB", "--wait", NULL});
-	g_assert_cmpint(all.status, ==, 0);
+	g_assert_cmpint(all.status, ==, EXIT_OK);
 	root = show_json("ctl-numa");
 	g_assert_cmpuint(field_u64(show_device(root, 0), "plugged"), ==, 512 * MIB);
 	g_assert_cmpuint(field_u64(show_device(root, 1), "plugged"), ==, 512 * MIB);
@@ -207,7 +222,7 @@ test_two_nodes(void)
 
 	/* Above what the devices can give: refused with the reachable range. */
 	run_ctl(&bad, (const char *const[]){"resize", "ctl-numa", "3GiB", NULL});
-	g_assert_cmpint(bad.status, ==, 1);
+	g_assert_cmpint(bad.status, ==, EXIT_ERROR);
 	g_assert_nonnull(strstr(bad.err, "2 GiB"));
 
 	vmem_test_guest_destroy(guest);
@@ -228,13 +243,13 @@ test_stuck_unplug(void)
 	vmem_test_guest_config_init(&config);
 	guest = boot("ctl-stuck", &config);
 	run_ctl(&grow, (const char *const[]){"resize", "ctl-stuck", "1GiB", "--wait", NULL});
-	g_assert_cmpint(grow.status, ==, 0);
+	g_assert_cmpint(grow.status, ==, EXIT_OK);
 	g_assert_true(vmem_test_guest_hold(guest, 700, &error));
 	g_assert_no_error(error);
 
 	/* The agent reports the guest uses that memory: refused... */
 	run_ctl(&unsafe, (const char *const[]){"resize", "ctl-stuck", "256M", "--wait", NULL});
-	g_assert_cmpint(unsafe.status, ==, 8);
+	g_assert_cmpint(unsafe.status, ==, EXIT_UNSAFE);
 	g_assert_nonnull(strstr(unsafe.err, "force the shrink"));
 	g_assert_true(vmem_test_guest_get_sizes(guest, "ua-vmem0", &requested, NULL, &error));
 	g_assert_cmpuint(requested, ==, 1024 * KIB_PER_MIB);
@@ -242,13 +257,13 @@ test_stuck_unplug(void)
 	/* ... unless forced, and then the unplug gets stuck. */
 	run_ctl(&stuck,
 		(const char *const[]){"resize", "ctl-stuck", "256M", "--wait", "--force", NULL});
-	g_assert_cmpint(stuck.status, ==, 4);
+	g_assert_cmpint(stuck.status, ==, EXIT_STUCK);
 	g_assert_nonnull(strstr(stuck.err, "is stuck"));
 	g_assert_true(vmem_test_guest_is_running(guest));
 
 	g_assert_true(vmem_test_guest_release(guest, &error));
 	run_ctl(&done, (const char *const[]){"resize", "ctl-stuck", "256M", "--wait", NULL});
-	g_assert_cmpint(done.status, ==, 0);
+	g_assert_cmpint(done.status, ==, EXIT_OK);
 
 	vmem_test_guest_destroy(guest);
 }
@@ -269,13 +284,13 @@ test_stuck_zone_normal(void)
 	config.online_movable = FALSE;
 	guest = boot("ctl-normal", &config);
 	run_ctl(&grow, (const char *const[]){"resize", "ctl-normal", "2G", "--wait", NULL});
-	g_assert_cmpint(grow.status, ==, 0);
+	g_assert_cmpint(grow.status, ==, EXIT_OK);
 	run_ctl(&show, (const char *const[]){"show", "ctl-normal", NULL});
 	g_assert_nonnull(strstr(show.out, "unplug may get stuck"));
 
 	run_ctl(&stuck,
 		(const char *const[]){"resize", "ctl-normal", "0", "--wait", "--force", NULL});
-	g_assert_cmpint(stuck.status, ==, 4);
+	g_assert_cmpint(stuck.status, ==, EXIT_STUCK);
 	g_assert_nonnull(strstr(stuck.err, "is stuck"));
 	g_assert_true(vmem_test_guest_is_running(guest));
 	vmem_test_guest_destroy(guest);
@@ -292,7 +307,7 @@ test_no_driver(void)
 	config.virtio_mem_driver = FALSE;
 	guest = boot("ctl-nodriver", &config);
 	run_ctl(&r, (const char *const[]){"resize", "ctl-nodriver", "256M", "--wait", NULL});
-	g_assert_cmpint(r.status, ==, 5);
+	g_assert_cmpint(r.status, ==, EXIT_NO_DRIVER);
 	g_assert_nonnull(strstr(r.err, "virtio_mem driver"));
 	vmem_test_guest_destroy(guest);
 }
@@ -306,25 +321,33 @@ test_errors(void)
 	g_auto(CtlResult) paused = {0};
 	VmemTestGuestConfig config;
 	VmemTestGuest *guest;
+	json_object *root;
 
 	run_ctl(&unknown, (const char *const[]){"show", "no-such-domain", NULL});
-	g_assert_cmpint(unknown.status, ==, 1);
+	g_assert_cmpint(unknown.status, ==, EXIT_ERROR);
 	g_assert_nonnull(strstr(unknown.err, "no-such-domain"));
 	run_ctl(&usage, (const char *const[]){"resize", "x", "12 parsecs", NULL});
-	g_assert_cmpint(usage.status, ==, 2);
+	g_assert_cmpint(usage.status, ==, EXIT_USAGE);
 
 	vmem_test_guest_config_init(&config);
 	guest = boot("ctl-errors", &config);
 	run_ctl(&alias,
 		(const char *const[]){"resize", "ctl-errors", "1G", "--alias", "nope", NULL});
-	g_assert_cmpint(alias.status, ==, 1);
+	g_assert_cmpint(alias.status, ==, EXIT_ERROR);
 	g_assert_nonnull(strstr(alias.err, "nope"));
 
 	/* A paused guest cannot plug: said at once, not waited for. */
 	g_assert_cmpint(virDomainSuspend(vmem_test_guest_get_domain(guest)), ==, 0);
 	run_ctl(&paused, (const char *const[]){"resize", "ctl-errors", "256M", "--wait", NULL});
-	g_assert_cmpint(paused.status, ==, 7);
+	g_assert_cmpint(paused.status, ==, EXIT_NOT_RUNNING);
 	g_assert_nonnull(strstr(paused.err, "not running"));
+
+	/* Its agent is not asked: no report, and no error either. */
+	root = show_json("ctl-errors");
+	g_assert_cmpstr(field_str(root, "state"), ==, "paused");
+	g_assert_null(field(root, "agent"));
+	g_assert_null(field(root, "agent_error"));
+	json_object_put(root);
 	vmem_test_guest_destroy(guest);
 }
 
@@ -382,14 +405,14 @@ test_agent(void)
 	vmem_test_guest_config_init(&config);
 	guest = boot("ctl-agent", &config);
 	run_ctl(&grow, (const char *const[]){"resize", "ctl-agent", "512M", "--wait", NULL});
-	g_assert_cmpint(grow.status, ==, 0);
+	g_assert_cmpint(grow.status, ==, EXIT_OK);
 
 	run_ctl(&text, (const char *const[]){"agent", "ctl-agent", NULL});
-	g_assert_cmpint(text.status, ==, 0);
+	g_assert_cmpint(text.status, ==, EXIT_OK);
 	g_assert_nonnull(strstr(text.out, "6.12"));
 
 	run_ctl(&json, (const char *const[]){"agent", "ctl-agent", "--json", NULL});
-	g_assert_cmpint(json.status, ==, 0);
+	g_assert_cmpint(json.status, ==, EXIT_OK);
 	root = json_tokener_parse(json.out);
 	g_assert_nonnull(root);
 	g_assert_true(json_object_object_get_ex(root, "report", &report));
@@ -398,8 +421,19 @@ test_agent(void)
 	json_object_put(root);
 
 	run_ctl(&show, (const char *const[]){"show", "ctl-agent", NULL});
-	g_assert_cmpint(show.status, ==, 0);
+	g_assert_cmpint(show.status, ==, EXIT_OK);
 	g_assert_nonnull(strstr(show.out, "Guest agent: "));
+
+	/* show --json has the same report as agent --json, as data. */
+	root = show_json("ctl-agent");
+	report = field(root, "agent");
+	g_assert_true(json_object_is_type(report, json_type_object));
+	g_assert_null(field(root, "agent_error"));
+	g_assert_true(json_object_get_boolean(field(report, "driver_loaded")));
+	g_assert_cmpuint(field_u64(report, "block_size"), >, 0);
+	g_assert_cmpuint(field_u64(field(report, "memory"), "total_kib"), >, 0);
+	g_assert_true(json_object_is_type(field(report, "online_bytes"), json_type_int));
+	json_object_put(root);
 	vmem_test_guest_destroy(guest);
 }
 
@@ -419,7 +453,7 @@ test_reboot_replug(void)
 	config.reboot_restarts = TRUE;
 	guest = boot("ctl-reboot", &config);
 	run_ctl(&grow, (const char *const[]){"resize", "ctl-reboot", "512M", "--wait", NULL});
-	g_assert_cmpint(grow.status, ==, 0);
+	g_assert_cmpint(grow.status, ==, EXIT_OK);
 
 	/* In the background: the answer must leave before the guest goes. */
 	g_assert_true(vmem_test_guest_run(guest, "(sleep 1; reboot -f) >/dev/null 2>&1 &", NULL,
@@ -432,7 +466,7 @@ test_reboot_replug(void)
 	json_object_put(root);
 
 	run_ctl(&again, (const char *const[]){"resize", "ctl-reboot", "512M", "--wait", NULL});
-	g_assert_cmpint(again.status, ==, 0);
+	g_assert_cmpint(again.status, ==, EXIT_OK);
 	g_assert_true(
 		vmem_test_guest_wait_current(guest, "ua-vmem0", 512 * KIB_PER_MIB, 60, &error));
 	g_assert_no_error(error);
@@ -465,25 +499,25 @@ test_qmp_backend(void)
 	uri = vmem_test_qemu_get_qmp_uri(qemu);
 
 	run_ctl_uri(&list, uri, (const char *const[]){"list", NULL});
-	g_assert_cmpint(list.status, ==, 0);
+	g_assert_cmpint(list.status, ==, EXIT_OK);
 	g_assert_nonnull(strstr(list.out, "ctl-qmp"));
 	run_ctl_uri(&grow, uri, (const char *const[]){"resize", "ctl-qmp", "1GiB", "--wait", NULL});
-	g_assert_cmpint(grow.status, ==, 0);
+	g_assert_cmpint(grow.status, ==, EXIT_OK);
 	g_assert_true(vmem_test_qemu_meminfo(qemu, "MemTotal", &total, &error));
 	g_assert_cmpuint(total, ==, base + 1024 * KIB_PER_MIB);
 	run_ctl_uri(&show, uri, (const char *const[]){"show", "ctl-qmp", NULL});
-	g_assert_cmpint(show.status, ==, 0);
+	g_assert_cmpint(show.status, ==, EXIT_OK);
 	g_assert_nonnull(strstr(show.out, "converged"));
 	run_ctl_uri(&shrink, uri,
 		    (const char *const[]){"resize", "ctl-qmp", "256M", "--wait", "--live", NULL});
-	g_assert_cmpint(shrink.status, ==, 0);
+	g_assert_cmpint(shrink.status, ==, EXIT_OK);
 	g_assert_true(vmem_test_qemu_meminfo(qemu, "MemTotal", &total, &error));
 	g_assert_cmpuint(total, ==, base + 256 * KIB_PER_MIB);
 
 	/* A plain QEMU has no persistent configuration. */
 	run_ctl_uri(&config, uri,
 		    (const char *const[]){"resize", "ctl-qmp", "0", "--config", NULL});
-	g_assert_cmpint(config.status, ==, 1);
+	g_assert_cmpint(config.status, ==, EXIT_ERROR);
 	g_assert_nonnull(strstr(config.err, "--live"));
 
 	/* Migrating: QEMU refuses to plug or unplug, and virtmemctl says so
@@ -507,11 +541,11 @@ test_qmp_backend(void)
 		json_object_put(migrate);
 	}
 	run_ctl_uri(&busy, uri, (const char *const[]){"resize", "ctl-qmp", "512M", "--wait", NULL});
-	g_assert_cmpint(busy.status, ==, 6);
+	g_assert_cmpint(busy.status, ==, EXIT_BUSY);
 	g_assert_nonnull(strstr(busy.err, "migrating"));
 	g_assert_nonnull(strstr(busy.err, "of 512 MiB requested"));
 	run_ctl_uri(&busy_show, uri, (const char *const[]){"show", "ctl-qmp", NULL});
-	g_assert_cmpint(busy_show.status, ==, 0);
+	g_assert_cmpint(busy_show.status, ==, EXIT_OK);
 	g_assert_nonnull(strstr(busy_show.out, "(migrating)"));
 }
 

@@ -47,8 +47,6 @@ on_domain_event(VmemBackend *backend, const char *domain, VmemDomainEvent event,
 	g_array_append_val(seen->domain_events, event);
 }
 
-static const VmemBackendCallbacks callbacks = {on_size_changed, on_domain_event};
-
 static void
 seen_init(Seen *seen)
 {
@@ -94,13 +92,13 @@ resize_and_follow(VmemBackend *backend, const char *domain, const guint64 *reque
 {
 	g_autoptr(GPtrArray) devices = get_devices(backend, domain);
 	g_autoptr(VmemJob) job = NULL;
-	g_autofree VmemJobDevice *obs = g_new0(VmemJobDevice, devices->len);
-	VmemJobTuning policy;
+	g_autofree VmemDevice *obs = g_new0(VmemDevice, devices->len);
+	VmemJobTuning tuning;
 	gint64 start = g_get_monotonic_time();
 	guint states = 0;
 
-	vmem_job_tuning_init(&policy);
-	job = vmem_job_new(&policy, start, -1);
+	vmem_job_tuning_init(&tuning);
+	job = vmem_job_new(&tuning, start, -1);
 	if (reset_first)
 		vmem_job_note_reset(job, start);
 	for (guint i = 0; i < devices->len && requested != NULL; i++) {
@@ -209,7 +207,8 @@ test_grow_shrink(void)
 	g_assert_no_error(error);
 	g_assert_cmpstr(vmem_backend_get_name(backend), ==, "qmp");
 	seen_init(&seen);
-	vmem_backend_set_callbacks(backend, &callbacks, &seen);
+	g_signal_connect(backend, "size-changed", G_CALLBACK(on_size_changed), &seen);
+	g_signal_connect(backend, "domain-event", G_CALLBACK(on_domain_event), &seen);
 
 	g_assert_true(vmem_backend_list_domains(backend, &names, &error));
 	g_assert_no_error(error);
@@ -287,7 +286,7 @@ test_grow_shrink(void)
 	g_assert_null(devices);
 	g_test_message("after QEMU is gone: %s", error->message);
 
-	g_clear_pointer(&backend, vmem_backend_free);
+	g_clear_object(&backend);
 	g_clear_pointer(&qemu, vmem_test_qemu_free);
 	g_assert_true(vmem_testbed_all_processes_gone());
 	seen_clear(&seen);
@@ -317,7 +316,8 @@ test_reboot_replug(void)
 	backend = vmem_backend_open(vmem_test_qemu_get_qmp_uri(qemu), &error);
 	g_assert_no_error(error);
 	seen_init(&seen);
-	vmem_backend_set_callbacks(backend, &callbacks, &seen);
+	g_signal_connect(backend, "size-changed", G_CALLBACK(on_size_changed), &seen);
+	g_signal_connect(backend, "domain-event", G_CALLBACK(on_domain_event), &seen);
 	g_assert_true(vmem_test_qemu_meminfo(qemu, "MemTotal", &base_kib, &error));
 	resize_and_follow(backend, "vmreboot", &requested, FALSE);
 	assert_mem_total(qemu, base_kib, requested);
@@ -342,14 +342,14 @@ test_reboot_replug(void)
 	g_assert_no_error(error);
 	assert_mem_total(qemu, base_kib, requested);
 
-	g_clear_pointer(&backend, vmem_backend_free);
+	g_clear_object(&backend);
 	g_clear_pointer(&qemu, vmem_test_qemu_free);
 	g_assert_true(vmem_testbed_all_processes_gone());
 	seen_clear(&seen);
 }
 
 /* Observes one device into @job until its state is @until, kicking it
- * (the same requested size set again) whenever the policy says so. */
+ * (the same requested size set again) whenever the tuning says so. */
 static guint
 follow_until(VmemBackend *backend, const char *domain, VmemJob *job, VmemJobState until,
 	     guint timeout_s)
@@ -361,7 +361,7 @@ follow_until(VmemBackend *backend, const char *domain, VmemJob *job, VmemJobStat
 		g_autoptr(GPtrArray) devices = get_devices(backend, domain);
 		g_autoptr(GError) error = NULL;
 		const VmemDevice *dev = devices->pdata[0];
-		VmemJobDevice obs = {dev->requested, dev->plugged};
+		VmemDevice obs = {.requested = dev->requested, .plugged = dev->plugged};
 		VmemRunState run_state;
 		gint64 now;
 
@@ -400,7 +400,7 @@ test_stuck_unplug_kick(void)
 	g_autoptr(VmemJob) job = NULL;
 	g_autofree char *output = NULL;
 	VmemTestGuestConfig config;
-	VmemJobTuning policy;
+	VmemJobTuning tuning;
 	guint64 grown = 1024 * MIB;
 	guint64 target = 256 * MIB;
 	const VmemDevice *dev;
@@ -421,11 +421,11 @@ test_stuck_unplug_kick(void)
 	g_assert_no_error(error);
 	g_assert_cmpint(status, ==, 0);
 
-	vmem_job_tuning_init(&policy);
-	policy.stuck_after_us = 5 * G_USEC_PER_SEC;
-	policy.kick_after_us = G_USEC_PER_SEC;
-	policy.kick_max_us = 4 * G_USEC_PER_SEC;
-	job = vmem_job_new(&policy, g_get_monotonic_time(), -1);
+	vmem_job_tuning_init(&tuning);
+	tuning.stuck_after_us = 5 * G_USEC_PER_SEC;
+	tuning.kick_after_us = G_USEC_PER_SEC;
+	tuning.kick_max_us = 4 * G_USEC_PER_SEC;
+	job = vmem_job_new(&tuning, g_get_monotonic_time(), -1);
 	g_assert_true(vmem_backend_set_requested(backend, "vmstuck", "vmem0", target, &error));
 	g_assert_no_error(error);
 	n_kicks = follow_until(backend, "vmstuck", job, VMEM_JOB_STUCK_UNPLUG, 180);
@@ -448,7 +448,7 @@ test_stuck_unplug_kick(void)
 	g_test_message("freed and kicked: converged in %.2f s",
 		       (g_get_monotonic_time() - start) / (double)G_USEC_PER_SEC);
 
-	g_clear_pointer(&backend, vmem_backend_free);
+	g_clear_object(&backend);
 	g_clear_pointer(&qemu, vmem_test_qemu_free);
 	g_assert_true(vmem_testbed_all_processes_gone());
 }

@@ -18,8 +18,9 @@
 #include "vmem-domain.h"
 #include "vmem-error.h"
 #include "vmem-libvirt.h"
+#include "vmem-xml.h"
 
-typedef struct {
+struct _VmemBackendLibvirt {
 	VmemBackend parent;
 	virConnectPtr conn;
 	int size_callback;
@@ -27,7 +28,9 @@ typedef struct {
 	int reboot_callback;
 	int migration_callback;
 	int job_callback;
-} VmemBackendLibvirt;
+};
+
+G_DEFINE_FINAL_TYPE(VmemBackendLibvirt, vmem_backend_libvirt, VMEM_TYPE_BACKEND)
 
 /**
  * vmem_backend_libvirt_lookup:
@@ -39,7 +42,7 @@ typedef struct {
 virDomainPtr
 vmem_backend_libvirt_lookup(VmemBackend *backend, const char *domain, GError **error)
 {
-	VmemBackendLibvirt *self = (VmemBackendLibvirt *)backend;
+	VmemBackendLibvirt *self = VMEM_BACKEND_LIBVIRT(backend);
 	virDomainPtr dom = virDomainLookupByName(self->conn, domain);
 
 	if (dom == NULL) {
@@ -58,7 +61,7 @@ static VmemDomainDef *
 vmem_backend_libvirt_model(virDomainPtr dom, unsigned int flags, GError **error)
 {
 	g_autofree char *xml = virDomainGetXMLDesc(dom, flags);
-	g_autoptr(GPtrArray) findings = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) findings = vmem_findings_new();
 
 	if (xml == NULL) {
 		vmem_libvirt_set_error(error);
@@ -76,7 +79,7 @@ vmem_backend_libvirt_compare_names(gconstpointer a, gconstpointer b)
 static gboolean
 vmem_backend_libvirt_list_domains(VmemBackend *backend, GPtrArray **ret_names, GError **error)
 {
-	VmemBackendLibvirt *self = (VmemBackendLibvirt *)backend;
+	VmemBackendLibvirt *self = VMEM_BACKEND_LIBVIRT(backend);
 	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
 	virDomainPtr *doms = NULL;
 	int n = virConnectListAllDomains(self->conn, &doms, 0);
@@ -131,16 +134,6 @@ vmem_backend_libvirt_get_devices(VmemBackend *backend, const char *domain, GPtrA
 	return TRUE;
 }
 
-static xmlNode *
-vmem_backend_libvirt_child(xmlNode *node, const char *name)
-{
-	for (xmlNode *child = node ? node->children : NULL; child; child = child->next) {
-		if (child->type == XML_ELEMENT_NODE && xmlStrEqual(child->name, BAD_CAST name))
-			return child;
-	}
-	return NULL;
-}
-
 /* One update: the device's element from the XML that @xml_flags selects,
  * with a new <requested>, applied with @affect (libvirt refuses
  * LIVE|CONFIG together for memory devices). */
@@ -152,8 +145,6 @@ vmem_backend_libvirt_update(virDomainPtr dom, const char *alias, guint64 request
 	g_autofree char *kib = NULL;
 	xmlNode *target;
 	xmlNode *node;
-	xmlBuffer *buf;
-	int rc;
 
 	if (model == NULL)
 		return FALSE;
@@ -162,18 +153,18 @@ vmem_backend_libvirt_update(virDomainPtr dom, const char *alias, guint64 request
 
 		if (g_strcmp0(md->alias, alias) != 0)
 			continue;
-		target = vmem_backend_libvirt_child(md->element, "target");
-		node = vmem_backend_libvirt_child(target, "requested");
+		g_autoptr(xmlBuffer) buf = xmlBufferCreate();
+
+		target = vmem_xml_child(md->element, "target", NULL);
+		node = vmem_xml_child(target, "requested", NULL);
 		if (node == NULL)
 			node = xmlNewChild(target, NULL, BAD_CAST "requested", NULL);
 		kib = g_strdup_printf("%" G_GUINT64_FORMAT, requested / 1024);
 		xmlNodeSetContent(node, BAD_CAST kib);
 		xmlSetProp(node, BAD_CAST "unit", BAD_CAST "KiB");
-		buf = xmlBufferCreate();
 		xmlNodeDump(buf, model->doc, md->element, 0, 0);
-		rc = virDomainUpdateDeviceFlags(dom, (const char *)xmlBufferContent(buf), affect);
-		xmlBufferFree(buf);
-		if (rc < 0) {
+		if (virDomainUpdateDeviceFlags(dom, (const char *)xmlBufferContent(buf), affect) <
+		    0) {
 			vmem_libvirt_set_error(error);
 			return FALSE;
 		}
@@ -209,24 +200,19 @@ vmem_backend_libvirt_set_requested_config(VmemBackend *backend, const char *doma
 }
 
 static gboolean
-vmem_backend_libvirt_get_policy_mode(VmemBackend *backend, const char *domain, char **ret_mode,
-				     GError **error)
+vmem_backend_libvirt_get_policy(VmemBackend *backend, const char *domain,
+				VmemPolicyDef **ret_policy, GError **error)
 {
 	g_autoptr(virDomain) dom = vmem_backend_libvirt_lookup(backend, domain, error);
-	g_autoptr(VmemDomainDef) model = NULL;
+	g_autoptr(VmemDomainDef) def = NULL;
 
 	if (dom == NULL)
 		return FALSE;
-	model = vmem_backend_libvirt_model(dom, 0, error);
-	if (model == NULL)
+	def = vmem_backend_libvirt_model(dom, 0, error);
+	if (def == NULL)
 		return FALSE;
-	if (model->policy == NULL) {
-		*ret_mode = g_strdup("none");
-		return TRUE;
-	}
-	vmem_policy_def_postparse(model->policy, vmem_domain_def_get_virtio_mem_kib(model),
-				  vmem_domain_def_get_largest_block_kib(model));
-	*ret_mode = g_strdup(vmem_policy_mode_to_string(model->policy->mode));
+	vmem_domain_def_postparse(def);
+	*ret_policy = g_steal_pointer(&def->policy);
 	return TRUE;
 }
 
@@ -364,9 +350,9 @@ vmem_backend_libvirt_on_job_completed(virConnectPtr conn, virDomainPtr dom,
 }
 
 static void
-vmem_backend_libvirt_free(VmemBackend *backend)
+vmem_backend_libvirt_finalize(GObject *object)
 {
-	VmemBackendLibvirt *self = (VmemBackendLibvirt *)backend;
+	VmemBackendLibvirt *self = VMEM_BACKEND_LIBVIRT(object);
 	int *ids[] = {&self->size_callback, &self->lifecycle_callback, &self->reboot_callback,
 		      &self->migration_callback, &self->job_callback};
 
@@ -377,19 +363,30 @@ vmem_backend_libvirt_free(VmemBackend *backend)
 		}
 		virConnectClose(self->conn);
 	}
-	g_free(self);
+	G_OBJECT_CLASS(vmem_backend_libvirt_parent_class)->finalize(object);
 }
 
-static const VmemBackendClass vmem_backend_libvirt_class = {
-	.name = "libvirt",
-	.list_domains = vmem_backend_libvirt_list_domains,
-	.get_devices = vmem_backend_libvirt_get_devices,
-	.set_requested = vmem_backend_libvirt_set_requested,
-	.get_run_state = vmem_backend_libvirt_get_run_state,
-	.set_requested_config = vmem_backend_libvirt_set_requested_config,
-	.get_policy_mode = vmem_backend_libvirt_get_policy_mode,
-	.free = vmem_backend_libvirt_free,
-};
+static void
+vmem_backend_libvirt_class_init(VmemBackendLibvirtClass *klass)
+{
+	VmemBackendClass *backend_class = VMEM_BACKEND_CLASS(klass);
+
+	G_OBJECT_CLASS(klass)->finalize = vmem_backend_libvirt_finalize;
+	backend_class->name = "libvirt";
+	backend_class->list_domains = vmem_backend_libvirt_list_domains;
+	backend_class->get_devices = vmem_backend_libvirt_get_devices;
+	backend_class->set_requested = vmem_backend_libvirt_set_requested;
+	backend_class->get_run_state = vmem_backend_libvirt_get_run_state;
+	backend_class->set_requested_config = vmem_backend_libvirt_set_requested_config;
+	backend_class->get_policy = vmem_backend_libvirt_get_policy;
+}
+
+static void
+vmem_backend_libvirt_init(VmemBackendLibvirt *self)
+{
+	self->size_callback = self->lifecycle_callback = self->reboot_callback = -1;
+	self->migration_callback = self->job_callback = -1;
+}
 
 static int
 vmem_backend_libvirt_register(VmemBackendLibvirt *self, int event_id,
@@ -403,34 +400,23 @@ vmem_backend_libvirt_register(VmemBackendLibvirt *self, int event_id,
 }
 
 /**
- * vmem_backend_libvirt_open:
- * @uri: (nullable): a libvirt URI; %NULL for libvirt's default
+ * vmem_backend_libvirt_new:
+ * @conn: an open connection; the backend takes a reference
  * @error: return location for a #GError
  *
- * Connects to libvirt and subscribes to the events a resize job follows,
- * for all domains, dispatched by the default #GMainContext.
+ * A backend on a connection the caller opened, subscribed to the events a
+ * resize job follows, for all domains; see #VmemBackend for where its
+ * signals are emitted.  Needs vmem_libvirt_init().  One backend per
+ * connection: libvirt takes each event callback once per connection (any
+ * number of listeners connect to the backend's signals instead).
  */
 VmemBackend *
-vmem_backend_libvirt_open(const char *uri, GError **error)
+vmem_backend_libvirt_new(virConnectPtr conn, GError **error)
 {
-	g_autoptr(VmemBackend) backend = NULL;
-	VmemBackendLibvirt *self;
+	g_autoptr(VmemBackendLibvirt) self = g_object_new(VMEM_TYPE_BACKEND_LIBVIRT, NULL);
 
-	if (!vmem_libvirt_init(error))
-		return NULL;
-	self = g_new0(VmemBackendLibvirt, 1);
-	self->parent.klass = &vmem_backend_libvirt_class;
-	self->size_callback = self->lifecycle_callback = self->reboot_callback = -1;
-	self->migration_callback = self->job_callback = -1;
-	backend = &self->parent;
-
-	self->conn = virConnectOpen(uri);
-	if (self->conn == NULL) {
-		vmem_libvirt_set_error(error);
-		/* TRANSLATORS: %s is a libvirt URI; libvirt's error follows */
-		g_prefix_error(error, _("Cannot connect to %s: "), uri ? uri : "libvirt");
-		return NULL;
-	}
+	virConnectRef(conn);
+	self->conn = conn;
 	if ((self->size_callback = vmem_backend_libvirt_register(
 		     self, VIR_DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE,
 		     VIR_DOMAIN_EVENT_CALLBACK(vmem_backend_libvirt_on_size), error)) < 0 ||
@@ -447,5 +433,29 @@ vmem_backend_libvirt_open(const char *uri, GError **error)
 		     self, VIR_DOMAIN_EVENT_ID_JOB_COMPLETED,
 		     VIR_DOMAIN_EVENT_CALLBACK(vmem_backend_libvirt_on_job_completed), error)) < 0)
 		return NULL;
-	return g_steal_pointer(&backend);
+	return VMEM_BACKEND(g_steal_pointer(&self));
+}
+
+/**
+ * vmem_backend_libvirt_open:
+ * @uri: (nullable): a libvirt URI; %NULL for libvirt's default
+ * @error: return location for a #GError
+ *
+ * Connects to libvirt, see vmem_backend_libvirt_new().
+ */
+VmemBackend *
+vmem_backend_libvirt_open(const char *uri, GError **error)
+{
+	g_autoptr(virConnect) conn = NULL;
+
+	if (!vmem_libvirt_init(error))
+		return NULL;
+	conn = virConnectOpen(uri);
+	if (conn == NULL) {
+		vmem_libvirt_set_error(error);
+		/* TRANSLATORS: %s is a libvirt URI; libvirt's error follows */
+		g_prefix_error(error, _("Cannot connect to %s: "), uri ? uri : "libvirt");
+		return NULL;
+	}
+	return vmem_backend_libvirt_new(conn, error);
 }

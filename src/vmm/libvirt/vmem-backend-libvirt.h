@@ -7,7 +7,11 @@
 
 G_BEGIN_DECLS
 
+#define VMEM_TYPE_BACKEND_LIBVIRT (vmem_backend_libvirt_get_type())
+G_DECLARE_FINAL_TYPE(VmemBackendLibvirt, vmem_backend_libvirt, VMEM, BACKEND_LIBVIRT, VmemBackend)
+
 VmemBackend *vmem_backend_libvirt_open(const char *uri, GError **error);
+VmemBackend *vmem_backend_libvirt_new(virConnectPtr conn, GError **error);
 virDomainPtr vmem_backend_libvirt_lookup(VmemBackend *backend, const char *domain, GError **error);
 
 G_END_DECLS

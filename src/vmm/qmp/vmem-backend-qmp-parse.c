@@ -5,10 +5,22 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
+#include <string.h>
 
 #include "vmem-backend-qmp.h"
 #include "vmem-error.h"
-#include "vmem-qmp-message.h"
+#include "vmem-json.h"
+
+/* Says which reply the JSON layer refused with @local_error. */
+static void
+vmem_backend_qmp_set_invalid(GError **error, const char *command, const GError *local_error)
+{
+	g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+		    /* TRANSLATORS: %1$s is a QMP command such as query-memory-devices; %2$s is a
+		     * sentence that says what is wrong with its reply */
+		    _("QEMU's reply to %1$s is invalid. %2$s"), command, local_error->message);
+}
 
 /**
  * vmem_backend_qmp_parse_uri:
@@ -41,49 +53,50 @@ vmem_backend_qmp_parse_uri(const char *uri, char **ret_path, GError **error)
 }
 
 static VmemDevice *
-vmem_backend_qmp_parse_device(json_object *data, GError **error)
+vmem_backend_qmp_parse_device(json_object *entry, GError **error)
 {
 	g_autoptr(VmemDevice) dev = g_new0(VmemDevice, 1);
-	const char *text;
+	g_autoptr(GError) local_error = NULL;
+	json_object *data = NULL;
+	const char *text = NULL;
 	guint64 node = 0;
 
-	if (!json_object_is_type(data, json_type_object)) {
-		g_set_error_literal(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-				    /* TRANSLATORS: query-memory-devices is a QMP command */
-				    _("QEMU's query-memory-devices has a device without data."));
-		return NULL;
-	}
-	if ((text = vmem_qmp_json_get_string(data, "id", NULL)) != NULL)
-		dev->alias = g_strdup(text);
-	if ((text = vmem_qmp_json_get_string(data, "memdev", NULL)) != NULL)
-		dev->memdev = g_strdup(text);
-	if (!vmem_qmp_json_get_size(data, "memaddr", FALSE, &dev->address, error) ||
-	    !vmem_qmp_json_get_size(data, "requested-size", FALSE, &dev->requested, error) ||
-	    !vmem_qmp_json_get_size(data, "size", FALSE, &dev->plugged, error) ||
-	    !vmem_qmp_json_get_size(data, "max-size", FALSE, &dev->size, error) ||
-	    !vmem_qmp_json_get_size(data, "block-size", FALSE, &dev->block_size, error) ||
-	    !vmem_qmp_json_get_size(data, "node", TRUE, &node, error))
-		return NULL;
-	if (node > G_MAXUINT16) {
-		g_set_error(
-			error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-			/* TRANSLATORS: %s is a device id, then a NUMA node number */
-			_("QEMU reports the virtio-mem device %s on NUMA node %" G_GUINT64_FORMAT
-			  ", which cannot exist."),
-			dev->alias ? dev->alias : "?", node);
+	if (!vmem_json_get_object(entry, "data", VMEM_JSON_REQUIRED, &data, &local_error) ||
+	    !vmem_json_get_uint64(data, "memaddr", VMEM_JSON_REQUIRED, 0, G_MAXUINT64,
+				  &dev->address, &local_error) ||
+	    !vmem_json_get_uint64(data, "requested-size", VMEM_JSON_REQUIRED, 0, G_MAXUINT64,
+				  &dev->requested, &local_error) ||
+	    !vmem_json_get_uint64(data, "size", VMEM_JSON_REQUIRED, 0, G_MAXUINT64, &dev->plugged,
+				  &local_error) ||
+	    !vmem_json_get_uint64(data, "max-size", VMEM_JSON_REQUIRED, 0, G_MAXUINT64, &dev->size,
+				  &local_error) ||
+	    !vmem_json_get_uint64(data, "block-size", VMEM_JSON_REQUIRED, 0, G_MAXUINT64,
+				  &dev->block_size, &local_error) ||
+	    !vmem_json_get_uint64(data, "node", VMEM_JSON_OPTIONAL, 0, G_MAXUINT16, &node,
+				  &local_error)) {
+		vmem_backend_qmp_set_invalid(error, "query-memory-devices", local_error);
 		return NULL;
 	}
 	dev->node = (guint)node;
+	/* Without a usable id the device has no alias: QMP cannot name it. */
+	if (vmem_json_get_string(data, "id", VMEM_JSON_OPTIONAL, VMEM_JSON_NO_LIMIT, &text, NULL))
+		dev->alias = g_strdup(text);
+	if (vmem_json_get_string(data, "memdev", VMEM_JSON_OPTIONAL, VMEM_JSON_NO_LIMIT, &text,
+				 NULL))
+		dev->memdev = g_strdup(text);
 	if (dev->block_size == 0 || (dev->block_size & (dev->block_size - 1)) != 0 ||
 	    dev->plugged > dev->size || dev->requested > dev->size) {
-		g_set_error(
-			error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-			/* TRANSLATORS: %s is a device id, then byte counts */
-			_("QEMU reports the virtio-mem device %s with inconsistent sizes: block "
-			  "size %" G_GUINT64_FORMAT ", size %" G_GUINT64_FORMAT
-			  ", requested %" G_GUINT64_FORMAT ", plugged %" G_GUINT64_FORMAT "."),
-			dev->alias ? dev->alias : "?", dev->block_size, dev->size, dev->requested,
-			dev->plugged);
+		g_autofree char *alias = dev->alias != NULL
+						 ? vmem_json_excerpt(dev->alias, strlen(dev->alias))
+						 : NULL;
+
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+			    /* TRANSLATORS: %1$s is a device id, the four numbers are byte counts */
+			    _("QEMU reports the virtio-mem device %1$s with inconsistent sizes: "
+			      "block size %2$" PRIu64 ", size %3$" PRIu64 ", requested %4$" PRIu64
+			      ", plugged %5$" PRIu64 "."),
+			    alias != NULL ? alias : "?", dev->block_size, dev->size, dev->requested,
+			    dev->plugged);
 		return NULL;
 	}
 	return g_steal_pointer(&dev);
@@ -110,25 +123,21 @@ vmem_backend_qmp_parse_devices(json_object *reply, GPtrArray **ret_devices, GErr
 				    _("QEMU's query-memory-devices did not return a list."));
 		return FALSE;
 	}
-	for (size_t i = 0; i < json_object_array_length(reply); i++) {
-		json_object *entry = json_object_array_get_idx(reply, i);
-		json_object *type = NULL;
-		json_object *data = NULL;
+	for (gsize i = 0; i < json_object_array_length(reply); i++) {
+		g_autoptr(GError) local_error = NULL;
+		json_object *entry = NULL;
+		const char *type = NULL;
 		VmemDevice *dev;
 
-		if (!json_object_is_type(entry, json_type_object) ||
-		    !json_object_object_get_ex(entry, "type", &type) ||
-		    !json_object_is_type(type, json_type_string)) {
-			g_set_error_literal(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-					    /* TRANSLATORS: query-memory-devices is a QMP command */
-					    _("QEMU's query-memory-devices has an entry without a "
-					      "type."));
+		if (!vmem_json_array_get_object(reply, "return", i, &entry, &local_error) ||
+		    !vmem_json_get_string(entry, "type", VMEM_JSON_REQUIRED, VMEM_JSON_NO_LIMIT,
+					  &type, &local_error)) {
+			vmem_backend_qmp_set_invalid(error, "query-memory-devices", local_error);
 			return FALSE;
 		}
-		if (g_strcmp0(vmem_qmp_json_get_string(entry, "type", NULL), "virtio-mem") != 0)
+		if (!g_str_equal(type, "virtio-mem"))
 			continue;
-		json_object_object_get_ex(entry, "data", &data);
-		dev = vmem_backend_qmp_parse_device(data, error);
+		dev = vmem_backend_qmp_parse_device(entry, error);
 		if (dev == NULL)
 			return FALSE;
 		g_ptr_array_add(devices, dev);
@@ -169,13 +178,13 @@ vmem_backend_qmp_parse_status(json_object *reply, VmemRunState *ret_state, GErro
 		{"guest-panicked", VMEM_RUN_STATE_CRASHED},
 		{"internal-error", VMEM_RUN_STATE_CRASHED},
 	};
-	const char *status;
+	g_autoptr(GError) local_error = NULL;
+	g_autofree char *excerpt = NULL;
+	const char *status = NULL;
 
-	if (!json_object_is_type(reply, json_type_object) ||
-	    (status = vmem_qmp_json_get_string(reply, "status", NULL)) == NULL) {
-		g_set_error_literal(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-				    /* TRANSLATORS: query-status is a QMP command */
-				    _("QEMU's query-status has no status."));
+	if (!vmem_json_get_string(reply, "status", VMEM_JSON_REQUIRED, VMEM_JSON_NO_LIMIT, &status,
+				  &local_error)) {
+		vmem_backend_qmp_set_invalid(error, "query-status", local_error);
 		return FALSE;
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(map); i++) {
@@ -184,9 +193,10 @@ vmem_backend_qmp_parse_status(json_object *reply, VmemRunState *ret_state, GErro
 			return TRUE;
 		}
 	}
+	excerpt = vmem_json_excerpt(status, strlen(status));
 	g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
 		    /* TRANSLATORS: %s is a QEMU run state name */
-		    _("QEMU is in the run state %s, which virtmem does not know."), status);
+		    _("QEMU is in the run state %s, which virtmem does not know."), excerpt);
 	return FALSE;
 }
 
@@ -201,7 +211,8 @@ gboolean
 vmem_backend_qmp_parse_migrating(json_object *reply, gboolean *ret_migrating, GError **error)
 {
 	static const char *const idle[] = {"none", "completed", "failed", "cancelled", NULL};
-	json_object *status = NULL;
+	g_autoptr(GError) local_error = NULL;
+	const char *status = NULL;
 
 	if (!json_object_is_type(reply, json_type_object)) {
 		g_set_error_literal(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
@@ -209,16 +220,11 @@ vmem_backend_qmp_parse_migrating(json_object *reply, gboolean *ret_migrating, GE
 				    _("QEMU's query-migrate did not return an object."));
 		return FALSE;
 	}
-	if (!json_object_object_get_ex(reply, "status", &status)) {
-		*ret_migrating = FALSE;
-		return TRUE;
-	}
-	if (!json_object_is_type(status, json_type_string)) {
-		g_set_error_literal(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-				    /* TRANSLATORS: query-migrate is a QMP command */
-				    _("QEMU's query-migrate has a status that is not a string."));
+	if (!vmem_json_get_string(reply, "status", VMEM_JSON_OPTIONAL, VMEM_JSON_NO_LIMIT, &status,
+				  &local_error)) {
+		vmem_backend_qmp_set_invalid(error, "query-migrate", local_error);
 		return FALSE;
 	}
-	*ret_migrating = !g_strv_contains(idle, json_object_get_string(status));
+	*ret_migrating = status != NULL && !g_strv_contains(idle, status);
 	return TRUE;
 }

@@ -12,18 +12,20 @@
 /* Where QEMU puts a device created with -device ...,id=ID. */
 #define VMEM_QOM_PERIPHERAL "/machine/peripheral/"
 
-typedef struct {
+struct _VmemBackendQmp {
 	VmemBackend parent;
 	char *path;
 	char *name;
 	VmemQmp *qmp;
-} VmemBackendQmp;
+};
+
+G_DEFINE_FINAL_TYPE(VmemBackendQmp, vmem_backend_qmp, VMEM_TYPE_BACKEND)
 
 static void
 vmem_backend_qmp_on_event(VmemQmp *qmp, const VmemQmpMessage *msg, gpointer user_data)
 {
 	VmemBackendQmp *self = user_data;
-	VmemBackend *backend = &self->parent;
+	VmemBackend *backend = VMEM_BACKEND(self);
 	const char *status;
 
 	if (g_str_equal(msg->event, "MEMORY_DEVICE_SIZE_CHANGE")) {
@@ -66,17 +68,22 @@ vmem_backend_qmp_on_event(VmemQmp *qmp, const VmemQmpMessage *msg, gpointer user
 }
 
 static void
-vmem_backend_qmp_on_closed(VmemQmp *qmp, const GError *error, gpointer user_data)
+vmem_backend_qmp_on_closed(VmemQmp *qmp, GError *error, gpointer user_data)
 {
 	VmemBackendQmp *self = user_data;
 
-	vmem_backend_emit_domain_event(&self->parent, self->name, VMEM_DOMAIN_EVENT_GONE);
+	vmem_backend_emit_domain_event(VMEM_BACKEND(self), self->name, VMEM_DOMAIN_EVENT_GONE);
 }
 
-static const VmemQmpCallbacks vmem_backend_qmp_callbacks = {
-	.event = vmem_backend_qmp_on_event,
-	.closed = vmem_backend_qmp_on_closed,
-};
+/* The old client, if any, goes quietly. */
+static void
+vmem_backend_qmp_drop_client(VmemBackendQmp *self)
+{
+	if (self->qmp == NULL)
+		return;
+	g_signal_handlers_disconnect_by_data(self->qmp, self);
+	g_clear_object(&self->qmp);
+}
 
 /* A connection that works: the one we have, or a new one when QEMU went
  * away and (perhaps restarted) listens again. */
@@ -97,10 +104,9 @@ vmem_backend_qmp_get_client(VmemBackendQmp *self, GError **error)
 				  "\"state\": true}]}");
 	if (!vmem_qmp_execute(qmp, "migrate-set-capabilities", caps, NULL, NULL))
 		g_debug("QMP %s: cannot enable migration events", self->path);
-	vmem_qmp_set_callbacks(qmp, &vmem_backend_qmp_callbacks, self);
-	if (self->qmp != NULL)
-		vmem_qmp_set_callbacks(self->qmp, NULL, NULL);
-	g_clear_pointer(&self->qmp, vmem_qmp_unref);
+	g_signal_connect(qmp, "event", G_CALLBACK(vmem_backend_qmp_on_event), self);
+	g_signal_connect(qmp, "closed", G_CALLBACK(vmem_backend_qmp_on_closed), self);
+	vmem_backend_qmp_drop_client(self);
 	self->qmp = g_steal_pointer(&qmp);
 	return self->qmp;
 }
@@ -130,7 +136,7 @@ vmem_backend_qmp_execute(VmemBackendQmp *self, const char *command, json_object 
 static gboolean
 vmem_backend_qmp_list_domains(VmemBackend *backend, GPtrArray **ret_names, GError **error)
 {
-	VmemBackendQmp *self = (VmemBackendQmp *)backend;
+	VmemBackendQmp *self = VMEM_BACKEND_QMP(backend);
 	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
 
 	/* the QEMU is the domain: only when it answers is it there */
@@ -145,7 +151,7 @@ static gboolean
 vmem_backend_qmp_get_devices(VmemBackend *backend, const char *domain, GPtrArray **ret_devices,
 			     GError **error)
 {
-	VmemBackendQmp *self = (VmemBackendQmp *)backend;
+	VmemBackendQmp *self = VMEM_BACKEND_QMP(backend);
 	g_autoptr(json_object) reply = NULL;
 
 	return vmem_backend_qmp_check_domain(self, domain, error) &&
@@ -157,7 +163,7 @@ static gboolean
 vmem_backend_qmp_get_run_state(VmemBackend *backend, const char *domain, VmemRunState *ret_state,
 			       GError **error)
 {
-	VmemBackendQmp *self = (VmemBackendQmp *)backend;
+	VmemBackendQmp *self = VMEM_BACKEND_QMP(backend);
 	g_autoptr(json_object) status = NULL;
 	g_autoptr(json_object) migrate = NULL;
 	VmemRunState state = VMEM_RUN_STATE_SHUT_OFF;
@@ -185,7 +191,7 @@ vmem_backend_qmp_check_request(VmemBackendQmp *self, const char *alias, guint64 
 	g_autoptr(GPtrArray) devices = NULL;
 	g_autofree char *req = vmem_size_format(requested);
 
-	if (!vmem_backend_qmp_get_devices(&self->parent, self->name, &devices, error))
+	if (!vmem_backend_qmp_get_devices(VMEM_BACKEND(self), self->name, &devices, error))
 		return FALSE;
 	for (guint i = 0; i < devices->len; i++) {
 		VmemDevice *dev = devices->pdata[i];
@@ -216,7 +222,7 @@ static gboolean
 vmem_backend_qmp_set_requested(VmemBackend *backend, const char *domain, const char *alias,
 			       guint64 requested, GError **error)
 {
-	VmemBackendQmp *self = (VmemBackendQmp *)backend;
+	VmemBackendQmp *self = VMEM_BACKEND_QMP(backend);
 	g_autoptr(json_object) args = json_object_new_object();
 	g_autofree char *path = g_strconcat(VMEM_QOM_PERIPHERAL, alias, NULL);
 	VmemRunState state;
@@ -247,26 +253,33 @@ vmem_backend_qmp_set_requested(VmemBackend *backend, const char *domain, const c
 }
 
 static void
-vmem_backend_qmp_free(VmemBackend *backend)
+vmem_backend_qmp_finalize(GObject *object)
 {
-	VmemBackendQmp *self = (VmemBackendQmp *)backend;
+	VmemBackendQmp *self = VMEM_BACKEND_QMP(object);
 
-	if (self->qmp != NULL)
-		vmem_qmp_set_callbacks(self->qmp, NULL, NULL);
-	g_clear_pointer(&self->qmp, vmem_qmp_unref);
+	vmem_backend_qmp_drop_client(self);
 	g_free(self->path);
 	g_free(self->name);
-	g_free(self);
+	G_OBJECT_CLASS(vmem_backend_qmp_parent_class)->finalize(object);
 }
 
-static const VmemBackendClass vmem_backend_qmp_class = {
-	.name = "qmp",
-	.list_domains = vmem_backend_qmp_list_domains,
-	.get_devices = vmem_backend_qmp_get_devices,
-	.set_requested = vmem_backend_qmp_set_requested,
-	.get_run_state = vmem_backend_qmp_get_run_state,
-	.free = vmem_backend_qmp_free,
-};
+static void
+vmem_backend_qmp_class_init(VmemBackendQmpClass *klass)
+{
+	VmemBackendClass *backend_class = VMEM_BACKEND_CLASS(klass);
+
+	G_OBJECT_CLASS(klass)->finalize = vmem_backend_qmp_finalize;
+	backend_class->name = "qmp";
+	backend_class->list_domains = vmem_backend_qmp_list_domains;
+	backend_class->get_devices = vmem_backend_qmp_get_devices;
+	backend_class->set_requested = vmem_backend_qmp_set_requested;
+	backend_class->get_run_state = vmem_backend_qmp_get_run_state;
+}
+
+static void
+vmem_backend_qmp_init(VmemBackendQmp *self)
+{
+}
 
 /**
  * vmem_backend_qmp_open:
@@ -274,7 +287,7 @@ static const VmemBackendClass vmem_backend_qmp_class = {
  * @error: return location for a #GError
  *
  * Connects to the QEMU listening on the socket @uri names.  When QEMU goes
- * away, subscribers get %VMEM_DOMAIN_EVENT_GONE, calls fail with a clear
+ * away, listeners get %VMEM_DOMAIN_EVENT_GONE, calls fail with a clear
  * error, and the next call connects again if a QEMU listens there again.
  *
  * Returns: (transfer full): the backend, or %NULL on error
@@ -282,18 +295,15 @@ static const VmemBackendClass vmem_backend_qmp_class = {
 VmemBackend *
 vmem_backend_qmp_open(const char *uri, GError **error)
 {
-	g_autoptr(VmemBackend) backend = NULL;
+	g_autoptr(VmemBackendQmp) self = NULL;
 	g_autoptr(json_object) reply = NULL;
-	VmemBackendQmp *self;
 	g_autofree char *path = NULL;
 	const char *name;
 
 	if (!vmem_backend_qmp_parse_uri(uri, &path, error))
 		return NULL;
-	self = g_new0(VmemBackendQmp, 1);
-	self->parent.klass = &vmem_backend_qmp_class;
+	self = g_object_new(VMEM_TYPE_BACKEND_QMP, NULL);
 	self->path = g_steal_pointer(&path);
-	backend = &self->parent;
 	if (!vmem_backend_qmp_execute(self, "query-name", NULL, &reply, error))
 		return NULL;
 	name = vmem_qmp_json_get_string(reply, "name", NULL);
@@ -301,5 +311,5 @@ vmem_backend_qmp_open(const char *uri, GError **error)
 		self->name = g_strdup(name);
 	else
 		self->name = g_path_get_basename(self->path);
-	return g_steal_pointer(&backend);
+	return VMEM_BACKEND(g_steal_pointer(&self));
 }

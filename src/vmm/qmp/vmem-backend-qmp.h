@@ -12,6 +12,9 @@
 
 G_BEGIN_DECLS
 
+#define VMEM_TYPE_BACKEND_QMP (vmem_backend_qmp_get_type())
+G_DECLARE_FINAL_TYPE(VmemBackendQmp, vmem_backend_qmp, VMEM, BACKEND_QMP, VmemBackend)
+
 VmemBackend *vmem_backend_qmp_open(const char *uri, GError **error);
 
 /* Pure parts, for tests and the fuzzer. */

@@ -7,85 +7,13 @@
 
 #include "vmem-error.h"
 
-/* How much of an offending line an error message quotes. */
-#define VMEM_QMP_EXCERPT 64
-
-/* A printable, valid UTF-8 quote of the start of @line for error messages. */
-static char *
-vmem_qmp_excerpt(const char *line, gsize len)
-{
-	g_autofree char *valid = g_utf8_make_valid(line, (gssize)MIN(len, VMEM_QMP_EXCERPT));
-
-	for (char *p = valid; *p != '\0'; p++) {
-		if ((guchar)*p < 0x20)
-			*p = '?';
-	}
-	return len > VMEM_QMP_EXCERPT ? g_strconcat(valid, "…", NULL) : g_steal_pointer(&valid);
-}
-
+/* Says who sent what the JSON layer refused with @local_error. */
 static void
-vmem_qmp_set_invalid(GError **error, const char *line, gsize len, const char *why)
+vmem_qmp_set_invalid(GError **error, const GError *local_error)
 {
-	g_autofree char *excerpt = vmem_qmp_excerpt(line, len);
-
 	g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-		    /* TRANSLATORS: QEMU sent something that is not a valid QMP message;
-		     * the first %s says why, the second quotes the message */
-		    _("QEMU sent an invalid QMP message (%s): %s"), why, excerpt);
-}
-
-static json_object *
-vmem_qmp_parse_json(const char *line, gsize len, GError **error)
-{
-	g_autoptr(json_tokener) tok = json_tokener_new_ex(VMEM_QMP_MAX_DEPTH);
-	g_autoptr(json_object) root = NULL;
-	enum json_tokener_error jerr;
-	gsize end;
-
-	if (len > VMEM_QMP_MAX_LINE) {
-		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-			    /* TRANSLATORS: %zu are byte counts */
-			    _("QEMU sent a QMP message of %zu bytes, more than the limit of %zu "
-			      "bytes."),
-			    (size_t)len, (size_t)VMEM_QMP_MAX_LINE);
-		return NULL;
-	}
-	if (len == 0) {
-		/* TRANSLATORS: reason for an invalid QMP message */
-		vmem_qmp_set_invalid(error, "", 0, _("it is empty"));
-		return NULL;
-	}
-	if (memchr(line, '\0', len) != NULL) {
-		/* TRANSLATORS: reason for an invalid QMP message */
-		vmem_qmp_set_invalid(error, line, len, _("it contains a NUL byte"));
-		return NULL;
-	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	root = json_tokener_parse_ex(tok, line, (int)len);
-	jerr = json_tokener_get_error(tok);
-	if (jerr == json_tokener_continue || (root == NULL && jerr == json_tokener_success)) {
-		/* TRANSLATORS: reason for an invalid QMP message */
-		vmem_qmp_set_invalid(error, line, len, _("it is truncated"));
-		return NULL;
-	}
-	if (jerr != json_tokener_success) {
-		vmem_qmp_set_invalid(error, line, len, json_tokener_error_desc(jerr));
-		return NULL;
-	}
-	end = json_tokener_get_parse_end(tok);
-	for (gsize i = end; i < len; i++) {
-		if (!g_ascii_isspace(line[i])) {
-			/* TRANSLATORS: reason for an invalid QMP message */
-			vmem_qmp_set_invalid(error, line, len, _("data follows the JSON value"));
-			return NULL;
-		}
-	}
-	if (!json_object_is_type(root, json_type_object)) {
-		/* TRANSLATORS: reason for an invalid QMP message */
-		vmem_qmp_set_invalid(error, line, len, _("it is not a JSON object"));
-		return NULL;
-	}
-	return g_steal_pointer(&root);
+		    /* TRANSLATORS: %s is a sentence that says what is wrong with the message */
+		    _("QEMU sent an invalid QMP message. %s"), local_error->message);
 }
 
 /**
@@ -100,18 +28,15 @@ vmem_qmp_parse_json(const char *line, gsize len, GError **error)
 const char *
 vmem_qmp_json_get_string(json_object *obj, const char *key, GError **error)
 {
-	json_object *member = NULL;
+	g_autoptr(GError) local_error = NULL;
+	const char *value = NULL;
 
-	if (!json_object_object_get_ex(obj, key, &member) ||
-	    !json_object_is_type(member, json_type_string) ||
-	    !g_utf8_validate_len(json_object_get_string(member),
-				 (gsize)json_object_get_string_len(member), NULL)) {
-		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-			    /* TRANSLATORS: %s is a JSON member name such as "desc" */
-			    _("QEMU's reply has no string member \"%s\"."), key);
+	if (!vmem_json_get_string(obj, key, VMEM_JSON_REQUIRED, VMEM_JSON_NO_LIMIT, &value,
+				  &local_error)) {
+		vmem_qmp_set_invalid(error, local_error);
 		return NULL;
 	}
-	return json_object_get_string(member);
+	return value;
 }
 
 /**
@@ -127,51 +52,30 @@ gboolean
 vmem_qmp_json_get_size(json_object *obj, const char *key, gboolean optional, guint64 *ret_value,
 		       GError **error)
 {
-	json_object *member = NULL;
+	g_autoptr(GError) local_error = NULL;
+	guint64 value = 0;
 
-	if (!json_object_object_get_ex(obj, key, &member)) {
-		if (optional) {
-			*ret_value = 0;
-			return TRUE;
-		}
-		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-			    /* TRANSLATORS: %s is a JSON member name such as "block-size" */
-			    _("QEMU's reply has no member \"%s\"."), key);
+	if (!vmem_json_get_uint64(obj, key, optional ? VMEM_JSON_OPTIONAL : VMEM_JSON_REQUIRED, 0,
+				  G_MAXUINT64, &value, &local_error)) {
+		vmem_qmp_set_invalid(error, local_error);
 		return FALSE;
 	}
-	if (!json_object_is_type(member, json_type_int) || json_object_get_int64(member) < 0) {
-		const char *json = json_object_to_json_string_ext(member, JSON_C_TO_STRING_PLAIN);
-		g_autofree char *value = vmem_qmp_excerpt(json, strlen(json));
-
-		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-			    /* TRANSLATORS: the first %s is a JSON member name, the second
-			     * its value as QEMU sent it */
-			    _("QEMU's reply has \"%s\": %s, not a non-negative integer."), key,
-			    value);
-		return FALSE;
-	}
-	*ret_value = json_object_get_uint64(member);
+	*ret_value = value;
 	return TRUE;
 }
 
 static gboolean
-vmem_qmp_message_parse_error(VmemQmpMessage *msg, json_object *err, GError **error)
+vmem_qmp_message_parse_error(VmemQmpMessage *msg, json_object *root, GError **error)
 {
-	const char *cls;
-	const char *desc;
+	json_object *err = NULL;
+	const char *cls = NULL;
+	const char *desc = NULL;
 
-	if (!json_object_is_type(err, json_type_object)) {
-		g_set_error_literal(
-			error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-			/* TRANSLATORS: QMP protocol violation */
-			_("QEMU sent an error reply whose \"error\" is not an object."));
-		return FALSE;
-	}
-	cls = vmem_qmp_json_get_string(err, "class", error);
-	if (cls == NULL)
-		return FALSE;
-	desc = vmem_qmp_json_get_string(err, "desc", error);
-	if (desc == NULL)
+	if (!vmem_json_get_object(root, "error", VMEM_JSON_REQUIRED, &err, error) ||
+	    !vmem_json_get_string(err, "class", VMEM_JSON_REQUIRED, VMEM_JSON_NO_LIMIT, &cls,
+				  error) ||
+	    !vmem_json_get_string(err, "desc", VMEM_JSON_REQUIRED, VMEM_JSON_NO_LIMIT, &desc,
+				  error))
 		return FALSE;
 	msg->error_class = g_strdup(cls);
 	msg->error_desc = g_strdup(desc);
@@ -184,34 +88,85 @@ vmem_qmp_message_parse_event(VmemQmpMessage *msg, json_object *root, GError **er
 {
 	json_object *data = NULL;
 	json_object *ts = NULL;
-	const char *name = vmem_qmp_json_get_string(root, "event", error);
+	const char *name = NULL;
+	guint64 s = 0;
+	guint64 us = 0;
 
-	if (name == NULL)
+	if (!vmem_json_get_string(root, "event", VMEM_JSON_REQUIRED, VMEM_JSON_NO_LIMIT, &name,
+				  error) ||
+	    !vmem_json_get_object(root, "data", VMEM_JSON_OPTIONAL, &data, error))
 		return FALSE;
-	if (json_object_object_get_ex(root, "data", &data)) {
-		if (!json_object_is_type(data, json_type_object)) {
-			g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-				    /* TRANSLATORS: %s is a QMP event name */
-				    _("QEMU sent the event %s with data that is not an object."),
-				    name);
-			return FALSE;
-		}
-		msg->value = json_object_get(data);
-	} else {
-		msg->value = json_object_new_object();
-	}
-	msg->timestamp_us = -1;
-	if (json_object_object_get_ex(root, "timestamp", &ts) &&
-	    json_object_is_type(ts, json_type_object)) {
-		guint64 s = 0, us = 0;
-
-		if (vmem_qmp_json_get_size(ts, "seconds", FALSE, &s, NULL) &&
-		    vmem_qmp_json_get_size(ts, "microseconds", FALSE, &us, NULL) &&
-		    s < (guint64)G_MAXINT64 / G_USEC_PER_SEC && us < G_USEC_PER_SEC)
-			msg->timestamp_us = (gint64)s * G_USEC_PER_SEC + (gint64)us;
-	}
 	msg->event = g_strdup(name);
+	msg->value = data != NULL ? json_object_get(data) : json_object_new_object();
+	/* A timestamp that makes no sense is dropped, not refused. */
+	msg->timestamp_us = -1;
+	if (vmem_json_get_object(root, "timestamp", VMEM_JSON_OPTIONAL, &ts, NULL) && ts != NULL &&
+	    vmem_json_get_uint64(ts, "seconds", VMEM_JSON_REQUIRED, 0,
+				 G_MAXINT64 / G_USEC_PER_SEC - 1, &s, NULL) &&
+	    vmem_json_get_uint64(ts, "microseconds", VMEM_JSON_REQUIRED, 0, G_USEC_PER_SEC - 1, &us,
+				 NULL))
+		msg->timestamp_us = (gint64)s * G_USEC_PER_SEC + (gint64)us;
 	return TRUE;
+}
+
+/* The QMP reading of a JSON object; errors say what is wrong with it. */
+static VmemQmpMessage *
+vmem_qmp_message_from_json(json_object *root, const char *line, gsize len, GError **error)
+{
+	static const char *const kinds[] = {"QMP", "return", "error", "event"};
+	g_autoptr(VmemQmpMessage) msg = g_new0(VmemQmpMessage, 1);
+	json_object *member = NULL;
+	const char *id = NULL;
+	guint n_kinds = 0;
+
+	for (guint i = 0; i < G_N_ELEMENTS(kinds); i++) {
+		if (json_object_object_get_ex(root, kinds[i], NULL)) {
+			msg->kind = (VmemQmpMessageKind)i;
+			n_kinds++;
+		}
+	}
+	if (n_kinds != 1) {
+		g_autofree char *excerpt = vmem_json_excerpt(line, len);
+
+		if (n_kinds == 0)
+			g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+				    /* TRANSLATORS: %s quotes the start of the QMP message */
+				    _("The message is neither a reply nor an event: “%s”."),
+				    excerpt);
+		else
+			g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+				    /* TRANSLATORS: %s quotes the start of the QMP message */
+				    _("The message is more than one kind of QMP message: “%s”."),
+				    excerpt);
+		return NULL;
+	}
+	/* A reply echoes the id of its command; ours are strings. */
+	if (vmem_json_get_string(root, "id", VMEM_JSON_OPTIONAL, VMEM_JSON_NO_LIMIT, &id, NULL))
+		msg->id = g_strdup(id);
+
+	switch (msg->kind) {
+	case VMEM_QMP_MESSAGE_GREETING:
+		if (!vmem_json_get_object(root, "QMP", VMEM_JSON_REQUIRED, &member, error))
+			return NULL;
+		msg->value = json_object_get(member);
+		break;
+	case VMEM_QMP_MESSAGE_RETURN:
+		json_object_object_get_ex(root, "return", &member);
+		msg->value = json_object_get(member);
+		/* json-c gives NULL for a JSON null */
+		if (msg->value == NULL)
+			msg->value = json_object_new_object();
+		break;
+	case VMEM_QMP_MESSAGE_ERROR:
+		if (!vmem_qmp_message_parse_error(msg, root, error))
+			return NULL;
+		break;
+	case VMEM_QMP_MESSAGE_EVENT:
+		if (!vmem_qmp_message_parse_event(msg, root, error))
+			return NULL;
+		break;
+	}
+	return g_steal_pointer(&msg);
 }
 
 /**
@@ -223,68 +178,27 @@ vmem_qmp_message_parse_event(VmemQmpMessage *msg, json_object *root, GError **er
  * Parses and checks one QMP message: a JSON object that is exactly one of a
  * greeting, a return, an error reply or an event, each with the members
  * QMP defines.  Anything else, including lines longer than
- * %VMEM_QMP_MAX_LINE, invalid UTF-8 and trailing data, is refused with
- * %VMEM_ERROR_INVALID_DATA.
+ * %VMEM_QMP_MAX_LINE and everything vmem_json_parse() refuses, is refused
+ * with %VMEM_ERROR_INVALID_DATA.
  *
  * Returns: (transfer full): the message, or %NULL on error
  */
 VmemQmpMessage *
 vmem_qmp_message_parse(const char *line, gsize len, GError **error)
 {
-	g_autoptr(json_object) root = vmem_qmp_parse_json(line, len, error);
-	g_autoptr(VmemQmpMessage) msg = NULL;
-	static const char *const kinds[] = {"QMP", "return", "error", "event"};
-	json_object *member = NULL;
-	json_object *id = NULL;
-	guint n_kinds = 0;
+	g_autoptr(GError) local_error = NULL;
+	g_autoptr(json_object) root =
+		vmem_json_parse(line, len, VMEM_QMP_MAX_LINE, VMEM_QMP_MAX_DEPTH,
+				VMEM_JSON_PARSE_OBJECT, &local_error);
+	VmemQmpMessage *msg = NULL;
 
-	if (root == NULL)
-		return NULL;
-	msg = g_new0(VmemQmpMessage, 1);
-	for (guint i = 0; i < G_N_ELEMENTS(kinds); i++) {
-		if (json_object_object_get_ex(root, kinds[i], NULL)) {
-			msg->kind = (VmemQmpMessageKind)i;
-			n_kinds++;
-		}
-	}
-	if (n_kinds != 1) {
-		vmem_qmp_set_invalid(error, line, len,
-				     n_kinds == 0
-					     /* TRANSLATORS: reason for an invalid QMP message */
-					     ? _("it is neither a reply nor an event")
-					     /* TRANSLATORS: reason for an invalid QMP message */
-					     : _("it is more than one kind of message"));
+	if (root != NULL)
+		msg = vmem_qmp_message_from_json(root, line, len, &local_error);
+	if (msg == NULL) {
+		vmem_qmp_set_invalid(error, local_error);
 		return NULL;
 	}
-	json_object_object_get_ex(root, kinds[msg->kind], &member);
-	if (json_object_object_get_ex(root, "id", &id) && json_object_is_type(id, json_type_string))
-		msg->id = g_strdup(vmem_qmp_json_get_string(root, "id", NULL));
-
-	switch (msg->kind) {
-	case VMEM_QMP_MESSAGE_GREETING:
-		if (!json_object_is_type(member, json_type_object)) {
-			/* TRANSLATORS: reason for an invalid QMP message */
-			vmem_qmp_set_invalid(error, line, len, _("the greeting is not an object"));
-			return NULL;
-		}
-		msg->value = json_object_get(member);
-		break;
-	case VMEM_QMP_MESSAGE_RETURN:
-		msg->value = json_object_get(member);
-		/* json-c gives NULL for a JSON null */
-		if (msg->value == NULL)
-			msg->value = json_object_new_object();
-		break;
-	case VMEM_QMP_MESSAGE_ERROR:
-		if (!vmem_qmp_message_parse_error(msg, member, error))
-			return NULL;
-		break;
-	case VMEM_QMP_MESSAGE_EVENT:
-		if (!vmem_qmp_message_parse_event(msg, root, error))
-			return NULL;
-		break;
-	}
-	return g_steal_pointer(&msg);
+	return msg;
 }
 
 /**

@@ -10,8 +10,13 @@
 
 #define VMEM_QMP_READ_CHUNK 65536
 
+/* Events not yet dispatched, at most: a QEMU (or anything pretending to be
+ * one) that floods events loses the oldest, counted, instead of growing
+ * the host's memory. */
+#define VMEM_QMP_MAX_QUEUED_EVENTS 1024
+
 struct _VmemQmp {
-	gint ref;
+	GObject parent;
 	char *peer;
 	GSocket *socket;
 	GMainContext *context;
@@ -20,12 +25,21 @@ struct _VmemQmp {
 	GString *inbuf;
 	guint timeout_ms;
 	guint64 next_id;
-	GQueue events;	/* VmemQmpMessage, owned, not yet dispatched */
+	GQueue events; /* VmemQmpMessage, owned, not yet dispatched */
+	guint64 dropped_events;
 	GError *closed; /* why the connection is gone, once it is */
 	gboolean closed_reported;
-	VmemQmpCallbacks callbacks;
-	gpointer user_data;
 };
+
+enum {
+	SIGNAL_EVENT,
+	SIGNAL_CLOSED,
+	N_SIGNALS,
+};
+
+static guint vmem_qmp_signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE(VmemQmp, vmem_qmp, G_TYPE_OBJECT)
 
 static void vmem_qmp_schedule_dispatch(VmemQmp *qmp);
 
@@ -79,21 +93,18 @@ vmem_qmp_close_with(VmemQmp *qmp, GError *reason)
 static gboolean
 vmem_qmp_dispatch_cb(gpointer user_data)
 {
-	VmemQmp *qmp = vmem_qmp_ref(user_data);
+	g_autoptr(VmemQmp) qmp = g_object_ref(user_data);
 	VmemQmpMessage *msg;
 
 	g_clear_pointer(&qmp->dispatch, g_source_unref);
 	while ((msg = g_queue_pop_head(&qmp->events)) != NULL) {
-		if (qmp->callbacks.event != NULL)
-			qmp->callbacks.event(qmp, msg, qmp->user_data);
+		g_signal_emit(qmp, vmem_qmp_signals[SIGNAL_EVENT], 0, msg);
 		vmem_qmp_message_free(msg);
 	}
 	if (qmp->closed != NULL && !qmp->closed_reported) {
 		qmp->closed_reported = TRUE;
-		if (qmp->callbacks.closed != NULL)
-			qmp->callbacks.closed(qmp, qmp->closed, qmp->user_data);
+		g_signal_emit(qmp, vmem_qmp_signals[SIGNAL_CLOSED], 0, qmp->closed);
 	}
-	vmem_qmp_unref(qmp);
 	return G_SOURCE_REMOVE;
 }
 
@@ -200,6 +211,10 @@ vmem_qmp_process_input(VmemQmp *qmp, const char *want_id, VmemQmpMessage **ret_r
 			return TRUE;
 		switch (msg->kind) {
 		case VMEM_QMP_MESSAGE_EVENT:
+			if (qmp->events.length >= VMEM_QMP_MAX_QUEUED_EVENTS) {
+				vmem_qmp_message_free(g_queue_pop_head(&qmp->events));
+				qmp->dropped_events++;
+			}
 			g_queue_push_tail(&qmp->events, g_steal_pointer(&msg));
 			vmem_qmp_schedule_dispatch(qmp);
 			break;
@@ -290,6 +305,15 @@ vmem_qmp_wait_reply(VmemQmp *qmp, const char *id, gint64 deadline_us, GError **e
 			if (!vmem_qmp_process_input(qmp, NULL, NULL, &local_error))
 				vmem_qmp_close_with(qmp, local_error);
 			return g_steal_pointer(&reply);
+		}
+		/* A QEMU that keeps sending events never lets the socket wait
+		 * time out: the deadline holds all the same. */
+		if (g_get_monotonic_time() >= deadline_us) {
+			g_set_error(error, VMEM_ERROR, VMEM_ERROR_TIMED_OUT,
+				    /* TRANSLATORS: %s is a socket path, %u milliseconds */
+				    _("QEMU at %s did not answer within %u ms."), qmp->peer,
+				    qmp->timeout_ms);
+			return NULL;
 		}
 		if (!vmem_qmp_receive(qmp, deadline_us, &local_error)) {
 			/* A slow QEMU may still answer: keep the connection. */
@@ -408,10 +432,9 @@ vmem_qmp_execute(VmemQmp *qmp, const char *command, json_object *arguments,
 VmemQmp *
 vmem_qmp_new_for_socket(GSocket *socket, const char *peer, guint timeout_ms, GError **error)
 {
-	g_autoptr(VmemQmp) qmp = g_new0(VmemQmp, 1);
+	g_autoptr(VmemQmp) qmp = g_object_new(VMEM_TYPE_QMP, NULL);
 	g_autoptr(VmemQmpMessage) greeting = NULL;
 
-	qmp->ref = 1;
 	qmp->peer = g_strdup(peer);
 	qmp->socket = g_object_ref(socket);
 	qmp->context = g_main_context_ref_thread_default();
@@ -474,49 +497,70 @@ vmem_qmp_connect(const char *path, guint timeout_ms, GError **error)
 }
 
 /**
- * vmem_qmp_set_callbacks:
- * @callbacks: (nullable): copied; %NULL for none
+ * vmem_qmp_get_dropped_events:
  *
- * Subscribes to events and to the end of the connection.
+ * Returns: how many events were dropped, oldest first, because more than
+ *   %VMEM_QMP_MAX_QUEUED_EVENTS waited to be dispatched
  */
-void
-vmem_qmp_set_callbacks(VmemQmp *qmp, const VmemQmpCallbacks *callbacks, gpointer user_data)
+guint64
+vmem_qmp_get_dropped_events(VmemQmp *qmp)
 {
-	static const VmemQmpCallbacks none = {NULL, NULL};
-
-	qmp->callbacks = callbacks ? *callbacks : none;
-	qmp->user_data = user_data;
+	return qmp->dropped_events;
 }
 
-VmemQmp *
-vmem_qmp_ref(VmemQmp *qmp)
+/* No signal is emitted once the last reference is gone. */
+static void
+vmem_qmp_finalize(GObject *object)
 {
-	qmp->ref++;
-	return qmp;
-}
+	VmemQmp *qmp = VMEM_QMP(object);
 
-/**
- * vmem_qmp_unref:
- *
- * Drops a reference; the last one closes the connection.  No callback
- * runs after the last reference is gone.
- */
-void
-vmem_qmp_unref(VmemQmp *qmp)
-{
-	if (qmp == NULL || --qmp->ref > 0)
-		return;
 	vmem_qmp_stop_watch(qmp);
 	if (qmp->dispatch != NULL) {
 		g_source_destroy(qmp->dispatch);
 		g_source_unref(qmp->dispatch);
 	}
 	g_queue_clear_full(&qmp->events, (GDestroyNotify)vmem_qmp_message_free);
-	g_socket_close(qmp->socket, NULL);
-	g_object_unref(qmp->socket);
-	g_main_context_unref(qmp->context);
-	g_string_free(qmp->inbuf, TRUE);
+	if (qmp->socket != NULL) {
+		g_socket_close(qmp->socket, NULL);
+		g_object_unref(qmp->socket);
+	}
+	g_clear_pointer(&qmp->context, g_main_context_unref);
+	if (qmp->inbuf != NULL)
+		g_string_free(qmp->inbuf, TRUE);
 	g_clear_error(&qmp->closed);
 	g_free(qmp->peer);
-	g_free(qmp);
+	G_OBJECT_CLASS(vmem_qmp_parent_class)->finalize(object);
+}
+
+static void
+vmem_qmp_class_init(VmemQmpClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = vmem_qmp_finalize;
+
+	/**
+	 * VmemQmp::event:
+	 * @msg: (type gpointer): the event, a #VmemQmpMessage of kind
+	 *   %VMEM_QMP_MESSAGE_EVENT, valid during the emission
+	 *
+	 * QEMU sent an event.  Emitted in arrival order from the main context
+	 * the client was created in, never from inside vmem_qmp_execute().
+	 */
+	vmem_qmp_signals[SIGNAL_EVENT] =
+		g_signal_new("event", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+			     NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+	/**
+	 * VmemQmp::closed:
+	 * @error: (type GError): why the connection is gone
+	 *
+	 * The connection is gone (QEMU quit, or sent garbage); emitted once,
+	 * after the events that came before.
+	 */
+	vmem_qmp_signals[SIGNAL_CLOSED] =
+		g_signal_new("closed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+			     NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+vmem_qmp_init(VmemQmp *qmp)
+{
 }

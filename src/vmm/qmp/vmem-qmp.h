@@ -9,9 +9,10 @@
  * timed out is recognised by its id and dropped.
  *
  * Events are never delivered from inside vmem_qmp_execute(): events read
- * while waiting for a reply are queued, and all events are dispatched in
- * arrival order from the main context the client was created in, which also
- * watches the socket between commands.
+ * while waiting for a reply are queued (at most a bounded number: the
+ * oldest are dropped and counted), and all are emitted as the ::event
+ * signal, in arrival order, from the thread-default main context the
+ * client was created in, which also watches the socket between commands.
  */
 #pragma once
 
@@ -25,30 +26,16 @@ G_BEGIN_DECLS
 /* The bound on a command when the caller does not choose one. */
 #define VMEM_QMP_DEFAULT_TIMEOUT_MS 10000
 
-typedef struct _VmemQmp VmemQmp;
-
-/**
- * VmemQmpCallbacks:
- * @event: QEMU sent an event (@msg->kind is %VMEM_QMP_MESSAGE_EVENT)
- * @closed: the connection is gone (QEMU quit, or sent garbage); called once,
- *   after the events that came before
- */
-typedef struct {
-	void (*event)(VmemQmp *qmp, const VmemQmpMessage *msg, gpointer user_data);
-	void (*closed)(VmemQmp *qmp, const GError *error, gpointer user_data);
-} VmemQmpCallbacks;
+#define VMEM_TYPE_QMP (vmem_qmp_get_type())
+G_DECLARE_FINAL_TYPE(VmemQmp, vmem_qmp, VMEM, QMP, GObject)
 
 VmemQmp *vmem_qmp_connect(const char *path, guint timeout_ms, GError **error);
 VmemQmp *vmem_qmp_new_for_socket(GSocket *socket, const char *peer, guint timeout_ms,
 				 GError **error);
-VmemQmp *vmem_qmp_ref(VmemQmp *qmp);
-void vmem_qmp_unref(VmemQmp *qmp);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemQmp, vmem_qmp_unref)
-
-void vmem_qmp_set_callbacks(VmemQmp *qmp, const VmemQmpCallbacks *callbacks, gpointer user_data);
 gboolean vmem_qmp_execute(VmemQmp *qmp, const char *command, json_object *arguments,
 			  json_object **ret_return, GError **error);
 gboolean vmem_qmp_is_closed(VmemQmp *qmp);
 const char *vmem_qmp_get_peer(VmemQmp *qmp);
+guint64 vmem_qmp_get_dropped_events(VmemQmp *qmp);
 
 G_END_DECLS
