@@ -7,11 +7,14 @@
 #include <json-c/json.h>
 
 #include "vmem-json.h"
+#include "vmem-size.h"
 
+/* The guest's /proc/meminfo: approximate, in the spelling of every size
+ * virtmemctl prints ("1.46 GiB", "512 MiB", "0 B") */
 static char *
 vmem_agent_view_size(guint64 bytes)
 {
-	return g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
+	return vmem_size_format_rounded(bytes);
 }
 
 static void
@@ -62,21 +65,64 @@ vmem_agent_view_append_psi(GString *out, const VmemAgentReport *r)
 static void
 vmem_agent_view_append_device(GString *out, const VmemAgentReport *r, const VmemAgentDevice *d)
 {
-	g_autofree char *size = vmem_agent_view_size(d->size);
+	g_autofree char *size = vmem_size_format(d->size);
 
 	/* No G_GUINT64_FORMAT in a translatable string: xgettext cannot expand it. */
-	g_string_append_printf(out,
-			       /* TRANSLATORS: a virtio-mem device: 1 its name (e.g. "virtio5"),
-				  2 its guest-physical address, 3 its size (e.g. "4.0 GiB"), then
-				  counts of memory blocks: 4 added, 5 online movable, 6 online
-				  normal, 7 offline, 8 in another state */
-			       _("Device %1$s at 0x%2$llx, %3$s: %4$llu blocks added, %5$llu "
-				 "movable, %6$llu normal, %7$llu offline, %8$llu other"),
-			       d->name[0] != '\0' ? d->name : "?", (unsigned long long)d->start,
-			       size, (unsigned long long)d->blocks, (unsigned long long)d->movable,
-			       (unsigned long long)d->normal, (unsigned long long)d->offline,
-			       (unsigned long long)d->other);
+	g_string_append_printf(
+		out,
+		g_dngettext(GETTEXT_PACKAGE,
+			    /* TRANSLATORS: a virtio-mem device: 1 its name (e.g.
+			       "virtio5"), 2 its guest-physical address, 3 its size (e.g.
+			       "4 GiB"), then counts of memory blocks: 4 added, 5 online
+			       movable, 6 online normal, 7 offline, 8 in another state */
+			    "Device %1$s at 0x%2$llx, %3$s: %4$llu block added, "
+			    "%5$llu movable, %6$llu normal, %7$llu offline, %8$llu other",
+			    "Device %1$s at 0x%2$llx, %3$s: %4$llu blocks added, "
+			    "%5$llu movable, %6$llu normal, %7$llu offline, %8$llu other",
+			    (gulong)MIN(d->blocks, G_MAXULONG)),
+		d->name[0] != '\0' ? d->name : "?", (unsigned long long)d->start, size,
+		(unsigned long long)d->blocks, (unsigned long long)d->movable,
+		(unsigned long long)d->normal, (unsigned long long)d->offline,
+		(unsigned long long)d->other);
 	g_string_append_c(out, '\n');
+}
+
+/* Memory the guest cannot use: plugged blocks left offline, and a kernel
+ * that leaves new memory offline (Debian 12's own 6.1 does). */
+static void
+vmem_agent_view_append_offline(GString *out, const VmemAgentReport *report)
+{
+	guint64 offline = 0;
+
+	for (guint i = 0; i < report->devices->len; i++)
+		offline +=
+			((const VmemAgentDevice *)g_ptr_array_index(report->devices, i))->offline;
+	if (offline > 0) {
+		g_autofree char *size = vmem_size_format(offline * report->block_size);
+
+		g_string_append_printf(
+			out,
+			g_dngettext(
+				GETTEXT_PACKAGE,
+				/* TRANSLATORS: 1 a number of memory blocks, 2 their size */
+				"Warning: %1$llu virtio-mem block (%2$s) is plugged but offline: "
+				"the guest cannot use it. Online it, or install virtmem-agent's "
+				"40-virtmem-memory.rules in the guest.",
+				"Warning: %1$llu virtio-mem blocks (%2$s) are plugged but offline: "
+				"the guest cannot use them. Online them, or install virtmem-agent's "
+				"40-virtmem-memory.rules in the guest.",
+				(gulong)MIN(offline, G_MAXULONG)),
+			(unsigned long long)offline, size);
+		g_string_append_c(out, '\n');
+	}
+	if (g_strcmp0(report->auto_online_blocks, "offline") == 0)
+		g_string_append_printf(
+			out, "%s\n",
+			/* TRANSLATORS: keep auto_online_blocks and offline */
+			_("Warning: the guest's kernel leaves new memory offline "
+			  "(auto_online_blocks: offline), so a grow gives it nothing "
+			  "until something onlines the blocks; install virtmem-agent's "
+			  "40-virtmem-memory.rules in the guest."));
 }
 
 /**
@@ -114,36 +160,44 @@ vmem_agent_view_format_text(const VmemAgentHello *hello, const VmemAgentReport *
 	auto_online = report->auto_online_blocks != NULL ? report->auto_online_blocks : "?";
 	memmap = report->memmap_on_memory != NULL ? report->memmap_on_memory : "?";
 	if (report->driver_loaded)
-		g_string_append_printf(out,
-				       /* TRANSLATORS: 1 the guest's kernel release, 2 how many
-					  devices the virtio_mem driver has, 3 and 4 the values of
-					  these sysfs files; keep virtio_mem, auto_online_blocks
-					  and memmap_on_memory */
-				       _("Kernel: %1$s; virtio_mem driver: loaded, %2$llu devices; "
-					 "auto_online_blocks: %3$s; memmap_on_memory: %4$s"),
-				       kernel, (unsigned long long)report->driver_devices,
-				       auto_online, memmap);
+		g_string_append_printf(
+			out,
+			g_dngettext(GETTEXT_PACKAGE,
+				    /* TRANSLATORS: 1 the guest's kernel release, 2 how many
+				       devices the virtio_mem driver has, 3 and 4 the values of
+				       these sysfs files; keep virtio_mem, auto_online_blocks
+				       and memmap_on_memory */
+				    "Kernel: %1$s; virtio_mem driver: loaded, %2$llu "
+				    "device; auto_online_blocks: %3$s; memmap_on_memory: %4$s",
+				    "Kernel: %1$s; virtio_mem driver: loaded, %2$llu "
+				    "devices; auto_online_blocks: %3$s; memmap_on_memory: %4$s",
+				    (gulong)MIN(report->driver_devices, G_MAXULONG)),
+			kernel, (unsigned long long)report->driver_devices, auto_online, memmap);
 	else
 		g_string_append_printf(
 			out,
-			/* TRANSLATORS: 1 the guest's kernel release, 2 how many
-			   devices the virtio_mem driver has, 3 and 4 the values of
-			   these sysfs files; keep virtio_mem, auto_online_blocks
-			   and memmap_on_memory */
-			_("Kernel: %1$s; virtio_mem driver: not loaded, %2$llu "
-			  "devices; auto_online_blocks: %3$s; memmap_on_memory: %4$s"),
+			g_dngettext(GETTEXT_PACKAGE,
+				    /* TRANSLATORS: 1 the guest's kernel release, 2 how many
+				       devices the virtio_mem driver has, 3 and 4 the values of
+				       these sysfs files; keep virtio_mem, auto_online_blocks
+				       and memmap_on_memory */
+				    "Kernel: %1$s; virtio_mem driver: not loaded, %2$llu device; "
+				    "auto_online_blocks: %3$s; memmap_on_memory: %4$s",
+				    "Kernel: %1$s; virtio_mem driver: not loaded, %2$llu devices; "
+				    "auto_online_blocks: %3$s; memmap_on_memory: %4$s",
+				    (gulong)MIN(report->driver_devices, G_MAXULONG)),
 			kernel, (unsigned long long)report->driver_devices, auto_online, memmap);
 	g_string_append_c(out, '\n');
 	vmem_agent_view_append_memory(out, report);
 	vmem_agent_view_append_psi(out, report);
-	block = vmem_agent_view_size(report->block_size);
+	block = vmem_size_format(report->block_size);
 	/* TRANSLATORS: the guest's memory block size, e.g. "128 MiB" */
 	g_string_append_printf(out, _("Memory block size: %s"), block);
 	g_string_append_c(out, '\n');
 	for (guint i = 0; i < report->devices->len; i++)
 		vmem_agent_view_append_device(out, report, g_ptr_array_index(report->devices, i));
-	online = vmem_agent_view_size(vmem_agent_report_get_online_bytes(report));
-	movable = vmem_agent_view_size(vmem_agent_report_get_movable_bytes(report));
+	online = vmem_size_format(vmem_agent_report_get_online_bytes(report));
+	movable = vmem_size_format(vmem_agent_report_get_movable_bytes(report));
 	g_string_append_printf(out,
 			       /* TRANSLATORS: sizes such as "1 GiB": 1 all virtio-mem memory
 				  online, 2 the part of it in ZONE_MOVABLE, which can be
@@ -157,7 +211,24 @@ vmem_agent_view_format_text(const VmemAgentHello *hello, const VmemAgentReport *
 				       /* TRANSLATORS: a warning about virtio-mem unplug */
 				       _("Warning: virtio-mem blocks are online in ZONE_NORMAL; an "
 					 "unplug of them may get stuck."));
+		if (g_strcmp0(report->online_policy, "contig-zones") == 0)
+			g_string_append_printf(
+				out, "%s\n",
+				/* TRANSLATORS: keep the file name and the kernel parameters */
+				_("The guest onlines hot-plugged memory into ZONE_NORMAL: install "
+				  "virtmem-agent's 40-virtmem-memory.rules, or boot it with "
+				  "memhp_default_state=online "
+				  "memory_hotplug.online_policy=auto-movable."));
+		else if (g_strcmp0(report->online_policy, "auto-movable") == 0 &&
+			 report->auto_movable_ratio >= 0)
+			g_string_append_printf(
+				out,
+				/* TRANSLATORS: %lld is a percentage; keep auto_movable_ratio */
+				_("Growth beyond the guest's auto_movable_ratio of %lld %% went to "
+				  "ZONE_NORMAL, as the kernel's auto-movable policy wants.\n"),
+				(long long)report->auto_movable_ratio);
 	}
+	vmem_agent_view_append_offline(out, report);
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
@@ -177,8 +248,8 @@ vmem_agent_view_format_summary(const VmemAgentReport *report)
 	if (report == NULL)
 		/* TRANSLATORS: one-line summary when the agent is silent */
 		return g_strdup(_("no report"));
-	online = vmem_agent_view_size(vmem_agent_report_get_online_bytes(report));
-	movable = vmem_agent_view_size(vmem_agent_report_get_movable_bytes(report));
+	online = vmem_size_format(vmem_agent_report_get_online_bytes(report));
+	movable = vmem_size_format(vmem_agent_report_get_movable_bytes(report));
 	avail = report->has_memory ? vmem_agent_view_size(report->mem_available_kib * 1024)
 				   : g_strdup("?");
 	if (vmem_agent_report_unplug_may_stick(report))

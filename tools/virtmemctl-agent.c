@@ -33,10 +33,12 @@ vmem_ctl_agent_print(VmemAgentChannel *channel, gboolean json)
 	} else {
 		text = vmem_agent_view_format_text(vmem_agent_channel_get_hello(channel), report);
 	}
-	/* The JSON ends without a newline, the text with one. */
-	g_print("%s", text);
-	if (!g_str_has_suffix(text, "\n"))
-		g_print("\n");
+	if (json) {
+		vmem_ctl_print_json_text(text);
+	} else {
+		/* the text ends with a newline */
+		g_print("%s", text);
+	}
 }
 
 static void
@@ -62,10 +64,11 @@ int
 vmem_ctl_agent(VmemCtl *ctl, int argc, char **argv)
 {
 	g_autoptr(GError) error = NULL;
-	/* TRANSLATORS: the argument of `virtmemctl agent` in its --help */
-	g_autoptr(GOptionContext) context = g_option_context_new(_("DOMAIN"));
+	g_autoptr(GOptionContext) context = NULL;
 	g_autoptr(VmemBackend) backend = NULL;
 	g_autoptr(VmemAgentChannel) channel = NULL;
+	g_autoptr(GPtrArray) args = NULL;
+	g_autofree char *name = NULL;
 	VmemCtlAgentWatch watch = {FALSE, NULL};
 	gboolean follow = FALSE;
 	const GOptionEntry entries[] = {
@@ -77,23 +80,30 @@ vmem_ctl_agent(VmemCtl *ctl, int argc, char **argv)
 		{NULL},
 	};
 
-	g_option_context_set_summary(context,
-				     /* TRANSLATORS: summary of `virtmemctl agent --help` */
-				     _("Show the guest's own view of its memory, as virtmem-agent "
-				       "reports it: virtio-mem blocks by zone, available memory, "
-				       "pressure."));
-	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
-	if (!g_option_context_parse(context, &argc, &argv, &error) || argc != 2) {
+	context = vmem_ctl_option_context_new(
+		"agent",
+		/* TRANSLATORS: the argument of `virtmemctl agent` in its --help */
+		_("DOMAIN"),
+		/* TRANSLATORS: summary of `virtmemctl agent --help`; keep DOMAIN and the
+		   channel's name */
+		_("Show the guest's own view of its memory, as virtmem-agent reports it: "
+		  "virtio-mem blocks by zone, available memory, pressure. DOMAIN is the "
+		  "domain's name, id or UUID; it needs a virtio channel named "
+		  "org.virtmem.agent.0 (see virtmemctl(1))."),
+		entries);
+	if (!vmem_ctl_parse_options(context, &argc, &argv, &args, &error) || args->len != 1) {
 		if (error == NULL)
 			g_set_error_literal(&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
 					    /* TRANSLATORS: usage error; keep “agent” */
-					    _("agent takes exactly one domain name."));
+					    _("agent takes exactly one domain."));
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_FAILURE;
 	}
 	backend = vmem_ctl_connect(ctl, &error);
 	if (backend != NULL)
-		channel = vmem_ctl_ask_agent(backend, argv[1], VMEM_CTL_AGENT_TIMEOUT_MS, &error);
+		name = vmem_ctl_lookup_domain(backend, args->pdata[0], &error);
+	if (name != NULL)
+		channel = vmem_ctl_ask_agent(backend, name, VMEM_CTL_AGENT_TIMEOUT_MS, &error);
 	if (channel == NULL) {
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_ERROR;

@@ -74,13 +74,13 @@ vmem_ctl_list_print_json(GPtrArray *rows)
 		json_object_object_add(obj, "policy", json_object_new_string(row->policy_mode));
 		json_object_array_add(array, obj);
 	}
-	g_print("%s\n", json_object_to_json_string_ext(array, VMEM_CTL_JSON_FLAGS));
+	vmem_ctl_print_json(array);
 }
 
 static void
 vmem_ctl_list_print_table(GPtrArray *rows)
 {
-	g_print("%-20s %-10s %8s %10s %10s %10s  %s\n",
+	const char *headings[] = {
 		/* TRANSLATORS: column heading of `virtmemctl list`: the domain's name */
 		_("NAME"),
 		/* TRANSLATORS: column heading of `virtmemctl list`: running, paused… */
@@ -94,26 +94,39 @@ vmem_ctl_list_print_table(GPtrArray *rows)
 		/* TRANSLATORS: column heading of `virtmemctl list`: the size plugged */
 		_("PLUGGED"),
 		/* TRANSLATORS: column heading of `virtmemctl list`: the policy mode */
-		_("POLICY"));
+		_("POLICY"),
+	};
+	const gboolean right[] = {FALSE, FALSE, TRUE, TRUE, TRUE, TRUE, FALSE};
+	g_autoptr(VmemCtlTable) table = vmem_ctl_table_new(G_N_ELEMENTS(headings), headings, right);
+	g_autofree char *text = NULL;
+
 	for (guint i = 0; i < rows->len; i++) {
 		const VmemCtlListRow *row = g_ptr_array_index(rows, i);
+		g_autofree char *n_devices = g_strdup_printf("%u", row->n_devices);
 		g_autofree char *size = vmem_size_format(row->size);
 		g_autofree char *requested = vmem_size_format(row->requested);
 		g_autofree char *plugged = vmem_size_format(row->plugged);
+		const char *cells[] = {
+			row->name,	  vmem_run_state_to_string(row->state),
+			n_devices,	  size,
+			requested,	  plugged,
+			row->policy_mode,
+		};
 
-		g_print("%-20s %-10s %8u %10s %10s %10s  %s\n", row->name,
-			vmem_run_state_to_string(row->state), row->n_devices, size, requested,
-			plugged, row->policy_mode);
+		vmem_ctl_table_add_row(table, cells);
 	}
+	text = vmem_ctl_table_format(table);
+	g_print("%s", text);
 }
 
 int
 vmem_ctl_list(VmemCtl *ctl, int argc, char **argv)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GOptionContext) context = g_option_context_new(NULL);
+	g_autoptr(GOptionContext) context = NULL;
 	g_autoptr(VmemBackend) backend = NULL;
 	g_autoptr(GPtrArray) names = NULL;
+	g_autoptr(GPtrArray) args = NULL;
 	g_autoptr(GPtrArray) rows =
 		g_ptr_array_new_with_free_func((GDestroyNotify)vmem_ctl_list_row_free);
 	gboolean json = FALSE;
@@ -123,10 +136,11 @@ vmem_ctl_list(VmemCtl *ctl, int argc, char **argv)
 		{NULL},
 	};
 
-	/* TRANSLATORS: summary of `virtmemctl list --help` */
-	g_option_context_set_summary(context, _("List the domains that have virtio-mem devices."));
-	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
-	if (!g_option_context_parse(context, &argc, &argv, &error) || argc != 1) {
+	context = vmem_ctl_option_context_new("list", NULL,
+					      /* TRANSLATORS: summary of `virtmemctl list --help` */
+					      _("List the domains that have virtio-mem devices."),
+					      entries);
+	if (!vmem_ctl_parse_options(context, &argc, &argv, &args, &error) || args->len != 0) {
 		if (error == NULL)
 			g_set_error_literal(&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
 					    /* TRANSLATORS: usage error; keep “list” */

@@ -46,12 +46,18 @@ vmem_ctl_resize_on_progress(VmemResize *resize, const VmemResizeProgress *p, gpo
 		memset(bar, '#', filled);
 		memset(bar + filled, '.', 20 - filled);
 		bar[20] = '\0';
-		/* TRANSLATORS: progress line: bar, percent, plugged, requested, job state */
-		g_print(_("\r[%s] %3u%%  plugged %s of %s  (%s)\033[K"), bar, percent, plugged,
-			requested, vmem_job_state_to_string(p->state));
+		/* The line is redrawn in place: back to its start, and the rest of
+		 * the old line cleared after it. */
+		g_print("\r[%s] %3u%%  ", bar, percent);
+		/* TRANSLATORS: progress on a terminal, after a bar and a percentage:
+		   1 the size plugged, 2 the size requested, 3 the job's state */
+		g_print(_("plugged %1$s of %2$s (%3$s)"), plugged, requested,
+			vmem_job_state_to_string(p->state));
+		g_print("\033[K");
 	} else {
-		/* TRANSLATORS: progress line: seconds, plugged, requested, percent, job state */
-		g_print(_("%.1f s: plugged %s of %s requested (%u%%, %s)\n"),
+		/* TRANSLATORS: progress line: 1 seconds, 2 plugged, 3 requested, 4 percent,
+		   5 the job's state */
+		g_print(_("%1$.1f s: plugged %2$s of %3$s requested (%4$u%%, %5$s)\n"),
 			p->elapsed_us / (double)G_USEC_PER_SEC, plugged, requested, percent,
 			vmem_job_state_to_string(p->state));
 	}
@@ -69,41 +75,104 @@ vmem_ctl_resize_report(VmemCtl *ctl, const char *domain, VmemJobState state,
 
 	switch (state) {
 	case VMEM_JOB_CONVERGED:
-		/* TRANSLATORS: success of resize --wait: domain, size, seconds */
-		g_print(_("%s: %s plugged in %.1f s\n"), domain, plugged,
+		/* TRANSLATORS: success of resize --wait: 1 domain, 2 size, 3 seconds */
+		g_print(_("%1$s: %2$s plugged in %3$.1f s\n"), domain, plugged,
 			p->elapsed_us / (double)G_USEC_PER_SEC);
 		return VMEM_CTL_EXIT_OK;
 	case VMEM_JOB_STUCK_UNPLUG:
-		g_printerr(_("%s: Unplug of %s is stuck: the guest went from %s to %s of the %s "
-			     "requested and makes no progress although it was told again %u times. "
-			     "It cannot offline that memory: typically it is not in ZONE_MOVABLE "
-			     "(boot the guest with memhp_default_state=online_movable) or pages "
-			     "in it are in use or pinned.\n"),
-			   ctl->prgname, domain, start, plugged, requested, p->n_kicks);
+		switch (p->stuck_reason) {
+		case VMEM_JOB_STUCK_UNKNOWN:
+			g_printerr(
+				/* TRANSLATORS: 1 the program, 2 a domain, 3 and 4 sizes */
+				_("%1$s: Unplug of %2$s is stuck at %3$s of the %4$s requested, "
+				  "and what the guest uses is unknown (no virtmem agent answered), "
+				  "so it was not told again: that could make it run out of memory. "
+				  "Free memory in the guest and resize again, or install "
+				  "virtmem-agent in the guest.\n"),
+				ctl->prgname, domain, plugged, requested);
+			break;
+		case VMEM_JOB_STUCK_IN_USE:
+			g_printerr(
+				/* TRANSLATORS: 1 the program, 2 a domain, 3 and 4 sizes */
+				_("%1$s: Unplug of %2$s is stuck at %3$s of the %4$s requested: "
+				  "the guest agent says the guest uses that memory, so it was not "
+				  "told again. Free memory in the guest and resize again.\n"),
+				ctl->prgname, domain, plugged, requested);
+			break;
+		case VMEM_JOB_STUCK_NOT_MOVABLE:
+			g_printerr(
+				/* TRANSLATORS: 1 the program, 2 a domain, 3 and 4 sizes */
+				_("%1$s: Unplug of %2$s is stuck at %3$s of the %4$s requested: "
+				  "the guest agent says that memory is not in ZONE_MOVABLE, so the "
+				  "guest cannot reliably give it back (online new memory as "
+				  "online_movable in the guest).\n"),
+				ctl->prgname, domain, plugged, requested);
+			break;
+		case VMEM_JOB_STUCK_KICKED:
+			g_printerr(
+				/* TRANSLATORS: 1 the program, 2 a domain, 3, 4 and 5 sizes,
+				 * 6 how often the guest was told again */
+				g_dngettext(
+					GETTEXT_PACKAGE,
+					"%1$s: Unplug of %2$s is stuck: the guest went from %3$s to "
+					"%4$s of the %5$s requested and makes no progress although "
+					"its agent says the memory is free and movable and it was "
+					"told again %6$u time. Pages in it may be pinned.\n",
+					"%1$s: Unplug of %2$s is stuck: the guest went from %3$s to "
+					"%4$s of the %5$s requested and makes no progress although "
+					"its agent says the memory is free and movable and it was "
+					"told again %6$u times. Pages in it may be pinned.\n",
+					p->n_kicks),
+				ctl->prgname, domain, start, plugged, requested, p->n_kicks);
+			break;
+		}
 		return VMEM_CTL_EXIT_STUCK;
+	case VMEM_JOB_NOT_ONLINE:
+		/* TRANSLATORS: 1 the program, 2 a domain, 3 a size */
+		g_printerr(
+			_("%1$s: %2$s plugged %3$s, but the guest left some of it offline and "
+			  "cannot use it: its kernel does not online new memory by itself. "
+			  "Install virtmem-agent's 40-virtmem-memory.rules in the guest, or boot it with "
+			  "memhp_default_state=online_movable.\n"),
+			ctl->prgname, domain, plugged);
+		return VMEM_CTL_EXIT_NOT_ONLINE;
+	case VMEM_JOB_PLUG_STALLED:
+		/* TRANSLATORS: 1 the program, 2 a domain, 3 and 4 sizes */
+		g_printerr(_("%1$s: The guest of %2$s stopped plugging at %3$s of the %4$s "
+			     "requested. It may lack memory for the new blocks' metadata, or "
+			     "refuse them; see its kernel log.\n"),
+			   ctl->prgname, domain, plugged, requested);
+		return VMEM_CTL_EXIT_PLUG_STALLED;
 	case VMEM_JOB_NO_DRIVER:
 		g_printerr(
-			_("%s: The guest of %s plugs nothing: it has no virtio_mem driver loaded "
-			  "(or a kernel too old for virtio-mem). %s of %s requested is plugged.\n"),
+			/* TRANSLATORS: 1 the program, 2 a domain, 3 and 4 sizes */
+			_("%1$s: The guest of %2$s plugs nothing: it has no virtio_mem driver "
+			  "loaded (or a kernel too old for virtio-mem). %3$s of %4$s requested is "
+			  "plugged.\n"),
 			ctl->prgname, domain, plugged, requested);
 		return VMEM_CTL_EXIT_NO_DRIVER;
 	case VMEM_JOB_BUSY:
 		g_printerr(
-			_("%s: %s is migrating or being saved, and QEMU refuses to plug or unplug "
-			  "until that ends; %s of %s requested is plugged. Resize again "
+			/* TRANSLATORS: 1 the program, 2 a domain, 3 and 4 sizes */
+			_("%1$s: %2$s is migrating or being saved, and QEMU refuses to plug or "
+			  "unplug until that ends; %3$s of %4$s requested is plugged. Resize again "
 			  "afterwards.\n"),
 			ctl->prgname, domain, plugged, requested);
 		return VMEM_CTL_EXIT_BUSY;
 	case VMEM_JOB_NOT_RUNNING:
-		g_printerr(_("%s: %s is not running (paused, shut off or crashed), so its guest "
-			     "cannot plug or unplug: %s of %s requested is plugged.\n"),
+		/* TRANSLATORS: 1 the program, 2 a domain, 3 and 4 sizes */
+		g_printerr(_("%1$s: %2$s is not running (paused, shut off or crashed), so its "
+			     "guest cannot plug or unplug: %3$s of %4$s requested is plugged.\n"),
 			   ctl->prgname, domain, plugged, requested);
 		return VMEM_CTL_EXIT_NOT_RUNNING;
 	case VMEM_JOB_PLUGGING:
 	case VMEM_JOB_UNPLUGGING:
 	case VMEM_JOB_REPLUGGING:
 		g_printerr(
-			_("%s: Timed out while %s was still %s: %s of %s requested is plugged.\n"),
+			/* TRANSLATORS: 1 the program, 2 a domain, 3 the job's state
+			   (plugging, unplugging…), 4 and 5 sizes */
+			_("%1$s: Timed out while %2$s was still %3$s: %4$s of %5$s requested is "
+			  "plugged.\n"),
 			ctl->prgname, domain, vmem_job_state_to_string(state), plugged, requested);
 		return VMEM_CTL_EXIT_TIMEOUT;
 	}
@@ -114,17 +183,24 @@ vmem_ctl_resize_report(VmemCtl *ctl, const char *domain, VmemJobState state,
  * uses; without one, the shrink goes ahead unchecked. */
 #define VMEM_CTL_RESIZE_AGENT_TIMEOUT_MS 3000
 
-static void
-vmem_ctl_resize_agent_facts(VmemBackend *backend, const char *domain, VmemJobAgentFacts *ret_facts)
+/* The guest's agent, to check a shrink and to follow the job by the
+ * guest's own reports; %NULL without one.  With @wait_report, only once it
+ * sent a fresh report. */
+static VmemAgentChannel *
+vmem_ctl_resize_open_agent(VmemBackend *backend, const char *domain, gboolean wait_report)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(VmemAgentChannel) channel =
-		vmem_ctl_ask_agent(backend, domain, VMEM_CTL_RESIZE_AGENT_TIMEOUT_MS, &error);
+	g_autoptr(VmemAgentChannel) channel = NULL;
 
+	if (wait_report)
+		channel = vmem_ctl_ask_agent(backend, domain, VMEM_CTL_RESIZE_AGENT_TIMEOUT_MS,
+					     &error);
+	else if ((channel = vmem_agent_channel_open(backend, domain, &error)) != NULL &&
+		 !vmem_agent_channel_start(channel, &error))
+		g_clear_object(&channel);
 	if (channel == NULL)
-		g_debug("no guest agent report, the shrink is not checked: %s", error->message);
-	vmem_resize_agent_facts(channel ? vmem_agent_channel_get_report(channel, NULL) : NULL,
-				ret_facts);
+		g_debug("no guest agent: %s", error->message);
+	return g_steal_pointer(&channel);
 }
 
 static int
@@ -134,73 +210,115 @@ vmem_ctl_resize_usage(VmemCtl *ctl, GError *error)
 	return VMEM_CTL_EXIT_FAILURE;
 }
 
+/* An option's value when it was not given */
+#define VMEM_CTL_RESIZE_UNSET G_MININT
+
 int
 vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GOptionContext) context = g_option_context_new(_("DOMAIN SIZE"));
+	g_autoptr(GOptionContext) context = NULL;
 	g_autoptr(VmemBackend) backend = NULL;
 	g_autoptr(VmemResize) resize = NULL;
 	g_autoptr(GAsyncResult) result = NULL;
+	g_autoptr(GPtrArray) args = NULL;
+	g_autofree char *name = NULL;
 	GAsyncResult *pending = NULL;
 	g_autofree char *alias = NULL;
-	gint node = -1;
-	gboolean live = FALSE, config = FALSE, wait = FALSE, force = FALSE;
-	gint timeout = 0;
+	gint node = VMEM_CTL_RESIZE_UNSET;
+	gboolean live = FALSE, config = FALSE, wait = FALSE, force = FALSE, no_agent = FALSE;
+	gint timeout = VMEM_CTL_RESIZE_UNSET;
 	guint64 size = 0;
 	VmemResizeAffect affect = 0;
 	VmemResizeProgress progress;
 	VmemJobAgentFacts agent = {0};
+	g_autoptr(VmemAgentChannel) channel = NULL;
+	gboolean shrinking;
 	VmemCtlResizeOutput out = {.tty = isatty(STDOUT_FILENO)};
 	VmemJobState state;
 	VmemRunState run_state;
 	const GOptionEntry entries[] = {
 		{"alias", 0, 0, G_OPTION_ARG_STRING, &alias,
+		 /* TRANSLATORS: help of resize --alias */
 		 N_("Resize only the device with this alias"), N_("ALIAS")},
 		{"node", 0, 0, G_OPTION_ARG_INT, &node,
-		 N_("Resize only the device on this NUMA node"), N_("NODE")},
-		{"live", 0, 0, G_OPTION_ARG_NONE, &live, N_("Change the running domain"), NULL},
+		 /* TRANSLATORS: help of resize --node */
+		 N_("Resize only the device on this NUMA node (0 or more)"), N_("NODE")},
+		{"live", 0, 0, G_OPTION_ARG_NONE, &live,
+		 /* TRANSLATORS: help of resize --live */
+		 N_("Change the running domain"), NULL},
 		{"config", 0, 0, G_OPTION_ARG_NONE, &config,
+		 /* TRANSLATORS: help of resize --config */
 		 N_("Change the persistent configuration"), NULL},
 		{"wait", 0, 0, G_OPTION_ARG_NONE, &wait,
+		 /* TRANSLATORS: help of resize --wait */
 		 N_("Follow the guest until it has plugged the new size"), NULL},
 		{"timeout", 0, 0, G_OPTION_ARG_INT, &timeout,
-		 N_("With --wait, give up after this many seconds"), N_("SECONDS")},
+		 /* TRANSLATORS: help of resize --timeout; keep --wait */
+		 N_("With --wait, give up after this many seconds; 0, the default, waits as "
+		    "long as the guest makes progress"),
+		 /* TRANSLATORS: the argument of resize --timeout in --help */
+		 N_("SECONDS")},
+		{"no-agent", 0, 0, G_OPTION_ARG_NONE, &no_agent,
+		 /* TRANSLATORS: help of resize --no-agent */
+		 N_("Do not ask the guest agent: judge by QEMU's figures alone (a shrink is then "
+		    "unchecked and never told again)"),
+		 NULL},
 		{"force", 0, 0, G_OPTION_ARG_NONE, &force,
+		 /* TRANSLATORS: help of resize --force */
 		 N_("Shrink even below what the guest reports it uses"), NULL},
 		{NULL},
 	};
 
-	g_option_context_set_summary(
-		context, _("Set the total virtio-mem memory DOMAIN should have plugged (or one "
-			   "device's, with --alias or --node). SIZE takes units like virsh "
-			   "(512M, 2GiB); a bare number is MiB."));
-	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
-	if (!g_option_context_parse(context, &argc, &argv, &error))
+	context = vmem_ctl_option_context_new(
+		"resize",
+		/* TRANSLATORS: the arguments of `virtmemctl resize` in its --help */
+		_("DOMAIN SIZE"),
+		/* TRANSLATORS: summary of `virtmemctl resize --help`; keep DOMAIN, SIZE,
+		   --alias, --node and the sizes */
+		_("Set the total virtio-mem memory DOMAIN should have plugged (or one "
+		  "device's, with --alias or --node). DOMAIN is the domain's name, id or UUID. "
+		  "SIZE is a whole number of the devices' blocks with an optional unit, such "
+		  "as 512M or 2G; a number without unit is in KiB, as in virsh."),
+		entries);
+	if (!vmem_ctl_parse_options(context, &argc, &argv, &args, &error))
 		return vmem_ctl_resize_usage(ctl, error);
-	if (argc != 3) {
+	if (args->len != 2) {
 		g_set_error_literal(&error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
+				    /* TRANSLATORS: usage error; keep “resize” */
 				    _("resize takes a domain and a size."));
 		return vmem_ctl_resize_usage(ctl, error);
 	}
-	if (alias != NULL && node >= 0) {
+	if (node != VMEM_CTL_RESIZE_UNSET && node < 0) {
+		g_set_error(&error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
+			    /* TRANSLATORS: %d is what was given; keep --node */
+			    _("--node takes a NUMA node number, 0 or more, not %d."), node);
+		return vmem_ctl_resize_usage(ctl, error);
+	}
+	if (alias != NULL && node != VMEM_CTL_RESIZE_UNSET) {
 		g_set_error_literal(
 			&error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
+			/* TRANSLATORS: usage error; keep --alias and --node */
 			_("--alias and --node both select a device: give one of them."));
 		return vmem_ctl_resize_usage(ctl, error);
 	}
-	if (timeout < 0 || (timeout > 0 && !wait)) {
+	if (timeout != VMEM_CTL_RESIZE_UNSET && (timeout < 0 || !wait)) {
 		g_set_error_literal(
 			&error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
-			_("--timeout takes a positive number of seconds and needs --wait."));
+			/* TRANSLATORS: usage error; keep --timeout and --wait */
+			_("--timeout takes a number of seconds, 0 or more, and needs --wait."));
 		return vmem_ctl_resize_usage(ctl, error);
 	}
-	if (!vmem_size_parse_arg(argv[2], &size, &error))
+	if (timeout == VMEM_CTL_RESIZE_UNSET)
+		timeout = 0;
+	if (!vmem_size_parse_arg(args->pdata[1], &size, &error))
 		return vmem_ctl_resize_usage(ctl, error);
 
 	backend = vmem_ctl_connect(ctl, &error);
 	if (backend != NULL)
-		resize = vmem_resize_new(backend, argv[1], &error);
+		name = vmem_ctl_lookup_domain(backend, args->pdata[0], &error);
+	if (name != NULL)
+		resize = vmem_resize_new(backend, name, &error);
 	if (resize == NULL) {
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_ERROR;
@@ -219,12 +337,14 @@ vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 			 (vmem_backend_has_config(backend) ? VMEM_RESIZE_CONFIG : 0);
 	if (wait && !(affect & VMEM_RESIZE_LIVE)) {
 		g_set_error_literal(&error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
+				    /* TRANSLATORS: usage error; keep --wait and --live */
 				    _("--wait follows the running guest and needs --live."));
 		return vmem_ctl_resize_usage(ctl, error);
 	}
 
-	if ((alias != NULL || node >= 0)
-		    ? !vmem_resize_plan_device(resize, alias, node, size, &error)
+	if ((alias != NULL || node != VMEM_CTL_RESIZE_UNSET)
+		    ? !vmem_resize_plan_device(resize, alias, alias != NULL ? -1 : node, size,
+					       &error)
 		    : !vmem_resize_plan_total(resize, size, &error)) {
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_ERROR;
@@ -232,9 +352,22 @@ vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 	vmem_resize_get_progress(resize, &progress);
 	/* QEMU refuses while migrating or saving: say so, do not retry. */
 	if (run_state == VMEM_RUN_STATE_MIGRATING || run_state == VMEM_RUN_STATE_SAVING)
-		return vmem_ctl_resize_report(ctl, argv[1], VMEM_JOB_BUSY, &progress);
-	if (!force && progress.requested < progress.plugged && run_state == VMEM_RUN_STATE_RUNNING)
-		vmem_ctl_resize_agent_facts(backend, argv[1], &agent);
+		return vmem_ctl_resize_report(ctl, name, VMEM_JOB_BUSY, &progress);
+	shrinking = progress.requested < progress.plugged && run_state == VMEM_RUN_STATE_RUNNING;
+	if (run_state == VMEM_RUN_STATE_RUNNING && (shrinking || wait) && !no_agent)
+		channel = vmem_ctl_resize_open_agent(backend, name, shrinking);
+	if (shrinking) {
+		vmem_resize_agent_facts(channel ? vmem_agent_channel_get_report(channel, NULL)
+						: NULL,
+					NULL, &agent);
+		if (!agent.valid && !force)
+			g_printerr(
+				/* TRANSLATORS: 1 the program, 2 a domain */
+				_("%1$s: What the guest of %2$s uses is unknown (no virtmem agent "
+				  "answered): the shrink may stall or hurt the guest. Free memory in "
+				  "the guest first; --force shrinks without this warning.\n"),
+				ctl->prgname, name);
+	}
 	if (!vmem_resize_check_shrink(resize, &agent, force, &error)) {
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_UNSAFE;
@@ -247,6 +380,9 @@ vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 	if (!wait)
 		return VMEM_CTL_EXIT_OK;
 
+	/* An unplug is told again only when the guest's report says it is
+	 * safe; a plug ends as soon as the guest has the memory online. */
+	vmem_resize_set_agent(resize, channel);
 	g_signal_connect(resize, "progress", G_CALLBACK(vmem_ctl_resize_on_progress), &out);
 	vmem_resize_wait_async(resize, (guint)timeout, NULL, vmem_ctl_on_done, &pending);
 	result = vmem_ctl_run_until_done(&pending);
@@ -257,5 +393,5 @@ vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 	if (out.tty && out.printed)
 		g_print("\n");
 	vmem_resize_get_progress(resize, &progress);
-	return vmem_ctl_resize_report(ctl, argv[1], state, &progress);
+	return vmem_ctl_resize_report(ctl, name, state, &progress);
 }

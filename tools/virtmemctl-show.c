@@ -74,7 +74,7 @@ vmem_ctl_show_ask_agent(VmemBackend *backend, const char *domain, VmemCtlShowAge
 	const VmemAgentReport *report =
 		channel != NULL ? vmem_agent_channel_get_report(channel, NULL) : NULL;
 
-	vmem_resize_agent_facts(report, &ret_agent->facts);
+	vmem_resize_agent_facts(report, NULL, &ret_agent->facts);
 	ret_agent->recent_boot = report != NULL && report->time_ms < VMEM_CTL_SHOW_RECENT_BOOT_MS;
 	if (report != NULL) {
 		ret_agent->report = vmem_agent_view_report_to_json(report);
@@ -106,7 +106,13 @@ vmem_ctl_show_print_json(const char *name, VmemRunState run_state, GPtrArray *de
 		json_object_object_add(obj, "size", json_object_new_uint64(dev->size));
 		json_object_object_add(obj, "requested", json_object_new_uint64(dev->requested));
 		json_object_object_add(obj, "plugged", json_object_new_uint64(dev->plugged));
-		json_object_object_add(obj, "address", json_object_new_uint64(dev->address));
+		/* where the figure comes from; the guest's own is in "agent" */
+		json_object_object_add(obj, "plugged_source", json_object_new_string("qemu"));
+		/* 0 when the VMM does not say: a domain that is not running has
+		 * no address yet */
+		json_object_object_add(obj, "address",
+				       dev->address != 0 ? json_object_new_uint64(dev->address)
+							 : NULL);
 		json_object_object_add(obj, "job",
 				       json_object_new_string(vmem_job_state_to_string(
 					       vmem_ctl_show_device_state(dev, run_state, agent))));
@@ -119,17 +125,14 @@ vmem_ctl_show_print_json(const char *name, VmemRunState run_state, GPtrArray *de
 	json_object_object_add(root, "agent_error",
 			       agent->error != NULL ? json_object_new_string(agent->error->message)
 						    : NULL);
-	g_print("%s\n", json_object_to_json_string_ext(root, VMEM_CTL_JSON_FLAGS));
+	vmem_ctl_print_json(root);
 }
 
 static void
 vmem_ctl_show_print_table(const char *name, VmemRunState run_state, GPtrArray *devices,
 			  const VmemCtlShowAgent *agent)
 {
-	/* TRANSLATORS: first line of `virtmemctl show`: 1 the domain's name,
-	   2 its state (running, paused, shut off…) */
-	g_print(_("Domain %1$s (%2$s)\n"), name, vmem_run_state_to_string(run_state));
-	g_print("%-12s %4s %8s %10s %10s %10s %18s  %s\n",
+	const char *headings[] = {
 		/* TRANSLATORS: column heading of `virtmemctl show`: the device's alias */
 		_("ALIAS"),
 		/* TRANSLATORS: column heading of `virtmemctl show`: its NUMA node */
@@ -140,29 +143,52 @@ vmem_ctl_show_print_table(const char *name, VmemRunState run_state, GPtrArray *d
 		_("SIZE"),
 		/* TRANSLATORS: column heading of `virtmemctl show`: the size asked for */
 		_("REQUESTED"),
-		/* TRANSLATORS: column heading of `virtmemctl show`: the size plugged */
-		_("PLUGGED"),
+		/* TRANSLATORS: column heading of `virtmemctl show`: the size plugged,
+		   as QEMU tells it (the guest agent's own figures follow the table) */
+		_("PLUGGED (QEMU)"),
 		/* TRANSLATORS: column heading of `virtmemctl show`: its address */
 		_("ADDRESS"),
 		/* TRANSLATORS: column heading of `virtmemctl show`: where a resize stands */
-		_("JOB"));
+		_("JOB"),
+	};
+	const gboolean right[] = {FALSE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, FALSE};
+	g_autoptr(VmemCtlTable) table = vmem_ctl_table_new(G_N_ELEMENTS(headings), headings, right);
+	g_autofree char *text = NULL;
+
+	/* TRANSLATORS: first line of `virtmemctl show`: 1 the domain's name,
+	   2 its state (running, paused, shut off…) */
+	g_print(_("Domain %1$s (%2$s)\n"), name, vmem_run_state_to_string(run_state));
 	for (guint i = 0; i < devices->len; i++) {
 		const VmemDevice *dev = g_ptr_array_index(devices, i);
+		g_autofree char *node = g_strdup_printf("%u", dev->node);
 		g_autofree char *block = vmem_size_format(dev->block_size);
 		g_autofree char *size = vmem_size_format(dev->size);
 		g_autofree char *requested = vmem_size_format(dev->requested);
 		g_autofree char *plugged = vmem_size_format(dev->plugged);
+		/* none before the domain runs */
 		g_autofree char *address =
-			g_strdup_printf("0x%" G_GINT64_MODIFIER "x", dev->address);
+			dev->address != 0
+				? g_strdup_printf("0x%" G_GINT64_MODIFIER "x", dev->address)
+				: g_strdup("-");
+		const char *cells[] = {
+			dev->alias ? dev->alias : "-",
+			node,
+			block,
+			size,
+			requested,
+			plugged,
+			address,
+			vmem_job_state_to_string(vmem_ctl_show_device_state(dev, run_state, agent)),
+		};
 
-		g_print("%-12s %4u %8s %10s %10s %10s %18s  %s\n", dev->alias ? dev->alias : "-",
-			dev->node, block, size, requested, plugged, address,
-			vmem_job_state_to_string(
-				vmem_ctl_show_device_state(dev, run_state, agent)));
+		vmem_ctl_table_add_row(table, cells);
 	}
+	text = vmem_ctl_table_format(table);
+	g_print("%s", text);
 	if (agent->summary != NULL || agent->error != NULL)
 		/* TRANSLATORS: last line of `virtmemctl show`: the guest agent's
-		   one-line summary of the guest, or a sentence on why it gave none */
+		   one-line summary of the guest as the guest sees it, or a sentence on
+		   why it gave none */
 		g_print(_("Guest agent: %s\n"),
 			agent->summary != NULL ? agent->summary : agent->error->message);
 }
@@ -171,10 +197,11 @@ int
 vmem_ctl_show(VmemCtl *ctl, int argc, char **argv)
 {
 	g_autoptr(GError) error = NULL;
-	/* TRANSLATORS: the argument of `virtmemctl show` in its --help */
-	g_autoptr(GOptionContext) context = g_option_context_new(_("DOMAIN"));
+	g_autoptr(GOptionContext) context = NULL;
 	g_autoptr(VmemBackend) backend = NULL;
 	g_autoptr(GPtrArray) devices = NULL;
+	g_autoptr(GPtrArray) args = NULL;
+	g_autofree char *name = NULL;
 	VmemRunState run_state;
 	g_auto(VmemCtlShowAgent) agent = {0};
 	gboolean json = FALSE;
@@ -184,37 +211,42 @@ vmem_ctl_show(VmemCtl *ctl, int argc, char **argv)
 		{NULL},
 	};
 
-	g_option_context_set_summary(
-		context,
-		/* TRANSLATORS: summary of `virtmemctl show --help` */
-		_("Show a domain's virtio-mem devices and their resize state."));
-	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
-	if (!g_option_context_parse(context, &argc, &argv, &error) || argc != 2) {
+	context = vmem_ctl_option_context_new(
+		"show",
+		/* TRANSLATORS: the argument of `virtmemctl show` in its --help */
+		_("DOMAIN"),
+		/* TRANSLATORS: summary of `virtmemctl show --help`; keep DOMAIN */
+		_("Show a domain's virtio-mem devices and their resize state. DOMAIN is the "
+		  "domain's name, id or UUID."),
+		entries);
+	if (!vmem_ctl_parse_options(context, &argc, &argv, &args, &error) || args->len != 1) {
 		if (error == NULL)
 			g_set_error_literal(&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
 					    /* TRANSLATORS: usage error; keep “show” */
-					    _("show takes exactly one domain name."));
+					    _("show takes exactly one domain."));
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_FAILURE;
 	}
 	backend = vmem_ctl_connect(ctl, &error);
-	if (backend == NULL || !vmem_backend_get_devices(backend, argv[1], &devices, &error) ||
-	    !vmem_backend_get_run_state(backend, argv[1], &run_state, &error)) {
+	if (backend != NULL)
+		name = vmem_ctl_lookup_domain(backend, args->pdata[0], &error);
+	if (name == NULL || !vmem_backend_get_devices(backend, name, &devices, &error) ||
+	    !vmem_backend_get_run_state(backend, name, &run_state, &error)) {
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_ERROR;
 	}
 	if (devices->len == 0) {
 		g_set_error(&error, VMEM_ERROR, VMEM_ERROR_NOT_FOUND,
 			    /* TRANSLATORS: %s is a domain name */
-			    _("Domain %s has no virtio-mem device."), argv[1]);
+			    _("Domain %s has no virtio-mem device."), name);
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_ERROR;
 	}
 	if (run_state == VMEM_RUN_STATE_RUNNING)
-		vmem_ctl_show_ask_agent(backend, argv[1], &agent);
+		vmem_ctl_show_ask_agent(backend, name, &agent);
 	if (json)
-		vmem_ctl_show_print_json(argv[1], run_state, devices, &agent);
+		vmem_ctl_show_print_json(name, run_state, devices, &agent);
 	else
-		vmem_ctl_show_print_table(argv[1], run_state, devices, &agent);
+		vmem_ctl_show_print_table(name, run_state, devices, &agent);
 	return VMEM_CTL_EXIT_OK;
 }

@@ -2,22 +2,110 @@
 /*
  * virtmemctl validate FILE... [--json]: the configuration doctor.
  * Exit 0 without errors (warnings allowed), 1 with an error finding, 2
- * when a file cannot be read or is not a well-formed domain.  It never
- * connects to a VMM, so it never exits with VMEM_CTL_EXIT_ERROR.
+ * when a file cannot be read, is too large or is not a well-formed domain.
+ * FILE - is the standard input.  It never connects to a VMM, so it never
+ * exits with VMEM_CTL_EXIT_ERROR.
  */
 #include "config.h"
 
+#include <gio/gio.h>
+#include <gio/gunixinputstream.h>
 #include <glib/gi18n.h>
 #include <json-c/json.h>
 #include <libxml/xmlerror.h>
+#include <unistd.h>
 
 #include "virtmemctl.h"
 #include "vmem-domain.h"
+#include "vmem-error.h"
 #include "vmem-json.h"
+#include "vmem-size.h"
 
-/* The code of a file that could not be read or parsed */
+/* The code of a file that could not be read, is too large, or is not a
+ * well-formed domain */
 #define CODE_UNREADABLE "unreadable"
+#define CODE_TOO_LARGE "too-large"
 #define CODE_UNPARSEABLE "unparseable"
+
+/* The largest input validate reads (virtmemctl(1)): domain XML is a few
+ * KiB, so anything near this is not domain XML, and reading on would only
+ * fill memory (/dev/zero, a FIFO that never ends). */
+#define VMEM_CTL_VALIDATE_MAX_BYTES (16 * 1024 * 1024)
+/* Input is read in pieces of this size */
+#define VMEM_CTL_VALIDATE_CHUNK (64 * 1024)
+
+static GInputStream *
+vmem_ctl_validate_open(const char *file, GError **error)
+{
+	g_autoptr(GFile) path = NULL;
+
+	if (g_str_equal(file, "-"))
+		return g_unix_input_stream_new(STDIN_FILENO, FALSE);
+	path = g_file_new_for_path(file);
+	return G_INPUT_STREAM(g_file_read(path, NULL, error));
+}
+
+static void
+vmem_ctl_validate_set_too_large(const char *file, gsize max, GError **error)
+{
+	g_autofree char *size = vmem_size_format(max);
+	g_autofree char *name = NULL;
+
+	if (g_str_equal(file, "-")) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+			    /* TRANSLATORS: %s is a size such as "16 MiB" */
+			    _("The standard input is larger than %s, the most virtmemctl validate "
+			      "reads; domain XML is far smaller."),
+			    size);
+		return;
+	}
+	name = g_filename_display_name(file);
+	g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+		    /* TRANSLATORS: %1$s is a file name, %2$s a size such as "16 MiB" */
+		    _("The file %1$s is larger than %2$s, the most virtmemctl validate reads; "
+		      "domain XML is far smaller."),
+		    name, size);
+}
+
+/*
+ * Reads all of @file ("-": the standard input) in pieces, but never more
+ * than @max + 1 bytes: a file larger than @max is a %VMEM_ERROR_INVALID_DATA
+ * error (whatever it is: /dev/zero and a FIFO have no size to look at).
+ * Other failures are GIO errors.
+ */
+static gboolean
+vmem_ctl_validate_read(const char *file, gsize max, char **ret_data, gsize *ret_len, GError **error)
+{
+	g_autoptr(GInputStream) stream = vmem_ctl_validate_open(file, error);
+	g_autofree char *data = NULL;
+	gsize len = 0, allocated = 0;
+
+	if (stream == NULL)
+		return FALSE;
+	for (;;) {
+		gsize want, got = 0;
+
+		if (len == allocated) {
+			/* grow to at most max + 1 bytes, one more than a valid file has */
+			allocated = MIN(MAX(2 * allocated, VMEM_CTL_VALIDATE_CHUNK), max + 1);
+			data = g_realloc(data, allocated + 1);
+		}
+		want = MIN(allocated - len, VMEM_CTL_VALIDATE_CHUNK);
+		if (!g_input_stream_read_all(stream, data + len, want, &got, NULL, error))
+			return FALSE;
+		len += got;
+		if (len > max) {
+			vmem_ctl_validate_set_too_large(file, max, error);
+			return FALSE;
+		}
+		if (got < want)
+			break;
+	}
+	data[len] = '\0';
+	*ret_data = g_steal_pointer(&data);
+	*ret_len = len;
+	return TRUE;
+}
 
 /* One finding of `validate --json`; its keys are in virtmemctl(1). */
 static void
@@ -48,9 +136,12 @@ vmem_ctl_validate_file(const char *file, GPtrArray *findings)
 	g_autofree char *xml = NULL;
 	gsize len = 0;
 
-	if (!g_file_get_contents(file, &xml, &len, &error)) {
-		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, CODE_UNREADABLE, "/", "%s",
-				  error->message);
+	if (!vmem_ctl_validate_read(file, VMEM_CTL_VALIDATE_MAX_BYTES, &xml, &len, &error)) {
+		vmem_findings_add(findings, VMEM_SEVERITY_ERROR,
+				  g_error_matches(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA)
+					  ? CODE_TOO_LARGE
+					  : CODE_UNREADABLE,
+				  "/", "%s", error->message);
 		return VMEM_CTL_EXIT_FAILURE;
 	}
 	domain = vmem_validate_xml(xml, len, findings, &error);
@@ -78,6 +169,8 @@ vmem_ctl_validate(VmemCtl *ctl, int argc, char **argv)
 	g_autoptr(GOptionContext) context = NULL;
 	g_autoptr(GError) error = NULL;
 	g_auto(GStrv) files = NULL;
+	g_autofree char *max = NULL;
+	g_autofree char *description = NULL;
 	gboolean json = FALSE;
 	g_autoptr(json_object) array = json_object_new_array();
 	int status = VMEM_CTL_EXIT_OK;
@@ -95,6 +188,12 @@ vmem_ctl_validate(VmemCtl *ctl, int argc, char **argv)
 	xmlSetGenericErrorFunc(NULL, vmem_ctl_validate_quiet);
 	/* TRANSLATORS: after the arguments in `virtmemctl validate --help` */
 	context = g_option_context_new(_("— check domain XML for virtio-mem and policy mistakes"));
+	max = vmem_size_format(VMEM_CTL_VALIDATE_MAX_BYTES);
+	description = g_strdup_printf(
+		/* TRANSLATORS: the end of `virtmemctl validate --help`; %s is a size such
+		   as "16 MiB"; keep “-” */
+		_("A FILE of “-” is the standard input. A file larger than %s is refused."), max);
+	g_option_context_set_description(context, description);
 	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
 	g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
 	if (!g_option_context_parse(context, &argc, &argv, &error) || files == NULL) {
@@ -123,9 +222,8 @@ vmem_ctl_validate(VmemCtl *ctl, int argc, char **argv)
 				g_print("%s: %s\n", files[i], line);
 		}
 	}
+	/* UTF-8 whatever the locale, like every --json */
 	if (json)
-		g_print("%s\n",
-			json_object_to_json_string_ext(
-				array, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		vmem_ctl_print_json(array);
 	return status;
 }

@@ -8,6 +8,7 @@
 #include <locale.h>
 
 #include "virtmemctl.h"
+#include "virtmemctl-agent-view.h"
 #include "vmem-i18n.h"
 
 /* In `virtmemctl --help`: per command, its arguments and one line on what
@@ -31,7 +32,8 @@ static const VmemCtlCommand vmem_ctl_commands[] = {
 	 N_("Show a domain's virtio-mem devices and where each resize stands"), vmem_ctl_show},
 	{"resize",
 	 /* TRANSLATORS: arguments of `virtmemctl resize`; keep the --options */
-	 N_("DOMAIN SIZE [--alias A | --node N] [--live] [--config] [--wait]"),
+	 N_("DOMAIN SIZE [--alias ALIAS | --node NODE] [--live] [--config] [--wait [--timeout "
+	    "SECONDS]] [--force]"),
 	 /* TRANSLATORS: what `virtmemctl resize` does, in --help */
 	 N_("Set how much virtio-mem memory a domain has plugged"), vmem_ctl_resize},
 	{"agent",
@@ -54,9 +56,292 @@ vmem_ctl_commands_help(void)
 		g_string_append_printf(text, "  %-10s %s\n  %-10s   %s\n", cmd->name,
 				       _(cmd->synopsis), "", _(cmd->summary));
 	}
+	g_string_append_c(text, '\n');
+	g_string_append(text,
+			/* TRANSLATORS: in `virtmemctl --help`; keep DOMAIN, SIZE, the
+			   units and “--” */
+			_("DOMAIN is a domain's name, id or UUID, as in virsh. SIZE is a whole "
+			  "number with an optional unit, such as 512M or 2G; a number without unit "
+			  "is in KiB, as in virsh. Put “--” before an argument that begins with a "
+			  "dash."));
+	g_string_append_c(text, '\n');
 	/* TRANSLATORS: COMMAND is a placeholder, keep --help */
 	g_string_append(text, _("Run “virtmemctl COMMAND --help” for the options of a command."));
 	return g_string_free(g_steal_pointer(&text), FALSE);
+}
+
+/**
+ * vmem_ctl_option_context_new:
+ * @command: the subcommand, such as "resize"
+ * @parameters: (nullable): its arguments for the usage line, translated
+ * @summary: what it does, translated
+ * @entries: its options
+ *
+ * The option parser of a subcommand: its `--help` says
+ * `virtmemctl COMMAND [OPTION…] PARAMETERS`.  Parse with
+ * vmem_ctl_parse_options().
+ *
+ * Returns: (transfer full): the parser
+ */
+/* The options of the subcommand this process runs, for
+ * vmem_ctl_parse_options() */
+static const GOptionEntry *vmem_ctl_command_entries;
+
+GOptionContext *
+vmem_ctl_option_context_new(const char *command, const char *parameters, const char *summary,
+			    const GOptionEntry *entries)
+{
+	g_autofree char *prgname = g_strconcat("virtmemctl ", command, NULL);
+	GOptionContext *context = g_option_context_new(parameters);
+
+	vmem_ctl_command_entries = entries;
+
+	/* the usage line of --help and GOption's messages name the command */
+	g_set_prgname(prgname);
+	g_option_context_set_summary(context, summary);
+	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
+	g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
+	/* "-1" is a negative size, not an option: the arguments are sorted
+	 * out by vmem_ctl_parse_options() */
+	g_option_context_set_ignore_unknown_options(context, TRUE);
+	return context;
+}
+
+/* "-1", "-1G", "-.5G": a negative number, which the caller refuses as such */
+static gboolean
+vmem_ctl_is_negative_number(const char *arg)
+{
+	return arg[0] == '-' && (g_ascii_isdigit(arg[1]) || arg[1] == '.');
+}
+
+/* Whether the long option @arg ("--name", without "=VALUE") takes the next
+ * argument as its value */
+static gboolean
+vmem_ctl_takes_value(const char *arg)
+{
+	for (const GOptionEntry *e = vmem_ctl_command_entries; e != NULL && e->long_name != NULL;
+	     e++) {
+		if (g_str_equal(arg + 2, e->long_name))
+			return e->arg != G_OPTION_ARG_NONE;
+	}
+	return FALSE;
+}
+
+static void
+vmem_ctl_set_unknown_option(GError **error, const char *arg)
+{
+	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION,
+		    /* TRANSLATORS: 1 what the user gave, 2 the command, such as
+		       “virtmemctl resize”; keep --help and “--” */
+		    _("Unknown option %1$s: see “%2$s --help”. Put “--” before an argument "
+		      "that begins with a dash."),
+		    arg, g_get_prgname());
+}
+
+/**
+ * vmem_ctl_parse_options:
+ * @context: from vmem_ctl_option_context_new()
+ * @argc: (inout): the subcommand's argument count
+ * @argv: (inout): its arguments, the subcommand's name first
+ * @ret_args: (out) (element-type utf8): the arguments that are not options,
+ *   pointing into @argv
+ * @error: return location for a #G_OPTION_ERROR
+ *
+ * Parses the options like virsh: anywhere among the arguments, until
+ * `--`, after which everything is an argument (a domain named `-dash`).
+ * An unknown option is an error; a negative number is an argument, so
+ * that the size parser can say it is negative.
+ */
+gboolean
+vmem_ctl_parse_options(GOptionContext *context, int *argc, char ***argv, GPtrArray **ret_args,
+		       GError **error)
+{
+	g_autoptr(GPtrArray) args = g_ptr_array_new();
+	gboolean only_args = FALSE;
+
+	/* The subcommands have long options only (and -h): GOption would read
+	 * "-dash" as -d -a -s -h, and show the help. */
+	for (int i = 1; i < *argc; i++) {
+		const char *arg = (*argv)[i];
+
+		if (g_str_equal(arg, "--"))
+			break;
+		if (g_str_has_prefix(arg, "--")) {
+			if (strchr(arg, '=') == NULL && vmem_ctl_takes_value(arg))
+				i++;
+		} else if (arg[0] == '-' && strlen(arg) > 2 && !vmem_ctl_is_negative_number(arg)) {
+			vmem_ctl_set_unknown_option(error, arg);
+			return FALSE;
+		}
+	}
+	if (!g_option_context_parse(context, argc, argv, error))
+		return FALSE;
+	for (int i = 1; i < *argc; i++) {
+		const char *arg = (*argv)[i];
+
+		if (!only_args && g_str_equal(arg, "--")) {
+			only_args = TRUE;
+			continue;
+		}
+		if (!only_args && arg[0] == '-' && arg[1] != '\0' &&
+		    !vmem_ctl_is_negative_number(arg)) {
+			vmem_ctl_set_unknown_option(error, arg);
+			return FALSE;
+		}
+		g_ptr_array_add(args, (gpointer)arg);
+	}
+	*ret_args = g_steal_pointer(&args);
+	return TRUE;
+}
+
+/**
+ * vmem_ctl_print_json_text:
+ * @text: a JSON document
+ *
+ * Prints @text and a newline as bytes: JSON is UTF-8 whatever the locale,
+ * where g_print() would convert it to the locale's character set (and
+ * write "?" for what that lacks).
+ */
+void
+vmem_ctl_print_json_text(const char *text)
+{
+	g_autofree char *valid = NULL;
+
+	if (!g_utf8_validate(text, -1, NULL))
+		text = valid = g_utf8_make_valid(text, -1);
+	fwrite(text, 1, strlen(text), stdout);
+	if (!g_str_has_suffix(text, "\n"))
+		fputc('\n', stdout);
+	fflush(stdout);
+}
+
+/**
+ * vmem_ctl_print_json:
+ * @value: what a `--json` prints
+ *
+ * Prints @value as every `--json` of virtmemctl does (VMEM_CTL_JSON_FLAGS),
+ * see vmem_ctl_print_json_text().
+ */
+void
+vmem_ctl_print_json(json_object *value)
+{
+	vmem_ctl_print_json_text(json_object_to_json_string_ext(value, VMEM_CTL_JSON_FLAGS));
+}
+
+struct _VmemCtlTable {
+	guint n_columns;
+	GPtrArray *rows; /* (element-type GStrv): the headings first */
+	gboolean *right_aligned;
+};
+
+/**
+ * vmem_ctl_table_new:
+ * @n_columns: how many columns
+ * @headings: (array length=n_columns): the column headings
+ * @right_aligned: (array length=n_columns) (nullable): which columns are
+ *   right-aligned (numbers and sizes); %NULL for none
+ *
+ * A table for people, like virsh's: each column as wide as its widest
+ * cell as a terminal shows it (a wide character takes two columns, a
+ * combining one none).
+ */
+VmemCtlTable *
+vmem_ctl_table_new(guint n_columns, const char *const *headings, const gboolean *right_aligned)
+{
+	VmemCtlTable *table = g_new0(VmemCtlTable, 1);
+
+	table->n_columns = n_columns;
+	table->rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	table->right_aligned = g_new0(gboolean, n_columns);
+	if (right_aligned != NULL)
+		memcpy(table->right_aligned, right_aligned, n_columns * sizeof(gboolean));
+	vmem_ctl_table_add_row(table, headings);
+	return table;
+}
+
+/**
+ * vmem_ctl_table_add_row:
+ * @cells: (array length=n_columns): the row; %NULL cells are empty
+ */
+void
+vmem_ctl_table_add_row(VmemCtlTable *table, const char *const *cells)
+{
+	char **row = g_new0(char *, table->n_columns + 1);
+
+	for (guint i = 0; i < table->n_columns; i++)
+		row[i] = g_strdup(cells[i] != NULL ? cells[i] : "");
+	g_ptr_array_add(table->rows, row);
+}
+
+void
+vmem_ctl_table_free(VmemCtlTable *table)
+{
+	g_ptr_array_unref(table->rows);
+	g_free(table->right_aligned);
+	g_free(table);
+}
+
+/* How many terminal columns @text takes when printed */
+static gsize
+vmem_ctl_text_width(const char *text)
+{
+	gsize width = 0;
+
+	if (!g_utf8_validate(text, -1, NULL))
+		return strlen(text);
+	/* Outside a UTF-8 locale g_print() writes a character, or "?", per
+	 * character. */
+	if (!g_get_charset(NULL))
+		return (gsize)g_utf8_strlen(text, -1);
+	for (const char *p = text; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if (g_unichar_iszerowidth(c))
+			continue;
+		width += g_unichar_iswide(c) ? 2 : 1;
+	}
+	return width;
+}
+
+/**
+ * vmem_ctl_table_format:
+ *
+ * Returns: (transfer full): the table, a line per row, the columns two
+ *   spaces apart, for g_print()
+ */
+char *
+vmem_ctl_table_format(VmemCtlTable *table)
+{
+	g_autofree gsize *widths = g_new0(gsize, table->n_columns);
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	for (guint r = 0; r < table->rows->len; r++) {
+		char **row = table->rows->pdata[r];
+
+		for (guint c = 0; c < table->n_columns; c++)
+			widths[c] = MAX(widths[c], vmem_ctl_text_width(row[c]));
+	}
+	for (guint r = 0; r < table->rows->len; r++) {
+		char **row = table->rows->pdata[r];
+		gsize line_start = out->len;
+
+		for (guint c = 0; c < table->n_columns; c++) {
+			gsize pad = widths[c] - vmem_ctl_text_width(row[c]);
+
+			if (c > 0)
+				g_string_append(out, "  ");
+			if (table->right_aligned[c])
+				g_string_append_printf(out, "%*s", (int)pad, "");
+			g_string_append(out, row[c]);
+			if (!table->right_aligned[c])
+				g_string_append_printf(out, "%*s", (int)pad, "");
+		}
+		/* no spaces at the end of a line */
+		while (out->len > line_start && out->str[out->len - 1] == ' ')
+			g_string_truncate(out, out->len - 1);
+		g_string_append_c(out, '\n');
+	}
+	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
 static const VmemCtlCommand *

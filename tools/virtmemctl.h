@@ -7,6 +7,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-c/json.h>
 
 #include "vmem-agent-channel.h"
 #include "vmem-backend.h"
@@ -39,6 +40,8 @@ typedef enum {
 	/* The VMM refused or failed; no such domain or device; a size the
 	 * devices cannot reach; no answer from the guest agent */
 	VMEM_CTL_EXIT_ERROR = 9,
+	VMEM_CTL_EXIT_NOT_ONLINE = 10,	 /* plugged, but the guest left it offline */
+	VMEM_CTL_EXIT_PLUG_STALLED = 11, /* the guest stopped plugging */
 } VmemCtlExit;
 
 /**
@@ -76,8 +79,26 @@ int vmem_ctl_show(VmemCtl *ctl, int argc, char **argv);
 int vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv);
 int vmem_ctl_agent(VmemCtl *ctl, int argc, char **argv);
 
+/* For every subcommand (virtmemctl.c) */
+GOptionContext *vmem_ctl_option_context_new(const char *command, const char *parameters,
+					    const char *summary, const GOptionEntry *entries);
+gboolean vmem_ctl_parse_options(GOptionContext *context, int *argc, char ***argv,
+				GPtrArray **ret_args, GError **error);
+void vmem_ctl_print_json(json_object *value);
+void vmem_ctl_print_json_text(const char *text);
+
+/* Human output: columns aligned by what a terminal shows, not by bytes */
+typedef struct _VmemCtlTable VmemCtlTable;
+VmemCtlTable *vmem_ctl_table_new(guint n_columns, const char *const *headings,
+				 const gboolean *right_aligned);
+void vmem_ctl_table_add_row(VmemCtlTable *table, const char *const *cells);
+char *vmem_ctl_table_format(VmemCtlTable *table);
+void vmem_ctl_table_free(VmemCtlTable *table);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemCtlTable, vmem_ctl_table_free)
+
 /* For the subcommands that talk to a VMM (virtmemctl-connect.c) */
 VmemBackend *vmem_ctl_connect(VmemCtl *ctl, GError **error);
+char *vmem_ctl_lookup_domain(VmemBackend *backend, const char *domain, GError **error);
 GAsyncResult *vmem_ctl_run_until_done(GAsyncResult **result);
 void vmem_ctl_on_done(GObject *source, GAsyncResult *result, gpointer user_data);
 VmemAgentChannel *vmem_ctl_ask_agent(VmemBackend *backend, const char *domain, guint timeout_ms,

@@ -59,6 +59,11 @@ vma_report_system(const VmaSystem *s)
 	vma_report_add_u64(obj, "driver_devices", s->n_driver_devices);
 	vma_report_add_string_or_null(obj, "auto_online_blocks", s->auto_online_blocks);
 	vma_report_add_string_or_null(obj, "memmap_on_memory", s->memmap_on_memory);
+	vma_report_add_string_or_null(obj, "online_policy", s->online_policy);
+	json_object_object_add(obj, "auto_movable_ratio",
+			       s->have_auto_movable_ratio
+				       ? json_object_new_int64((int64_t)s->auto_movable_ratio)
+				       : NULL);
 	return obj;
 }
 

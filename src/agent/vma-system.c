@@ -10,6 +10,7 @@
 #include "vma-util.h"
 
 #define VMA_DRIVER_DIR "/sys/bus/virtio/drivers/virtio_mem"
+#define VMA_HOTPLUG_PARAMETERS "/sys/module/memory_hotplug/parameters"
 
 static int
 vma_system_compare_names(const void *a, const void *b)
@@ -51,9 +52,14 @@ vma_system_read(const char *root, VmaSystem *ret_system)
 	if (!vma_read_word(root, "/sys/devices/system/memory/auto_online_blocks",
 			   system.auto_online_blocks, sizeof(system.auto_online_blocks)))
 		system.auto_online_blocks[0] = '\0';
-	if (!vma_read_word(root, "/sys/module/memory_hotplug/parameters/memmap_on_memory",
+	if (!vma_read_word(root, VMA_HOTPLUG_PARAMETERS "/memmap_on_memory",
 			   system.memmap_on_memory, sizeof(system.memmap_on_memory)))
 		system.memmap_on_memory[0] = '\0';
+	if (!vma_read_word(root, VMA_HOTPLUG_PARAMETERS "/online_policy", system.online_policy,
+			   sizeof(system.online_policy)))
+		system.online_policy[0] = '\0';
+	system.have_auto_movable_ratio = vma_read_u64(
+		root, VMA_HOTPLUG_PARAMETERS "/auto_movable_ratio", 10, &system.auto_movable_ratio);
 	*ret_system = system;
 }
 

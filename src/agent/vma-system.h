@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #define VMA_DRIVER_DEVICES_MAX 32
 #define VMA_NAME_MAX 32
@@ -14,6 +15,9 @@ typedef struct {
 	char driver_devices[VMA_DRIVER_DEVICES_MAX][VMA_NAME_MAX]; /* "virtio5", ... */
 	char auto_online_blocks[32]; /* "online_movable", "offline", ...; "" if absent */
 	char memmap_on_memory[16];   /* "Y", "N", ...; "" if absent */
+	char online_policy[32];	     /* "contig-zones", "auto-movable"; "" if absent (< 5.16) */
+	bool have_auto_movable_ratio;
+	uint64_t auto_movable_ratio; /* the auto-movable policy's MOVABLE:KERNEL limit, % */
 } VmaSystem;
 
 /**

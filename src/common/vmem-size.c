@@ -7,6 +7,12 @@
 
 #include "vmem-error.h"
 
+/* Sizes times scales overflow 64 bits: they are computed in 128. */
+#ifndef __SIZEOF_INT128__
+#error "virtmem needs a compiler with 128-bit integers"
+#endif
+typedef unsigned __int128 VmemSizeU128;
+
 /* Power of the unit letter: k = 1, m = 2, ... e = 6; 0 when not a unit. */
 static guint
 vmem_size_unit_power(char letter)
@@ -134,9 +140,10 @@ vmem_size_parse_scaled(const char *value, const char *unit, guint64 default_scal
 		return FALSE;
 	if (number != 0 && number > max_bytes / scale) {
 		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-			    /* TRANSLATORS: %s %s are a number and its unit, e.g. "16 EiB" */
-			    _("The size %s %s is too large: at most %s bytes are allowed."), value,
-			    unit != NULL ? unit : "", "9223372036854775807");
+			    /* TRANSLATORS: 1 and 2 are a number and its unit, e.g. "16 EiB";
+			       3 the largest number of bytes */
+			    _("The size %1$s %2$s is too large: at most %3$s bytes are allowed."),
+			    value, unit != NULL ? unit : "", "9223372036854775807");
 		return FALSE;
 	}
 	*ret_bytes = number * scale;
@@ -166,11 +173,122 @@ vmem_size_parse_xml_kib(const char *value, const char *unit, guint64 *ret_kib, G
 	/* libvirt keeps KiB below the limit rounded up, too */
 	if (kib >= VMEM_SIZE_MAX_BYTES / VMEM_SIZE_KIB + 1) {
 		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-			    _("The size %s %s is too large: at most %s bytes are allowed."), value,
-			    unit != NULL ? unit : "", "9223372036854774784");
+			    _("The size %1$s %2$s is too large: at most %3$s bytes are allowed."),
+			    value, unit != NULL ? unit : "", "9223372036854774784");
 		return FALSE;
 	}
 	*ret_kib = kib;
+	return TRUE;
+}
+
+/* The units a command line size may be written in, from the largest: the
+ * letters as suffixes (`M`), as libvirt and virsh read them. */
+static const char vmem_size_arg_letters[] = "EPTGMK";
+
+/* Text the user can type for @bytes: a whole number in the largest binary
+ * unit that holds it exactly ("1536M", "2G", "512b"). */
+static char *
+vmem_size_to_arg(guint64 bytes, gboolean decimal)
+{
+	guint64 base = decimal ? 1000 : 1024;
+
+	if (bytes == 0)
+		return g_strdup("0");
+	for (guint i = 0; i < strlen(vmem_size_arg_letters); i++) {
+		guint power = (guint)strlen(vmem_size_arg_letters) - i;
+		guint64 scale = 1;
+
+		for (guint j = 0; j < power; j++)
+			scale *= base;
+		if (bytes % scale == 0)
+			return g_strdup_printf("%" G_GUINT64_FORMAT "%c%s", bytes / scale,
+					       vmem_size_arg_letters[i], decimal ? "B" : "");
+	}
+	return g_strdup_printf("%" G_GUINT64_FORMAT "b", bytes);
+}
+
+/**
+ * vmem_size_format_arg:
+ * @bytes: a size
+ *
+ * Formats a size as a command line argument that vmem_size_parse_arg()
+ * reads back exactly: a whole number in the largest binary unit that holds
+ * it (`0`, `512b`, `1536M`, `4G`).  For messages that tell the user what
+ * to type.
+ *
+ * Returns: (transfer full): the text
+ */
+char *
+vmem_size_format_arg(guint64 bytes)
+{
+	return vmem_size_to_arg(bytes, FALSE);
+}
+
+/* The message of a size argument that is no size at all */
+static void
+vmem_size_set_arg_error(GError **error, const char *arg)
+{
+	g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
+		    /* TRANSLATORS: %s is what the user wrote where a size belongs; keep the
+		       examples as they are */
+		    _("“%s” is not a size: write a whole number with an optional unit, such as "
+		      "512M or 2G; a number without unit is in KiB."),
+		    arg);
+}
+
+/* "1.5G": refused, with the same size in a smaller unit when there is one.
+ * @digits is the number without the point, @n_decimals how many of its
+ * digits follow the point. */
+static void
+vmem_size_set_decimal_error(GError **error, const char *arg, const char *digits, guint n_decimals,
+			    const char *unit)
+{
+	g_autofree char *suggestion = NULL;
+	guint64 scale;
+
+	if (!vmem_size_unit_scale(unit, VMEM_SIZE_KIB, &scale, NULL)) {
+		vmem_size_set_arg_error(error, arg);
+		return;
+	}
+	/* below 10^19 times a scale below 2^63: fits 128 bits */
+	if (strlen(digits) <= 19 && n_decimals <= 19) {
+		VmemSizeU128 number = 0, divisor = 1;
+
+		for (const char *p = digits; *p != '\0'; p++)
+			number = number * 10 + (guint)(*p - '0');
+		for (guint i = 0; i < n_decimals; i++)
+			divisor *= 10;
+		number *= scale;
+		if (number % divisor == 0 && number / divisor <= VMEM_SIZE_MAX_BYTES) {
+			/* decimal units stay decimal: 1.5GB is 1500MB */
+			gboolean decimal =
+				scale != 1 && strlen(unit) == 2 && g_ascii_tolower(unit[1]) == 'b';
+
+			suggestion = vmem_size_to_arg((guint64)(number / divisor), decimal);
+		}
+	}
+	if (suggestion != NULL)
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
+			    /* TRANSLATORS: 1 what the user wrote, e.g. "1.5G"; 2 the same size
+			       as a whole number, e.g. "1536M" */
+			    _("Decimals are not supported: write %2$s instead of “%1$s”."), arg,
+			    suggestion);
+	else
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
+			    /* TRANSLATORS: %s is what the user wrote, e.g. "1.3G" */
+			    _("Decimals are not supported: write “%s” as a whole number of a "
+			      "smaller unit."),
+			    arg);
+}
+
+/* Whether @unit is letters only (maybe none) */
+static gboolean
+vmem_size_is_word(const char *unit)
+{
+	for (const char *p = unit; *p != '\0'; p++) {
+		if (!g_ascii_isalpha(*p))
+			return FALSE;
+	}
 	return TRUE;
 }
 
@@ -180,30 +298,93 @@ vmem_size_parse_xml_kib(const char *value, const char *unit, guint64 *ret_kib, G
  * @ret_bytes: (out): the size in bytes
  * @error: return location for a %VMEM_ERROR_INVALID_ARGUMENT error
  *
- * Parses a size given on the command line: a number directly followed by
- * an optional unit.  A bare number is in MiB.
+ * Parses a size given on the command line as `virsh update-memory-device
+ * --requested-size` does: a whole number directly followed by an optional
+ * unit (see vmem_size_unit_scale()).  A bare number is in KiB.  Decimals,
+ * signs and spaces are refused, each with a message that says what to
+ * write instead.
  *
  * Returns: %TRUE on success
  */
 gboolean
 vmem_size_parse_arg(const char *arg, guint64 *ret_bytes, GError **error)
 {
-	g_autoptr(GError) local_error = NULL;
-	g_autofree char *number = NULL;
+	g_autofree char *digits = NULL;
 	const char *unit = arg;
-	guint64 bytes;
+	guint64 number = 0, scale;
 
-	while (g_ascii_isdigit(*unit))
-		unit++;
-	number = g_strndup(arg, (gsize)(unit - arg));
-	if (!vmem_size_parse_scaled(number, unit, VMEM_SIZE_MIB, VMEM_SIZE_MAX_BYTES, &bytes,
-				    &local_error)) {
+	if (*arg == '-' && (g_ascii_isdigit(arg[1]) || arg[1] == '.')) {
 		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
-			    /* TRANSLATORS: %s is the argument, the second %s the reason */
-			    _("Invalid size “%s”: %s"), arg, local_error->message);
+			    /* TRANSLATORS: %s is what the user wrote, e.g. "-1G" */
+			    _("The size “%s” is negative: a size is 0 or more."), arg);
 		return FALSE;
 	}
-	*ret_bytes = bytes;
+	if (strpbrk(arg, " \t\n\r\v\f") != NULL) {
+		g_autoptr(GString) joined = g_string_new(NULL);
+		guint64 ignored;
+
+		for (const char *p = arg; *p != '\0'; p++) {
+			if (!g_ascii_isspace(*p))
+				g_string_append_c(joined, *p);
+		}
+		if (joined->len > 0 && vmem_size_parse_arg(joined->str, &ignored, NULL)) {
+			g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
+				    /* TRANSLATORS: 1 what the user wrote, e.g. "1 G"; 2 the
+				       same without spaces */
+				    _("Write the size “%1$s” without spaces: %2$s."), arg,
+				    joined->str);
+			return FALSE;
+		}
+		vmem_size_set_arg_error(error, arg);
+		return FALSE;
+	}
+	while (g_ascii_isdigit(*unit))
+		unit++;
+	if (unit == arg && *unit != '.') {
+		vmem_size_set_arg_error(error, arg);
+		return FALSE;
+	}
+	digits = g_strndup(arg, (gsize)(unit - arg));
+	if (*unit == '.' || *unit == ',') {
+		const char *decimals = ++unit;
+		g_autofree char *all = NULL;
+
+		while (g_ascii_isdigit(*unit))
+			unit++;
+		if (unit == decimals || !vmem_size_is_word(unit)) {
+			vmem_size_set_arg_error(error, arg);
+			return FALSE;
+		}
+		all = g_strdup_printf("%s%.*s", digits, (int)(unit - decimals), decimals);
+		vmem_size_set_decimal_error(error, arg, all, (guint)(unit - decimals), unit);
+		return FALSE;
+	}
+	if (!vmem_size_unit_scale(unit, VMEM_SIZE_KIB, &scale, NULL)) {
+		if (!vmem_size_is_word(unit)) {
+			vmem_size_set_arg_error(error, arg);
+			return FALSE;
+		}
+		g_set_error(
+			error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
+			/* TRANSLATORS: 1 what the user wrote, e.g. "1Q"; 2 its unit; keep
+			   the list of units as it is */
+			_("The size “%1$s” has an unknown unit “%2$s”: use b, K or KiB, M or "
+			  "MiB, G or GiB, T or TiB, P or PiB, E or EiB for powers of 1024, KB, "
+			  "MB, GB, TB, PB or EB for powers of 1000; a number without unit is in "
+			  "KiB."),
+			arg, unit);
+		return FALSE;
+	}
+	if (!vmem_size_parse_scaled(digits, unit, VMEM_SIZE_KIB, VMEM_SIZE_MAX_BYTES, &number,
+				    NULL)) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
+			    /* TRANSLATORS: %s is what the user wrote; the rest is 8 EiB - 1 */
+			    _("The size “%s” is too large: at most 9223372036854775807 bytes "
+			      "are allowed."),
+			    arg);
+		return FALSE;
+	}
+	*ret_bytes = number;
 	return TRUE;
 }
 
@@ -240,6 +421,48 @@ vmem_size_format(guint64 bytes)
 					       whole, rest * 100 / scale, units[i]);
 	}
 	return g_strdup_printf("%" G_GUINT64_FORMAT " B", bytes);
+}
+
+/**
+ * vmem_size_format_rounded:
+ * @bytes: a size that need not be exact, such as a guest's MemAvailable
+ *
+ * Formats a size for humans like vmem_size_format(), in the same spelling,
+ * but rounded to at most two decimals in the largest binary unit it
+ * reaches (`1.46 GiB`, `60.09 MiB`); sizes that vmem_size_format() writes
+ * with at most two decimals come out the same.
+ *
+ * Returns: (transfer full): the text
+ */
+char *
+vmem_size_format_rounded(guint64 bytes)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	guint i = 0;
+	VmemSizeU128 hundredths = (VmemSizeU128)bytes * 100;
+
+	/* the unit in which the rounded value is below 1024 */
+	while (i + 1 < G_N_ELEMENTS(units)) {
+		VmemSizeU128 scale = (VmemSizeU128)1 << (10 * i);
+
+		if ((hundredths + scale / 2) / scale < 1024 * 100)
+			break;
+		i++;
+	}
+	if (i > 0) {
+		VmemSizeU128 scale = (VmemSizeU128)1 << (10 * i);
+
+		hundredths = (hundredths + scale / 2) / scale;
+	}
+	if (hundredths % 100 == 0)
+		return g_strdup_printf("%" G_GUINT64_FORMAT " %s", (guint64)(hundredths / 100),
+				       units[i]);
+	if (hundredths % 10 == 0)
+		return g_strdup_printf("%" G_GUINT64_FORMAT ".%" G_GUINT64_FORMAT " %s",
+				       (guint64)(hundredths / 100),
+				       (guint64)(hundredths % 100 / 10), units[i]);
+	return g_strdup_printf("%" G_GUINT64_FORMAT ".%02" G_GUINT64_FORMAT " %s",
+			       (guint64)(hundredths / 100), (guint64)(hundredths % 100), units[i]);
 }
 
 /**

@@ -30,7 +30,9 @@ gboolean vmem_size_parse_scaled(const char *value, const char *unit, guint64 def
 gboolean vmem_size_parse_xml_kib(const char *value, const char *unit, guint64 *ret_kib,
 				 GError **error);
 gboolean vmem_size_parse_arg(const char *arg, guint64 *ret_bytes, GError **error);
+char *vmem_size_format_arg(guint64 bytes);
 char *vmem_size_format(guint64 bytes);
+char *vmem_size_format_rounded(guint64 bytes);
 char *vmem_size_format_kib(guint64 kib);
 
 G_END_DECLS

@@ -11,9 +11,12 @@
 
 #include "vmem-domain-private.h"
 #include "vmem-error.h"
+#include "vmem-excerpt.h"
 #include "vmem-nodeset.h"
 
 #define MEMORY_PATH "/domain/devices/memory[%u]"
+/* The most bytes of libxml2's reason for a document that is not well-formed */
+#define VMEM_DOMAIN_PARSE_REASON_MAX 256
 
 static void
 vmem_domain_parse_enum(xmlNode *node, const char *attr, const char *const *allowed,
@@ -22,6 +25,7 @@ vmem_domain_parse_enum(xmlNode *node, const char *attr, const char *const *allow
 	g_autofree char *value = vmem_xml_prop(node, attr);
 	g_autofree char *where = NULL;
 	g_autofree char *choices = NULL;
+	g_autofree char *quoted = NULL;
 
 	if (value == NULL)
 		return;
@@ -31,10 +35,11 @@ vmem_domain_parse_enum(xmlNode *node, const char *attr, const char *const *allow
 	}
 	where = g_strdup_printf("%s/@%s", location, attr);
 	choices = g_strjoinv(", ", (char **)allowed);
+	quoted = vmem_excerpt(value);
 	vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "invalid-value", where,
-			  /* TRANSLATORS: %1$s is what the user wrote, %2$s the allowed values
-			   * separated by commas, such as "yes, no" */
-			  _("“%1$s” is not allowed here; use one of %2$s."), value, choices);
+			  /* TRANSLATORS: %1$s is what the user wrote (its start when long), %2$s
+			   * the allowed values separated by commas, such as "yes, no" */
+			  _("“%1$s” is not allowed here; use one of %2$s."), quoted, choices);
 }
 
 static gboolean
@@ -73,6 +78,7 @@ vmem_domain_parse_address_base(xmlNode *target, const char *location, GPtrArray 
 	xmlNode *address = vmem_xml_child(target, "address", NULL);
 	g_autofree char *base = vmem_xml_prop(address, "base");
 	g_autofree char *where = NULL;
+	g_autofree char *quoted = NULL;
 	const char *digits = base;
 	guint64 value = 0;
 
@@ -87,11 +93,12 @@ vmem_domain_parse_address_base(xmlNode *target, const char *location, GPtrArray 
 		return;
 	}
 	where = g_strdup_printf("%s/address/@base", location);
+	quoted = vmem_excerpt(base);
 	vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "invalid-number", where,
-			  /* TRANSLATORS: %s is what the user wrote */
+			  /* TRANSLATORS: %s is what the user wrote (its start when long) */
 			  _("“%s” is not a guest physical address; write it in hexadecimal, such "
 			    "as 0x140000000."),
-			  base);
+			  quoted);
 }
 
 static void
@@ -329,8 +336,11 @@ vmem_domain_read_xml(const char *xml, gsize len, GError **error)
 					XML_PARSE_NOWARNING);
 	if (doc == NULL || !ctxt->wellFormed) {
 		const xmlError *xerr = xmlCtxtGetLastError(ctxt);
-		g_autofree char *reason = g_strstrip(g_strdup(
+		g_autofree char *message = g_strstrip(g_strdup(
 			xerr != NULL && xerr->message != NULL ? xerr->message : "unknown error"));
+		/* libxml2's reason may quote a name from the document */
+		g_autofree char *reason =
+			vmem_text_excerpt(message, -1, VMEM_DOMAIN_PARSE_REASON_MAX);
 
 		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
 			    /* TRANSLATORS: %1$d is a line number, %2$s libxml2's reason (in
@@ -367,11 +377,14 @@ vmem_domain_def_parse(const char *xml, gsize len, GPtrArray *findings, GError **
 		return NULL;
 	root = xmlDocGetRootElement(doc);
 	if (root == NULL || root->ns != NULL || !g_str_equal((const char *)root->name, "domain")) {
+		g_autofree char *name = vmem_excerpt(root != NULL ? (const char *)root->name : "");
+
 		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-			    /* TRANSLATORS: %s is the name of the root element */
+			    /* TRANSLATORS: %s is the name of the root element (its start when
+			     * long) */
 			    _("The document is not a libvirt domain: its root element is <%s>, not "
 			      "<domain>."),
-			    root != NULL ? (const char *)root->name : "");
+			    name);
 		return NULL;
 	}
 	if (doc->intSubset != NULL) {

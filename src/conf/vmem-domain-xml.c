@@ -8,7 +8,20 @@
 #include <glib/gi18n.h>
 
 #include "vmem-domain-private.h"
+#include "vmem-excerpt.h"
 #include "vmem-size.h"
+
+/* Replaces each long @quoted in @message by its excerpt. */
+static void
+vmem_domain_xml_shorten(GString *message, const char *quoted)
+{
+	g_autofree char *excerpt = NULL;
+
+	if (quoted == NULL || strlen(quoted) <= VMEM_EXCERPT_MAX_BYTES)
+		return;
+	excerpt = vmem_excerpt(quoted);
+	g_string_replace(message, quoted, excerpt, 0);
+}
 
 /**
  * vmem_domain_xml_parse_size:
@@ -27,9 +40,14 @@ vmem_domain_xml_parse_size(const char *value, const char *unit, const char *loca
 	g_autoptr(GError) error = NULL;
 
 	if (!vmem_size_parse_xml_kib(value, unit, ret_kib, &error)) {
-		/* the reason is a whole sentence naming the value */
+		/* The reason is a whole sentence quoting the value and the unit as
+		 * written: quote only the start of a long one. */
+		g_autoptr(GString) message = g_string_new(error->message);
+
+		vmem_domain_xml_shorten(message, value);
+		vmem_domain_xml_shorten(message, unit);
 		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "invalid-size", location, "%s",
-				  error->message);
+				  message->str);
 		return FALSE;
 	}
 	return TRUE;
@@ -71,11 +89,12 @@ vmem_domain_xml_read_uint(const char *text, guint max, const char *location, GPt
 	guint64 value = 0;
 
 	if (text == NULL || !g_ascii_string_to_unsigned(text, 10, 0, max, &value, NULL)) {
-		vmem_findings_add(
-			findings, VMEM_SEVERITY_ERROR, "invalid-number", location,
-			/* TRANSLATORS: %1$s is what the user wrote, %2$u the largest value */
-			_("“%1$s” is not a whole number from 0 to %2$u."), text != NULL ? text : "",
-			max);
+		g_autofree char *quoted = vmem_excerpt(text);
+
+		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "invalid-number", location,
+				  /* TRANSLATORS: %1$s is what the user wrote (its start when long),
+				   * %2$u the largest value */
+				  _("“%1$s” is not a whole number from 0 to %2$u."), quoted, max);
 		return FALSE;
 	}
 	*ret_value = (guint)value;

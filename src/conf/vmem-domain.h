@@ -82,6 +82,7 @@ struct _VmemDomainDef {
 	guint64 memory_kib, current_memory_kib, max_memory_kib;
 	guint max_memory_slots;
 	GArray *cells;		  /* VmemNumaCell */
+	gboolean numa_auto;	  /* cells holds the one cell libvirt adds (postparse) */
 	gboolean hugepages;	  /* <memoryBacking><hugepages> */
 	GPtrArray *hugepage_list; /* VmemHugepage */
 	gboolean prealloc;	  /* <memoryBacking><allocation mode='immediate'/> */

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "vmem-error.h"
+#include "vmem-excerpt.h"
 #include "vmem-nodeset.h"
 
 static const char *
@@ -40,12 +41,14 @@ vmem_nodeset_read_number(const char **p, guint64 *ret_value)
 static void
 vmem_nodeset_set_syntax_error(const char *text, GError **error)
 {
+	g_autofree char *quoted = vmem_excerpt(text);
+
 	g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-		    /* TRANSLATORS: %s is what the user wrote; "0-2,^1,4" is an example of
-		     * the syntax and must stay as it is */
+		    /* TRANSLATORS: %s is what the user wrote (its start when long);
+		     * "0-2,^1,4" is an example of the syntax and must stay as it is */
 		    _("“%s” is not a node set; write node numbers, ranges and ^exclusions "
 		      "separated by commas, such as 0-2,^1,4."),
-		    text);
+		    quoted);
 }
 
 /**
@@ -97,12 +100,15 @@ vmem_nodeset_parse(const char *text, GError **error)
 			return NULL;
 		}
 		if (last >= VMEM_NODESET_LEN) {
+			g_autofree char *quoted = vmem_excerpt(text);
+
 			g_set_error(
 				error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-				/* TRANSLATORS: %1$s is what the user wrote, %2$u a node number */
+				/* TRANSLATORS: %1$s is what the user wrote (its start when long),
+				 * %2$u a node number */
 				_("The node set “%1$s” names a node above %2$u, the largest node "
 				  "number libvirt accepts."),
-				text, (guint)VMEM_NODESET_LEN - 1);
+				quoted, (guint)VMEM_NODESET_LEN - 1);
 			return NULL;
 		}
 		for (guint64 node = first; node <= last; node++)
@@ -113,11 +119,13 @@ vmem_nodeset_parse(const char *text, GError **error)
 			g_array_append_val(nodes, node);
 	}
 	if (nodes->len == 0) {
+		g_autofree char *quoted = vmem_excerpt(text);
+
 		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-			    /* TRANSLATORS: %s is what the user wrote */
+			    /* TRANSLATORS: %s is what the user wrote (its start when long) */
 			    _("The node set “%s” excludes every node it names; name at least one "
 			      "node."),
-			    text);
+			    quoted);
 		return NULL;
 	}
 	return g_steal_pointer(&nodes);

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "vmem-domain-private.h"
+#include "vmem-excerpt.h"
 #include "vmem-policy.h"
 
 static const char *const mode_names[] = {"off", "manual", "auto", NULL};
@@ -48,8 +49,27 @@ vmem_policy_mode_to_string(VmemPolicyMode mode)
 }
 
 /**
+ * vmem_policy_xml_is_ours:
+ * @node: (nullable): a node
+ *
+ * Returns: whether @node is an element in the virtmem namespace
+ */
+gboolean
+vmem_policy_xml_is_ours(const xmlNode *node)
+{
+	return node != NULL && node->type == XML_ELEMENT_NODE && node->ns != NULL &&
+	       g_strcmp0((const char *)node->ns->href, VMEM_POLICY_NS) == 0;
+}
+
+/**
  * vmem_policy_xml_find:
  * @domain: (nullable): the `<domain>` element
+ *
+ * Finds the policy as libvirt keeps it: libvirt keeps only the first
+ * element of each namespace in `<metadata>` and drops the others when it
+ * defines a domain (virXMLNodeSanitizeNamespaces()), so the policy is the
+ * first element of the virtmem namespace there, when that is a
+ * `<virtmem:policy>`.
  *
  * Returns: (nullable) (transfer none): its `<metadata><virtmem:policy>`
  *   element, or %NULL
@@ -57,7 +77,13 @@ vmem_policy_mode_to_string(VmemPolicyMode mode)
 xmlNode *
 vmem_policy_xml_find(xmlNode *domain)
 {
-	return vmem_xml_child(vmem_xml_child(domain, "metadata", NULL), "policy", VMEM_POLICY_NS);
+	xmlNode *metadata = vmem_xml_child(domain, "metadata", NULL);
+
+	for (xmlNode *n = metadata != NULL ? metadata->children : NULL; n != NULL; n = n->next) {
+		if (vmem_policy_xml_is_ours(n))
+			return g_str_equal((const char *)n->name, "policy") ? n : NULL;
+	}
+	return NULL;
 }
 
 static void
@@ -83,6 +109,7 @@ static void
 vmem_policy_parse_mode(VmemPolicyDef *policy, xmlNode *node, GPtrArray *findings)
 {
 	g_autofree char *mode = vmem_xml_prop(node, "mode");
+	g_autofree char *quoted = NULL;
 
 	if (mode == NULL)
 		return;
@@ -93,10 +120,12 @@ vmem_policy_parse_mode(VmemPolicyDef *policy, xmlNode *node, GPtrArray *findings
 			return;
 		}
 	}
-	vmem_findings_add(
-		findings, VMEM_SEVERITY_ERROR, "invalid-value", VMEM_POLICY_LOCATION "/@mode",
-		/* TRANSLATORS: %s is what the user wrote; off, manual, auto are XML values */
-		_("“%s” is not a policy mode; use off, manual or auto."), mode);
+	quoted = vmem_excerpt(mode);
+	vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "invalid-value",
+			  VMEM_POLICY_LOCATION "/@mode",
+			  /* TRANSLATORS: %s is what the user wrote (its start when long); off,
+			   * manual, auto are XML values */
+			  _("“%s” is not a policy mode; use off, manual or auto."), quoted);
 }
 
 /**
@@ -139,13 +168,15 @@ vmem_policy_def_parse(xmlNode *node, GPtrArray *findings)
 			policy->squeeze = g_str_equal(squeeze, "yes");
 			policy->has_squeeze = TRUE;
 		} else {
-			vmem_findings_add(
-				findings, VMEM_SEVERITY_ERROR, "invalid-value",
-				VMEM_POLICY_LOCATION "/virtmem:save/@squeeze",
-				/* TRANSLATORS: %1$s is what the user wrote, %2$s the
-				 * allowed values separated by commas, such as "yes, no" */
-				_("“%1$s” is not allowed here; use one of %2$s."), squeeze,
-				"yes, no");
+			g_autofree char *quoted = vmem_excerpt(squeeze);
+
+			vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "invalid-value",
+					  VMEM_POLICY_LOCATION "/virtmem:save/@squeeze",
+					  /* TRANSLATORS: %1$s is what the user wrote (its start
+					   * when long), %2$s the allowed values separated by
+					   * commas, such as "yes, no" */
+					  _("“%1$s” is not allowed here; use one of %2$s."), quoted,
+					  "yes, no");
 		}
 	}
 	return g_steal_pointer(&policy);

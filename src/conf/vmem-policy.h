@@ -57,6 +57,7 @@ void vmem_policy_def_free(VmemPolicyDef *policy);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemPolicyDef, vmem_policy_def_free)
 
 const char *vmem_policy_mode_to_string(VmemPolicyMode mode);
+gboolean vmem_policy_xml_is_ours(const xmlNode *node);
 xmlNode *vmem_policy_xml_find(xmlNode *domain);
 VmemPolicyDef *vmem_policy_def_parse(xmlNode *node, GPtrArray *findings);
 void vmem_policy_def_postparse(VmemPolicyDef *policy, guint64 virtio_mem_kib, guint64 block_kib);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
+
+#include "vmem-excerpt.h"
 #include "vmem-validate.h"
 
 /**
@@ -39,21 +42,50 @@ vmem_findings_new(void)
  * @location: the XPath-like location
  * @format: printf format of the (already translated) message
  *
- * Appends a finding to @findings.
+ * Appends a finding to @findings.  The message should quote values through
+ * vmem_excerpt(); as a last guard it is cut to %VMEM_FINDING_MESSAGE_MAX
+ * bytes and kept on one line (see vmem_text_excerpt()).  After
+ * %VMEM_FINDINGS_MAX findings one more, `too-many-findings`, stands for all
+ * that follow, with the worst of their severities.
  */
 void
 vmem_findings_add(GPtrArray *findings, VmemSeverity severity, const char *code,
 		  const char *location, const char *format, ...)
 {
-	VmemFinding *finding = g_new0(VmemFinding, 1);
+	VmemFinding *finding;
+	g_autofree char *message = NULL;
 	va_list args;
 
+	if (findings->len > VMEM_FINDINGS_MAX) {
+		/* the last is the note on the findings left out: it keeps the
+		 * worst severity of what it stands for */
+		VmemFinding *note = g_ptr_array_index(findings, findings->len - 1);
+
+		note->severity = MAX(note->severity, severity);
+		return;
+	}
+	if (findings->len == VMEM_FINDINGS_MAX) {
+		finding = g_new0(VmemFinding, 1);
+		finding->severity = severity;
+		finding->code = g_strdup("too-many-findings");
+		finding->location = g_strdup("/");
+		finding->message = g_strdup_printf(
+			/* TRANSLATORS: %u is a number of findings */
+			ngettext("The document has more than %u finding; the others are left out.",
+				 "The document has more than %u findings; the others are left out.",
+				 VMEM_FINDINGS_MAX),
+			VMEM_FINDINGS_MAX);
+		g_ptr_array_add(findings, finding);
+		return;
+	}
+	finding = g_new0(VmemFinding, 1);
 	finding->severity = severity;
 	finding->code = g_strdup(code);
-	finding->location = g_strdup(location);
+	finding->location = vmem_text_excerpt(location, -1, VMEM_FINDING_MESSAGE_MAX);
 	va_start(args, format);
-	finding->message = g_strdup_vprintf(format, args);
+	message = g_strdup_vprintf(format, args);
 	va_end(args);
+	finding->message = vmem_text_excerpt(message, -1, VMEM_FINDING_MESSAGE_MAX);
 	g_ptr_array_add(findings, finding);
 }
 
@@ -73,6 +105,21 @@ vmem_findings_has_error(GPtrArray *findings)
 			return TRUE;
 	}
 	return FALSE;
+}
+
+/**
+ * vmem_findings_is_full:
+ * @findings: a list of #VmemFinding
+ *
+ * Whether @findings holds %VMEM_FINDINGS_MAX findings and the note on the
+ * others: a rule that only warns may stop looking.
+ *
+ * Returns: whether more findings are left out
+ */
+gboolean
+vmem_findings_is_full(GPtrArray *findings)
+{
+	return findings->len > VMEM_FINDINGS_MAX;
 }
 
 /**

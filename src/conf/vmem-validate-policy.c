@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "vmem-domain-private.h"
+#include "vmem-excerpt.h"
 #include "vmem-size.h"
 #include "vmem-validate-private.h"
 
@@ -125,4 +126,263 @@ vmem_validate_policy(const VmemDomainDef *domain, GPtrArray *findings)
 			_("Mode auto without the agent channel %s falls back to balloon "
 			  "statistics, which react later; add the channel."),
 			VMEM_AGENT_PORT_NAME);
+}
+
+/* The children of <virtmem:policy> (schemas/virtmem-policy.rng) */
+static const char *const policy_children[] = {
+	"min", "max", "buffer", "step", "cooldown", "priority", "save", NULL,
+};
+
+/* An element's name as findings write it: virtmem:NAME in our namespace,
+ * else as in the document; a long name is cut. */
+static char *
+vmem_validate_element_name(const xmlNode *node)
+{
+	g_autofree char *name = vmem_excerpt((const char *)node->name);
+	const char *prefix = NULL;
+
+	if (vmem_policy_xml_is_ours(node))
+		prefix = VMEM_POLICY_PREFIX;
+	else if (node->ns != NULL && node->ns->prefix != NULL)
+		prefix = (const char *)node->ns->prefix;
+	if (prefix == NULL)
+		return g_steal_pointer(&name);
+	return g_strdup_printf("%s:%s", prefix, name);
+}
+
+static char *
+vmem_validate_element_key(const xmlNode *node)
+{
+	return g_strconcat((const char *)node->name, "\n",
+			   node->ns != NULL ? (const char *)node->ns->href : "", NULL);
+}
+
+/*
+ * The locations of the child elements of an element: LOCATION/NAME, with
+ * the position [N] when siblings have the same name.  Each child is passed
+ * to vmem_validate_siblings_next() in document order; only the locations
+ * needed are written, so that a huge document costs little.
+ */
+typedef struct {
+	const char *location; /* of the parent */
+	GHashTable *counts;   /* name and namespace -> how many children have them */
+	GHashTable *seen;     /* ... -> how many of them came so far */
+} VmemValidateSiblings;
+
+static void
+vmem_validate_siblings_init(VmemValidateSiblings *siblings, const xmlNode *parent,
+			    const char *location)
+{
+	siblings->location = location;
+	siblings->counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	siblings->seen = g_hash_table_new(g_str_hash, g_str_equal);
+	for (const xmlNode *n = parent->children; n != NULL; n = n->next) {
+		g_autofree char *key = NULL;
+		gpointer old_key = NULL, count = NULL;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		key = vmem_validate_element_key(n);
+		if (g_hash_table_lookup_extended(siblings->counts, key, &old_key, &count))
+			g_hash_table_insert(siblings->counts, g_strdup(key),
+					    GUINT_TO_POINTER(GPOINTER_TO_UINT(count) + 1));
+		else
+			g_hash_table_insert(siblings->counts, g_steal_pointer(&key),
+					    GUINT_TO_POINTER(1));
+	}
+}
+
+static void
+vmem_validate_siblings_clear(VmemValidateSiblings *siblings)
+{
+	g_hash_table_unref(siblings->seen);
+	g_hash_table_unref(siblings->counts);
+}
+
+/* Counts @node, the next child element; returns its location only when
+ * @want_location */
+static char *
+vmem_validate_siblings_next(VmemValidateSiblings *siblings, const xmlNode *node,
+			    gboolean want_location)
+{
+	g_autofree char *key = vmem_validate_element_key(node);
+	g_autofree char *name = NULL;
+	gpointer stored_key = NULL, count = NULL;
+	guint position;
+
+	/* the counts own the keys, the positions borrow them */
+	g_hash_table_lookup_extended(siblings->counts, key, &stored_key, &count);
+	position = GPOINTER_TO_UINT(g_hash_table_lookup(siblings->seen, stored_key)) + 1;
+	g_hash_table_insert(siblings->seen, stored_key, GUINT_TO_POINTER(position));
+	if (!want_location)
+		return NULL;
+	name = vmem_validate_element_name(node);
+	if (GPOINTER_TO_UINT(count) > 1)
+		return g_strdup_printf("%s/%s[%u]", siblings->location, name, position);
+	return g_strdup_printf("%s/%s", siblings->location, name);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VmemValidateSiblings, vmem_validate_siblings_clear)
+
+/* The children of the policy: each known element once, nothing else */
+static void
+vmem_validate_policy_children(xmlNode *policy, GPtrArray *findings)
+{
+	g_auto(VmemValidateSiblings) siblings = {0};
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+	vmem_validate_siblings_init(&siblings, policy, VMEM_POLICY_LOCATION);
+	for (xmlNode *n = policy->children; n != NULL && !vmem_findings_is_full(findings);
+	     n = n->next) {
+		g_autofree char *where = NULL;
+		g_autofree char *name = NULL;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		where = vmem_validate_siblings_next(&siblings, n, TRUE);
+		name = vmem_validate_element_name(n);
+		if (!vmem_policy_xml_is_ours(n)) {
+			g_autofree char *local = vmem_excerpt((const char *)n->name);
+
+			vmem_findings_add(
+				findings, VMEM_SEVERITY_WARNING, "policy-unknown-element", where,
+				/* TRANSLATORS: %1$s is an element name as written, %2$s its
+				 * local name; virtmem: is the namespace prefix, keep it */
+				_("<%1$s> in the policy is not in the virtmem namespace, so "
+				  "virtmem ignores it; write <virtmem:%2$s>."),
+				name, local);
+		} else if (!g_strv_contains(policy_children, (const char *)n->name)) {
+			vmem_findings_add(findings, VMEM_SEVERITY_WARNING, "policy-unknown-element",
+					  where,
+					  /* TRANSLATORS: %s is an element name such as
+					   * virtmem:minimum; the names at the end are XML */
+					  _("<%s> is not an element of the virtmem policy, so "
+					    "virtmem ignores it; use min, max, buffer, step, "
+					    "cooldown, priority or save."),
+					  name);
+		} else if (!g_hash_table_add(seen, (gpointer)n->name)) {
+			vmem_findings_add(findings, VMEM_SEVERITY_WARNING, "policy-duplicate",
+					  where,
+					  /* TRANSLATORS: %s is an element name such as
+					   * virtmem:min */
+					  _("The policy has more than one <%s>; virtmem reads only "
+					    "the first, so remove the others."),
+					  name);
+		}
+	}
+}
+
+/* The elements of <metadata>: libvirt keeps the first of our namespace */
+static void
+vmem_validate_policy_metadata(xmlNode *metadata, xmlNode *policy, GPtrArray *findings)
+{
+	g_auto(VmemValidateSiblings) siblings = {0};
+	g_autofree char *first_where = NULL;
+
+	vmem_validate_siblings_init(&siblings, metadata, "/domain/metadata");
+	for (xmlNode *n = metadata->children; n != NULL && !vmem_findings_is_full(findings);
+	     n = n->next) {
+		g_autofree char *where = NULL;
+		g_autofree char *name = NULL;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		where = vmem_validate_siblings_next(&siblings, n, vmem_policy_xml_is_ours(n));
+		if (!vmem_policy_xml_is_ours(n))
+			continue;
+		if (n == policy) {
+			g_free(where);
+			where = g_strdup(VMEM_POLICY_LOCATION);
+		}
+		name = vmem_validate_element_name(n);
+		if (!g_str_equal((const char *)n->name, "policy")) {
+			vmem_findings_add(findings, VMEM_SEVERITY_WARNING, "policy-unknown-element",
+					  where,
+					  /* TRANSLATORS: %s is an element name such as
+					   * virtmem:polcy; <virtmem:policy> is XML */
+					  _("<%s> is not an element virtmem knows, so it is "
+					    "ignored; the policy is <virtmem:policy>."),
+					  name);
+		} else if (first_where != NULL) {
+			vmem_findings_add(
+				findings, VMEM_SEVERITY_WARNING, "policy-duplicate", where,
+				/* TRANSLATORS: %s is the location of the element libvirt
+				 * keeps, such as /domain/metadata/virtmem:policy[1];
+				 * <metadata> and <virtmem:policy> are XML */
+				_("libvirt keeps only the first element of the virtmem "
+				  "namespace in <metadata> (%s) and drops this policy when it "
+				  "defines the domain; keep a single <virtmem:policy>."),
+				first_where);
+		}
+		if (first_where == NULL)
+			first_where = g_steal_pointer(&where);
+	}
+	if (policy != NULL)
+		vmem_validate_policy_children(policy, findings);
+}
+
+static gboolean
+vmem_validate_has_element_child(const xmlNode *node)
+{
+	for (const xmlNode *n = node->children; n != NULL; n = n->next) {
+		if (n->type == XML_ELEMENT_NODE)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Elements of our namespace anywhere but in <metadata>, below @parent at
+ * @location */
+static void
+vmem_validate_policy_elsewhere(xmlNode *parent, const char *location, xmlNode *metadata,
+			       GPtrArray *findings)
+{
+	g_auto(VmemValidateSiblings) siblings = {0};
+
+	vmem_validate_siblings_init(&siblings, parent, location);
+	for (xmlNode *n = parent->children; n != NULL && !vmem_findings_is_full(findings);
+	     n = n->next) {
+		gboolean ours = vmem_policy_xml_is_ours(n);
+		gboolean descend;
+		g_autofree char *where = NULL;
+		g_autofree char *name = NULL;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		descend = !ours && n != metadata && vmem_validate_has_element_child(n);
+		where = vmem_validate_siblings_next(&siblings, n, ours || descend);
+		if (descend)
+			vmem_validate_policy_elsewhere(n, where, metadata, findings);
+		if (!ours)
+			continue;
+		name = vmem_validate_element_name(n);
+		vmem_findings_add(findings, VMEM_SEVERITY_WARNING, "policy-unknown-element", where,
+				  /* TRANSLATORS: %s is an element name such as
+				   * virtmem:policy; <metadata> is XML */
+				  _("<%s> is outside <metadata>, where virtmem reads nothing and "
+				    "libvirt keeps nothing; the policy belongs in <metadata>."),
+				  name);
+	}
+}
+
+/**
+ * vmem_validate_policy_namespace:
+ * @domain: a domain
+ * @findings: where the findings are appended
+ *
+ * Checks the elements of the virtmem namespace: a single
+ * `<virtmem:policy>` in `<metadata>`, holding only the elements of
+ * schemas/virtmem-policy.rng, each once.  Anything else is ignored by
+ * virtmem (and a second element of the namespace in `<metadata>` dropped by
+ * libvirt), which is worth a warning: it is usually a typo.
+ */
+void
+vmem_validate_policy_namespace(const VmemDomainDef *domain, GPtrArray *findings)
+{
+	xmlNode *root = xmlDocGetRootElement(domain->doc);
+	xmlNode *metadata = vmem_xml_child(root, "metadata", NULL);
+
+	if (metadata != NULL)
+		vmem_validate_policy_metadata(metadata, vmem_policy_xml_find(root), findings);
+	vmem_validate_policy_elsewhere(root, "/domain", metadata, findings);
 }

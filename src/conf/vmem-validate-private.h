@@ -6,5 +6,6 @@
 G_BEGIN_DECLS
 
 void vmem_validate_policy(const VmemDomainDef *domain, GPtrArray *findings);
+void vmem_validate_policy_namespace(const VmemDomainDef *domain, GPtrArray *findings);
 
 G_END_DECLS

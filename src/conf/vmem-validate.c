@@ -16,6 +16,18 @@
 /* From this device size on, the hints for large devices apply. */
 #define VMEM_DEVICE_LARGE_KIB (G_GUINT64_CONSTANT(32) * 1024 * 1024)
 
+/*
+ * What the rules look up, computed once per domain so that the pass stays
+ * fast on hostile input with many devices and cells (no rule compares all
+ * pairs of devices).
+ */
+typedef struct {
+	GHashTable *cells;	   /* cell id -> VmemNumaCell */
+	GHashTable *first_on_node; /* node -> the first VmemMemoryDef on it */
+	/* by position: an earlier device whose address range overlaps, or NULL */
+	const VmemMemoryDef **overlaps;
+} VmemValidateContext;
+
 static gboolean
 vmem_validate_has_target_child(const VmemMemoryDef *dev, const char *name)
 {
@@ -147,10 +159,12 @@ vmem_validate_sizes(const VmemMemoryDef *dev, GPtrArray *findings)
 }
 
 static void
-vmem_validate_node(const VmemDomainDef *domain, const VmemMemoryDef *dev, guint position,
-		   GPtrArray *findings)
+vmem_validate_node(const VmemDomainDef *domain, const VmemValidateContext *ctx,
+		   const VmemMemoryDef *dev, GPtrArray *findings)
 {
 	g_autofree char *where = vmem_validate_where(dev, "target/node");
+	const VmemMemoryDef *first = NULL;
+	gboolean has_cell;
 
 	if (dev->node < 0) {
 		if (domain->cells->len > 0 && !vmem_validate_has_target_child(dev, "node"))
@@ -165,7 +179,19 @@ vmem_validate_node(const VmemDomainDef *domain, const VmemMemoryDef *dev, guint 
 				domain->cells->len);
 		return;
 	}
-	if (vmem_domain_def_find_cell(domain, (guint)dev->node) == NULL) {
+	has_cell = g_hash_table_contains(ctx->cells, GINT_TO_POINTER(dev->node));
+	if (!has_cell && domain->numa_auto) {
+		vmem_findings_add(
+			findings, VMEM_SEVERITY_ERROR, "node-unknown", where,
+			/* TRANSLATORS: %d is a node id; <numa>, <cell> and <node>0</node>
+			 * are XML */
+			_("The guest has no NUMA cell %d: without <numa> cells libvirt gives "
+			  "it one cell, 0, holding all boot memory. Use <node>0</node> or "
+			  "define the cells."),
+			dev->node);
+		return;
+	}
+	if (!has_cell) {
 		vmem_findings_add(
 			findings, VMEM_SEVERITY_ERROR, "node-unknown", where,
 			/* TRANSLATORS: %1$d is a node id, %2$u the number of NUMA cells;
@@ -178,20 +204,15 @@ vmem_validate_node(const VmemDomainDef *domain, const VmemMemoryDef *dev, guint 
 			dev->node, domain->cells->len);
 		return;
 	}
-	for (guint i = 0; i < position; i++) {
-		const VmemMemoryDef *other = g_ptr_array_index(domain->devices, i);
-
-		if (other->node == dev->node) {
-			vmem_findings_add(findings, VMEM_SEVERITY_WARNING, "node-shared", where,
-					  /* TRANSLATORS: %1$d is a node id, %2$s the location of
-					   * a device, such as /domain/devices/memory[1] */
-					  _("Node %1$d already has the virtio-mem device %2$s; use "
-					    "one device per node and resize it instead of adding "
-					    "another."),
-					  dev->node, other->location);
-			return;
-		}
-	}
+	first = g_hash_table_lookup(ctx->first_on_node, GINT_TO_POINTER(dev->node));
+	if (first != NULL && first != dev)
+		vmem_findings_add(findings, VMEM_SEVERITY_WARNING, "node-shared", where,
+				  /* TRANSLATORS: %1$d is a node id, %2$s the location of
+				   * a device, such as /domain/devices/memory[1] */
+				  _("Node %1$d already has the virtio-mem device %2$s; use "
+				    "one device per node and resize it instead of adding "
+				    "another."),
+				  dev->node, first->location);
 }
 
 /* A guest physical address as domain XML writes it */
@@ -210,13 +231,66 @@ vmem_validate_range_end(const VmemMemoryDef *dev)
 	return dev->address_base > G_MAXUINT64 - bytes ? G_MAXUINT64 : dev->address_base + bytes;
 }
 
+static gint
+vmem_validate_compare_base(gconstpointer a, gconstpointer b, gpointer user_data)
+{
+	GPtrArray *devices = user_data;
+	guint i = *(const guint *)a, j = *(const guint *)b;
+	const VmemMemoryDef *x = g_ptr_array_index(devices, i);
+	const VmemMemoryDef *y = g_ptr_array_index(devices, j);
+
+	if (x->address_base != y->address_base)
+		return x->address_base < y->address_base ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
+/*
+ * Finds overlapping address ranges in one sweep over the devices sorted by
+ * base: a range overlaps a range before it in that order exactly when it
+ * starts below the largest end so far.  Of each overlapping pair found, the
+ * device later in the document names the earlier one, once.
+ */
+static const VmemMemoryDef **
+vmem_validate_find_overlaps(const VmemDomainDef *domain)
+{
+	GPtrArray *devices = domain->devices;
+	const VmemMemoryDef **overlaps = g_new0(const VmemMemoryDef *, devices->len + 1);
+	g_autofree guint *order = g_new(guint, devices->len + 1);
+	guint n = 0, widest = G_MAXUINT;
+
+	for (guint i = 0; i < devices->len; i++) {
+		const VmemMemoryDef *dev = g_ptr_array_index(devices, i);
+
+		if (dev->has_address_base)
+			order[n++] = i;
+	}
+	g_qsort_with_data(order, (gint)n, sizeof(guint), vmem_validate_compare_base, devices);
+	for (guint k = 0; k < n; k++) {
+		const VmemMemoryDef *dev = g_ptr_array_index(devices, order[k]);
+
+		if (widest != G_MAXUINT) {
+			const VmemMemoryDef *wide = g_ptr_array_index(devices, widest);
+			guint later = MAX(order[k], widest), earlier = MIN(order[k], widest);
+
+			if (dev->address_base < vmem_validate_range_end(wide) &&
+			    overlaps[later] == NULL)
+				overlaps[later] = g_ptr_array_index(devices, earlier);
+			if (vmem_validate_range_end(dev) <= vmem_validate_range_end(wide))
+				continue;
+		}
+		widest = order[k];
+	}
+	return overlaps;
+}
+
 static void
-vmem_validate_address(const VmemDomainDef *domain, const VmemMemoryDef *dev, guint position,
+vmem_validate_address(const VmemValidateContext *ctx, const VmemMemoryDef *dev, guint position,
 		      GPtrArray *findings)
 {
 	g_autofree char *where = vmem_validate_where(dev, "target/address/@base");
 	guint64 block_bytes = dev->block_kib * VMEM_SIZE_KIB;
 	guint64 end = vmem_validate_range_end(dev);
+	const VmemMemoryDef *other = ctx->overlaps[position];
 
 	if (!dev->has_address_base)
 		return;
@@ -231,21 +305,14 @@ vmem_validate_address(const VmemDomainDef *domain, const VmemMemoryDef *dev, gui
 				    "multiple of it."),
 				  address, block);
 	}
-	for (guint i = 0; i < position; i++) {
-		const VmemMemoryDef *other = g_ptr_array_index(domain->devices, i);
+	if (other != NULL) {
 		guint64 other_end = vmem_validate_range_end(other);
-		g_autofree char *start_text = NULL;
-		g_autofree char *end_text = NULL;
-		g_autofree char *other_start_text = NULL;
-		g_autofree char *other_end_text = NULL;
+		g_autofree char *start_text = vmem_validate_format_address(dev->address_base);
+		g_autofree char *end_text = vmem_validate_format_address(end);
+		g_autofree char *other_start_text =
+			vmem_validate_format_address(other->address_base);
+		g_autofree char *other_end_text = vmem_validate_format_address(other_end);
 
-		if (!other->has_address_base || dev->address_base >= other_end ||
-		    other->address_base >= end)
-			continue;
-		start_text = vmem_validate_format_address(dev->address_base);
-		end_text = vmem_validate_format_address(end);
-		other_start_text = vmem_validate_format_address(other->address_base);
-		other_end_text = vmem_validate_format_address(other_end);
 		vmem_findings_add(
 			findings, VMEM_SEVERITY_ERROR, "address-overlap", where,
 			/* TRANSLATORS: %1$s-%2$s is the range of this device, %3$s the
@@ -255,7 +322,6 @@ vmem_validate_address(const VmemDomainDef *domain, const VmemMemoryDef *dev, gui
 			_("The range %1$s-%2$s overlaps the device %3$s at %4$s-%5$s; move "
 			  "it past %5$s."),
 			start_text, end_text, other->location, other_start_text, other_end_text);
-		return;
 	}
 }
 
@@ -300,13 +366,15 @@ vmem_validate_memory(const VmemDomainDef *domain, GPtrArray *findings)
 	guint64 devices = vmem_domain_def_get_virtio_mem_kib(domain) + domain->other_memory_kib;
 	guint64 total = vmem_domain_def_get_initial_kib(domain) + devices;
 	gboolean any_device = domain->devices->len + domain->n_other_memory > 0;
+	/* the cell libvirt adds is sized from <memory>, which these rules check */
+	gboolean no_cells = domain->cells->len == 0 || domain->numa_auto;
 
-	if (domain->cells->len == 0 && !domain->has_memory) {
+	if (no_cells && !domain->has_memory) {
 		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "memory-missing", "/domain/memory",
 				  /* TRANSLATORS: <memory> and <cell> are XML */
 				  _("The domain has neither <memory> nor NUMA cells with memory; "
 				    "give its memory size."));
-	} else if (domain->cells->len == 0 && domain->memory_kib <= devices) {
+	} else if (no_cells && domain->memory_kib <= devices) {
 		g_autofree char *memory = vmem_size_format_kib(domain->memory_kib);
 		g_autofree char *sum = vmem_size_format_kib(devices);
 
@@ -354,16 +422,35 @@ vmem_validate_memory(const VmemDomainDef *domain, GPtrArray *findings)
 void
 vmem_domain_def_validate(const VmemDomainDef *domain, GPtrArray *findings)
 {
+	g_autoptr(GHashTable) cells = g_hash_table_new(NULL, NULL);
+	g_autoptr(GHashTable) first_on_node = g_hash_table_new(NULL, NULL);
+	g_autofree const VmemMemoryDef **overlaps = vmem_validate_find_overlaps(domain);
+	VmemValidateContext ctx = {cells, first_on_node, overlaps};
+
+	for (guint i = 0; i < domain->cells->len; i++) {
+		VmemNumaCell *cell = &g_array_index(domain->cells, VmemNumaCell, i);
+
+		if (!g_hash_table_contains(cells, GUINT_TO_POINTER(cell->id)))
+			g_hash_table_insert(cells, GUINT_TO_POINTER(cell->id), cell);
+	}
+	for (guint i = 0; i < domain->devices->len; i++) {
+		VmemMemoryDef *dev = g_ptr_array_index(domain->devices, i);
+
+		if (dev->node >= 0 &&
+		    !g_hash_table_contains(first_on_node, GINT_TO_POINTER(dev->node)))
+			g_hash_table_insert(first_on_node, GINT_TO_POINTER(dev->node), dev);
+	}
 	vmem_validate_memory(domain, findings);
 	for (guint i = 0; i < domain->devices->len; i++) {
 		const VmemMemoryDef *dev = g_ptr_array_index(domain->devices, i);
 
 		vmem_validate_block(domain, dev, findings);
 		vmem_validate_sizes(dev, findings);
-		vmem_validate_node(domain, dev, i, findings);
-		vmem_validate_address(domain, dev, i, findings);
+		vmem_validate_node(domain, &ctx, dev, findings);
+		vmem_validate_address(&ctx, dev, i, findings);
 		vmem_validate_hints(domain, dev, findings);
 	}
+	vmem_validate_policy_namespace(domain, findings);
 	if (domain->policy != NULL)
 		vmem_validate_policy(domain, findings);
 }

@@ -9,6 +9,12 @@
 
 G_BEGIN_DECLS
 
+/* The longest message or location of a finding, in bytes: a message quotes
+ * values through vmem_excerpt(), so only a bug comes near it. */
+#define VMEM_FINDING_MESSAGE_MAX 1024
+/* The most findings of one document: hostile input could have millions. */
+#define VMEM_FINDINGS_MAX 1000
+
 typedef enum {
 	VMEM_SEVERITY_WARNING,
 	VMEM_SEVERITY_ERROR,
@@ -35,6 +41,7 @@ GPtrArray *vmem_findings_new(void);
 void vmem_findings_add(GPtrArray *findings, VmemSeverity severity, const char *code,
 		       const char *location, const char *format, ...) G_GNUC_PRINTF(5, 6);
 gboolean vmem_findings_has_error(GPtrArray *findings);
+gboolean vmem_findings_is_full(GPtrArray *findings);
 const char *vmem_severity_to_string(VmemSeverity severity);
 char *vmem_finding_to_string(const VmemFinding *finding);
 

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <gio/gunixsocketaddress.h>
+#include <libvirt/virterror.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <string.h>
@@ -445,14 +446,33 @@ static gboolean
 vmem_agent_channel_connect_libvirt(VmemAgentChannel *ch, GError **error)
 {
 	g_autoptr(virStream) st = virStreamNew(virDomainGetConnect(ch->dom), VIR_STREAM_NONBLOCK);
+	virErrorPtr err;
 
-	if (st == NULL ||
-	    virDomainOpenChannel(ch->dom, VMEM_AGENT_PORT_NAME, st, VIR_DOMAIN_CHANNEL_FORCE) < 0 ||
-	    virStreamEventAddCallback(st, VMEM_AGENT_CHANNEL_STREAM_EVENTS,
+	if (st == NULL) {
+		vmem_libvirt_set_error(error);
+		return FALSE;
+	}
+	/* One reader at a time, and never taken from another one silently
+	 * (no VIR_DOMAIN_CHANNEL_FORCE): libvirt refuses while someone else
+	 * has the channel open. */
+	if (virDomainOpenChannel(ch->dom, VMEM_AGENT_PORT_NAME, st, 0) < 0) {
+		err = virGetLastError();
+		if (err != NULL && err->code == VIR_ERR_OPERATION_FAILED)
+			g_set_error(error, VMEM_ERROR, VMEM_ERROR_BUSY,
+				    /* TRANSLATORS: %s is a domain name */
+				    _("Another program reads the virtmem agent channel of %s (a "
+				      "virtmemctl agent --watch, or virtmemd): the channel has one "
+				      "reader at a time."),
+				    virDomainGetName(ch->dom));
+		else
+			vmem_libvirt_set_error(error);
+		virStreamAbort(st);
+		return FALSE;
+	}
+	if (virStreamEventAddCallback(st, VMEM_AGENT_CHANNEL_STREAM_EVENTS,
 				      vmem_agent_channel_on_stream, ch, NULL) < 0) {
 		vmem_libvirt_set_error(error);
-		if (st != NULL)
-			virStreamAbort(st);
+		virStreamAbort(st);
 		return FALSE;
 	}
 	ch->stream = g_steal_pointer(&st);

@@ -77,7 +77,11 @@ vmem_agent_report_system_from_json(VmemAgentReport *r, json_object *obj, GError 
 	       vmem_agent_json_dup_string(sys, "auto_online_blocks", VMEM_AGENT_NULLABLE,
 					  &r->auto_online_blocks, error) &&
 	       vmem_agent_json_dup_string(sys, "memmap_on_memory", VMEM_AGENT_NULLABLE,
-					  &r->memmap_on_memory, error);
+					  &r->memmap_on_memory, error) &&
+	       vmem_agent_json_dup_string(sys, "online_policy", VMEM_AGENT_NULLABLE,
+					  &r->online_policy, error) &&
+	       vmem_json_get_int64(sys, "auto_movable_ratio", VMEM_AGENT_NULLABLE, 0, G_MAXUINT32,
+				   &r->auto_movable_ratio, error);
 }
 
 static gboolean
@@ -174,6 +178,7 @@ vmem_agent_report_from_json(json_object *obj, GError **error)
 	json_object *arr = NULL;
 
 	r->devices = g_ptr_array_new_with_free_func((GDestroyNotify)vmem_agent_device_free);
+	r->auto_movable_ratio = -1;
 	if (!vmem_json_get_uint64(obj, "seq", VMEM_JSON_REQUIRED, 1, VMEM_AGENT_COUNT_MAX, &r->seq,
 				  error) ||
 	    !vmem_json_get_uint64(obj, "time_ms", VMEM_JSON_REQUIRED, 0, VMEM_AGENT_COUNT_MAX,
@@ -422,6 +427,7 @@ vmem_agent_report_free(VmemAgentReport *report)
 	g_free(report->kernel);
 	g_free(report->auto_online_blocks);
 	g_free(report->memmap_on_memory);
+	g_free(report->online_policy);
 	if (report->devices != NULL)
 		g_ptr_array_unref(report->devices);
 	g_free(report);

@@ -66,8 +66,10 @@ typedef struct {
 	char *kernel; /* NULL when the agent does not know */
 	gboolean driver_loaded;
 	guint64 driver_devices;
-	char *auto_online_blocks; /* NULL when absent */
-	char *memmap_on_memory;	  /* NULL when absent */
+	char *auto_online_blocks;  /* NULL when absent */
+	char *memmap_on_memory;	   /* NULL when absent */
+	char *online_policy;	   /* NULL when absent (kernels before 5.16, older agents) */
+	gint64 auto_movable_ratio; /* %, -1 when absent */
 
 	gboolean has_memory;
 	guint64 mem_total_kib;

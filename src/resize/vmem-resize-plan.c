@@ -32,12 +32,15 @@ vmem_resize_plan_check_devices(GPtrArray *devices, guint64 *ret_capacity, GError
 
 		if (dev->block_size == 0 || (dev->block_size & (dev->block_size - 1)) != 0 ||
 		    dev->size % dev->block_size != 0 || capacity + dev->size < capacity) {
+			g_autofree char *size = vmem_size_format(dev->size);
+			g_autofree char *block = vmem_size_format(dev->block_size);
+
 			g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-				    /* TRANSLATORS: %s is a device alias, then byte counts */
-				    _("The virtio-mem device %s has a size of %" G_GUINT64_FORMAT
-				      " bytes that is not a whole number of blocks of "
-				      "%" G_GUINT64_FORMAT " bytes."),
-				    dev->alias ? dev->alias : "?", dev->size, dev->block_size);
+				    /* TRANSLATORS: 1 a device alias, 2 and 3 sizes such as
+				     * "4 GiB" */
+				    _("The virtio-mem device %1$s has a size of %2$s that is not a "
+				      "whole number of blocks of %3$s."),
+				    dev->alias ? dev->alias : "?", size, block);
 			return FALSE;
 		}
 		capacity += dev->size;
@@ -53,11 +56,124 @@ vmem_resize_plan_set_range_error(GError **error, guint64 asked, guint64 capacity
 	g_autofree char *capacity_s = vmem_size_format(capacity);
 
 	g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
-		    /* TRANSLATORS: sizes such as "1.5 GiB"; the last is the most
-		     * that can be asked for */
-		    _("Cannot resize to %s: the virtio-mem memory can be resized between 0 B "
-		      "and %s."),
+		    /* TRANSLATORS: sizes such as "1.5 GiB": 1 what was asked for, 2 the
+		     * most that can be */
+		    _("Cannot resize to %1$s: the virtio-mem memory can be resized between 0 B "
+		      "and %2$s."),
 		    asked_s, capacity_s);
+}
+
+/* The sizes a set of devices can reach: each block size with the combined
+ * size of the devices that have it, the largest block first.  Block sizes
+ * are powers of two, so each divides the larger ones: picking the larger
+ * blocks first finds the reachable sums below and above a size exactly
+ * (the devices' size limits included), without trying combinations. */
+typedef struct {
+	guint64 block;
+	guint64 capacity;
+} VmemResizePlanGrain;
+
+static gint
+vmem_resize_plan_grain_compare(gconstpointer a, gconstpointer b)
+{
+	const VmemResizePlanGrain *ga = a, *gb = b;
+
+	return ga->block < gb->block ? 1 : ga->block > gb->block ? -1 : 0;
+}
+
+static GArray *
+vmem_resize_plan_grains(GPtrArray *devices)
+{
+	GArray *grains = g_array_new(FALSE, FALSE, sizeof(VmemResizePlanGrain));
+
+	for (guint i = 0; i < devices->len; i++) {
+		const VmemDevice *dev = devices->pdata[i];
+		guint j = 0;
+
+		while (j < grains->len &&
+		       g_array_index(grains, VmemResizePlanGrain, j).block != dev->block_size)
+			j++;
+		if (j == grains->len) {
+			VmemResizePlanGrain grain = {dev->block_size, 0};
+
+			g_array_append_val(grains, grain);
+		}
+		g_array_index(grains, VmemResizePlanGrain, j).capacity += dev->size;
+	}
+	g_array_sort(grains, vmem_resize_plan_grain_compare);
+	return grains;
+}
+
+/* What each block size gives of @total, taking the larger blocks first, as
+ * far as they reach; @ret_amounts may be %NULL.  Returns the sum: the
+ * largest reachable size not above @total. */
+static guint64
+vmem_resize_plan_reach_below(GArray *grains, guint64 total, guint64 *ret_amounts)
+{
+	guint64 left = total;
+
+	for (guint j = 0; j < grains->len; j++) {
+		const VmemResizePlanGrain *g = &g_array_index(grains, VmemResizePlanGrain, j);
+		guint64 amount = MIN(g->capacity, left - left % g->block);
+
+		if (ret_amounts != NULL)
+			ret_amounts[j] = amount;
+		left -= amount;
+	}
+	return total - left;
+}
+
+/* The smallest reachable size not below @total (@total at most the
+ * devices' combined size, which is reachable). */
+static guint64
+vmem_resize_plan_reach_above(GArray *grains, guint64 total)
+{
+	guint64 best = G_MAXUINT64, taken = 0, left = total;
+
+	for (guint j = 0; j < grains->len && left > 0; j++) {
+		const VmemResizePlanGrain *g = &g_array_index(grains, VmemResizePlanGrain, j);
+		guint64 amount = MIN(g->capacity, left - left % g->block);
+
+		/* one more block of this size reaches @total at once... */
+		if (amount + g->block <= g->capacity)
+			best = MIN(best, taken + amount + g->block);
+		/* ...or the smaller blocks make up the rest */
+		taken += amount;
+		left -= amount;
+	}
+	return left == 0 ? total : best;
+}
+
+static void
+vmem_resize_plan_set_block_error(GError **error, GArray *grains, guint64 asked)
+{
+	guint64 below = vmem_resize_plan_reach_below(grains, asked, NULL);
+	g_autofree char *asked_s = vmem_size_format(asked);
+	g_autofree char *largest =
+		vmem_size_format(g_array_index(grains, VmemResizePlanGrain, 0).block);
+	g_autofree char *smallest =
+		vmem_size_format(g_array_index(grains, VmemResizePlanGrain, grains->len - 1).block);
+	g_autofree char *below_s = vmem_size_format_arg(below);
+	g_autofree char *above_s =
+		vmem_size_format_arg(vmem_resize_plan_reach_above(grains, asked));
+
+	if (grains->len == 1)
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
+			    /* TRANSLATORS: 1 the size asked for, 2 a block size, both like
+			     * "3 MiB"; 3 and 4 the nearest sizes that work, as they are
+			     * typed ("2M", "4M") */
+			    _("Cannot resize to %1$s: the virtio-mem devices plug and unplug "
+			      "whole blocks of %2$s. Resize to %3$s or %4$s instead."),
+			    asked_s, largest, below_s, above_s);
+	else
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
+			    /* TRANSLATORS: 1 the size asked for, 2 and 3 the smallest and the
+			     * largest block size, all like "3 MiB"; 4 and 5 the nearest
+			     * sizes that work, as they are typed ("2M", "4M") */
+			    _("Cannot resize to %1$s: the virtio-mem devices plug and unplug "
+			      "whole blocks of %2$s to %3$s, which do not add up to it. Resize to "
+			      "%4$s or %5$s instead."),
+			    asked_s, smallest, largest, below_s, above_s);
 }
 
 /* Proportional shares with caps ("water filling"): a device whose share
@@ -112,46 +228,19 @@ vmem_resize_plan_shares(GPtrArray *devices, const guint64 *weights, guint64 tota
 	*denominator = weight_sum;
 }
 
-/**
- * vmem_resize_plan_split:
- * @devices: (element-type VmemDevice): the domain's virtio-mem devices
- * @weights: (nullable) (array): how to share between them, one per device
- *   (the size of each device's NUMA node, say); %NULL to share in
- *   proportion to the devices' sizes
- * @total: the total requested size, bytes
- * @ret_requested: (out) (array): the requested size of each device,
- *   parallel to @devices
- * @error: return location for a #GError
- *
- * Splits @total across @devices NUMA-balanced: in proportion to @weights,
- * except that a device that would get more than its size gets its size and
- * the others share the rest.  Each part is a whole number of the device's
- * blocks, rounded so that the parts never add up to more than @total;
- * what rounding left over goes, a block at a time, to the part that lost
- * most (ties: lower NUMA node, then earlier device), so the result is
- * deterministic.  @total above the devices' combined size is refused with
- * the reachable range.
- */
-gboolean
-vmem_resize_plan_split(GPtrArray *devices, const guint64 *weights, guint64 total,
-		       guint64 **ret_requested, GError **error)
+/* The NUMA-balanced split of @total into @part: shares in proportion to
+ * the weights, each rounded down to whole blocks, then what rounding left
+ * over a block at a time to the share that lost most.  With one block size
+ * and @total a multiple of it, not above the devices' combined size, the
+ * parts add up to @total. */
+static void
+vmem_resize_plan_balance(GPtrArray *devices, const guint64 *weights, guint64 total, guint64 *part)
 {
-	g_autofree guint64 *share = NULL;
-	g_autofree guint64 *part = NULL;
-	g_autofree VmemU128 *frac = NULL;
+	g_autofree guint64 *share = g_new0(guint64, devices->len);
+	g_autofree VmemU128 *frac = g_new0(VmemU128, devices->len);
 	VmemU128 denominator = 0;
-	guint64 capacity = 0;
 	guint64 left;
 
-	if (!vmem_resize_plan_check_devices(devices, &capacity, error))
-		return FALSE;
-	if (total > capacity) {
-		vmem_resize_plan_set_range_error(error, total, capacity);
-		return FALSE;
-	}
-	share = g_new0(guint64, devices->len);
-	part = g_new0(guint64, devices->len);
-	frac = g_new0(VmemU128, devices->len);
 	vmem_resize_plan_shares(devices, weights, total, share, frac, &denominator);
 
 	left = total;
@@ -192,6 +281,96 @@ vmem_resize_plan_split(GPtrArray *devices, const guint64 *weights, guint64 total
 		part[best] += ((const VmemDevice *)devices->pdata[best])->block_size;
 		left -= ((const VmemDevice *)devices->pdata[best])->block_size;
 	}
+}
+
+/* When blocks of several sizes keep the balanced split from adding up to
+ * @total: the larger blocks take what they can first (as
+ * vmem_resize_plan_reach_below() counts), and the devices of each block
+ * size share their amount NUMA-balanced. */
+static void
+vmem_resize_plan_by_grain(GPtrArray *devices, const guint64 *weights, GArray *grains, guint64 total,
+			  guint64 *part)
+{
+	g_autofree guint64 *amounts = g_new0(guint64, grains->len);
+
+	vmem_resize_plan_reach_below(grains, total, amounts);
+	for (guint j = 0; j < grains->len; j++) {
+		guint64 block = g_array_index(grains, VmemResizePlanGrain, j).block;
+		g_autoptr(GPtrArray) some = g_ptr_array_new();
+		g_autoptr(GArray) index = g_array_new(FALSE, FALSE, sizeof(guint));
+		g_autofree guint64 *some_weights = g_new0(guint64, devices->len);
+		g_autofree guint64 *some_part = NULL;
+
+		for (guint i = 0; i < devices->len; i++) {
+			const VmemDevice *dev = devices->pdata[i];
+
+			if (dev->block_size != block)
+				continue;
+			if (weights != NULL)
+				some_weights[some->len] = weights[i];
+			g_ptr_array_add(some, devices->pdata[i]);
+			g_array_append_val(index, i);
+		}
+		some_part = g_new0(guint64, some->len);
+		vmem_resize_plan_balance(some, weights ? some_weights : NULL, amounts[j],
+					 some_part);
+		for (guint k = 0; k < some->len; k++)
+			part[g_array_index(index, guint, k)] = some_part[k];
+	}
+}
+
+/**
+ * vmem_resize_plan_split:
+ * @devices: (element-type VmemDevice): the domain's virtio-mem devices
+ * @weights: (nullable) (array): how to share between them, one per device
+ *   (the size of each device's NUMA node, say); %NULL to share in
+ *   proportion to the devices' sizes
+ * @total: the total requested size, bytes
+ * @ret_requested: (out) (array): the requested size of each device,
+ *   parallel to @devices
+ * @error: return location for a #GError
+ *
+ * Splits @total across @devices NUMA-balanced: in proportion to @weights,
+ * except that a device that would get more than its size gets its size and
+ * the others share the rest.  Each part is a whole number of the device's
+ * blocks and the parts add up to @total exactly; what rounding to blocks
+ * left over goes, a block at a time, to the part that lost most (ties:
+ * lower NUMA node, then earlier device), so the result is deterministic.
+ * When the devices' block sizes differ and that balanced split cannot add
+ * up to @total, the larger blocks are filled first.
+ *
+ * Like `virsh update-memory-device`, nothing is rounded behind the
+ * caller's back: a @total the blocks cannot add up to (with one block size:
+ * one that is not a multiple of it; any multiple of the largest block size
+ * can be reached) is refused with the nearest sizes below and above that
+ * can, and a @total above the devices' combined size with the reachable
+ * range.
+ */
+gboolean
+vmem_resize_plan_split(GPtrArray *devices, const guint64 *weights, guint64 total,
+		       guint64 **ret_requested, GError **error)
+{
+	g_autoptr(GArray) grains = NULL;
+	g_autofree guint64 *part = NULL;
+	guint64 capacity = 0, sum = 0;
+
+	if (!vmem_resize_plan_check_devices(devices, &capacity, error))
+		return FALSE;
+	if (total > capacity) {
+		vmem_resize_plan_set_range_error(error, total, capacity);
+		return FALSE;
+	}
+	grains = vmem_resize_plan_grains(devices);
+	if (vmem_resize_plan_reach_below(grains, total, NULL) != total) {
+		vmem_resize_plan_set_block_error(error, grains, total);
+		return FALSE;
+	}
+	part = g_new0(guint64, devices->len);
+	vmem_resize_plan_balance(devices, weights, total, part);
+	for (guint i = 0; i < devices->len; i++)
+		sum += part[i];
+	if (sum != total)
+		vmem_resize_plan_by_grain(devices, weights, grains, total, part);
 	*ret_requested = g_steal_pointer(&part);
 	return TRUE;
 }
@@ -247,10 +426,11 @@ vmem_resize_plan_select(GPtrArray *devices, const char *alias, gint node, guint 
  * vmem_resize_plan_one:
  * @device: the device a single-device resize is for
  * @size: what it should provide, bytes
- * @ret_requested: (out): its requested size: @size rounded down to whole
- *   blocks
+ * @ret_requested: (out): its requested size: @size
  *
- * Refuses a @size above the device's size, with the reachable range.
+ * Refuses a @size above the device's size, with the reachable range, and
+ * one that is not a whole number of its blocks, with the nearest sizes
+ * that are.
  */
 gboolean
 vmem_resize_plan_one(const VmemDevice *device, guint64 size, guint64 *ret_requested, GError **error)
@@ -264,6 +444,22 @@ vmem_resize_plan_one(const VmemDevice *device, guint64 size, guint64 *ret_reques
 		vmem_resize_plan_set_range_error(error, size, device->size);
 		return FALSE;
 	}
-	*ret_requested = size - size % device->block_size;
+	if (size % device->block_size != 0) {
+		g_autofree char *size_s = vmem_size_format(size);
+		g_autofree char *block = vmem_size_format(device->block_size);
+		g_autofree char *below = vmem_size_format_arg(size - size % device->block_size);
+		g_autofree char *above =
+			vmem_size_format_arg(size - size % device->block_size + device->block_size);
+
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
+			    /* TRANSLATORS: 1 a device alias; 2 the size asked for, 3 a block
+			     * size, both like "3 MiB"; 4 and 5 the nearest sizes that work, as
+			     * they are typed ("2M", "4M") */
+			    _("Cannot resize the virtio-mem device %1$s to %2$s: it plugs and "
+			      "unplugs whole blocks of %3$s. Resize it to %4$s or %5$s instead."),
+			    device->alias ? device->alias : "?", size_s, block, below, above);
+		return FALSE;
+	}
+	*ret_requested = size;
 	return TRUE;
 }

@@ -13,9 +13,6 @@
  * a stalled guest sends none at all. */
 #define VMEM_RESIZE_POLL_MS 250
 
-/* A stuck unplug is reported once the guest was told again this often. */
-#define VMEM_RESIZE_MAX_KICKS 3
-
 struct _VmemResize {
 	GObject parent;
 	VmemBackend *backend;
@@ -29,7 +26,9 @@ struct _VmemResize {
 	gint64 start_us;
 	guint64 start_plugged;
 	guint n_kicks;
-	gboolean waiting; /* one vmem_resize_wait_async() at a time */
+	gboolean waiting;	 /* one vmem_resize_wait_async() at a time */
+	VmemAgentChannel *agent; /* the guest's own view, if any */
+	gulong agent_handler;
 };
 
 enum {
@@ -76,6 +75,9 @@ vmem_resize_finalize(GObject *object)
 {
 	VmemResize *resize = VMEM_RESIZE(object);
 
+	if (resize->agent != NULL)
+		g_signal_handler_disconnect(resize->agent, resize->agent_handler);
+	g_clear_object(&resize->agent);
 	g_clear_object(&resize->backend);
 	g_clear_pointer(&resize->devices, g_ptr_array_unref);
 	vmem_job_free(resize->job);
@@ -195,22 +197,113 @@ vmem_resize_sum(VmemResize *resize, guint64 *ret_requested, guint64 *ret_plugged
 	*ret_plugged = plugged;
 }
 
-/**
- * vmem_resize_agent_facts:
- * @report: (nullable): the guest agent's latest report
- *
- * What a resize job needs of the agent's report.
- */
-void
-vmem_resize_agent_facts(const VmemAgentReport *report, VmemJobAgentFacts *ret_facts)
+/* The report's device for @dev: the guest names it by its address. */
+static const VmemAgentDevice *
+vmem_resize_agent_device(const VmemAgentReport *report, const VmemDevice *dev)
 {
+	for (guint i = 0; dev->address != 0 && i < report->devices->len; i++) {
+		const VmemAgentDevice *ad = g_ptr_array_index(report->devices, i);
+
+		if (ad->start == dev->address)
+			return ad;
+	}
+	return NULL;
+}
+
+/* What a job needs of @report, about @devices (all, or those @touched). */
+static void
+vmem_resize_report_facts(const VmemAgentReport *report, GPtrArray *devices, const gboolean *touched,
+			 VmemJobAgentFacts *ret_facts)
+{
+	guint64 online_all = 0;
+
 	memset(ret_facts, 0, sizeof(*ret_facts));
 	if (report == NULL || !report->has_memory)
 		return;
 	ret_facts->valid = TRUE;
 	ret_facts->driver_loaded = report->driver_loaded;
 	ret_facts->mem_total = report->mem_total_kib * 1024;
-	ret_facts->mem_used = (report->mem_total_kib - report->mem_available_kib) * 1024;
+	ret_facts->mem_available = report->mem_available_kib * 1024;
+	ret_facts->mem_used = ret_facts->mem_total - ret_facts->mem_available;
+	for (guint i = 0; i < report->devices->len; i++) {
+		const VmemAgentDevice *ad = g_ptr_array_index(report->devices, i);
+
+		online_all += (ad->movable + ad->normal) * report->block_size;
+	}
+	ret_facts->base = ret_facts->mem_total > online_all ? ret_facts->mem_total - online_all : 0;
+	for (guint i = 0; devices != NULL && i < devices->len; i++) {
+		const VmemAgentDevice *ad;
+
+		if (touched != NULL && !touched[i])
+			continue;
+		ad = vmem_resize_agent_device(report, g_ptr_array_index(devices, i));
+		if (ad == NULL) {
+			/* Unknown to the guest: claim nothing for it. */
+			ret_facts->online = ret_facts->movable = ret_facts->offline = 0;
+			return;
+		}
+		ret_facts->online += (ad->movable + ad->normal) * report->block_size;
+		ret_facts->movable += ad->movable * report->block_size;
+		ret_facts->offline += ad->offline * report->block_size;
+	}
+}
+
+/**
+ * vmem_resize_agent_facts:
+ * @report: (nullable): the guest agent's latest report
+ * @devices: (element-type VmemDevice) (nullable): the domain's devices, to
+ *   match with the report's by address; %NULL for none
+ *
+ * What a resize job needs of the agent's report, about all @devices.
+ */
+void
+vmem_resize_agent_facts(const VmemAgentReport *report, GPtrArray *devices,
+			VmemJobAgentFacts *ret_facts)
+{
+	vmem_resize_report_facts(report, devices, NULL, ret_facts);
+}
+
+static void
+vmem_resize_take_report(VmemResize *resize)
+{
+	gint64 received_us = 0;
+	const VmemAgentReport *report = vmem_agent_channel_get_report(resize->agent, &received_us);
+	VmemJobAgentFacts facts;
+
+	if (resize->job == NULL || report == NULL)
+		return;
+	vmem_resize_report_facts(report, resize->devices, resize->touched, &facts);
+	vmem_job_set_agent(resize->job, received_us, &facts);
+}
+
+static void
+vmem_resize_on_agent(VmemAgentChannel *channel, guint event, gpointer user_data)
+{
+	if (event == VMEM_AGENT_CHANNEL_REPORT)
+		vmem_resize_take_report(user_data);
+}
+
+/**
+ * vmem_resize_set_agent:
+ * @channel: (nullable): a started channel to the guest's agent
+ *
+ * Lets the job judge by the guest's own reports: an unplug is told again
+ * only when a fresh report says the memory is free and movable, a plug
+ * ends as soon as the guest has the memory online, and memory left
+ * offline is an outcome of its own.  Without an agent, a stalled unplug is
+ * never told again.
+ */
+void
+vmem_resize_set_agent(VmemResize *resize, VmemAgentChannel *channel)
+{
+	if (resize->agent != NULL)
+		g_signal_handler_disconnect(resize->agent, resize->agent_handler);
+	g_clear_object(&resize->agent);
+	if (channel == NULL)
+		return;
+	resize->agent = g_object_ref(channel);
+	resize->agent_handler =
+		g_signal_connect(channel, "event", G_CALLBACK(vmem_resize_on_agent), resize);
 }
 
 /**
@@ -226,10 +319,17 @@ gboolean
 vmem_resize_check_shrink(VmemResize *resize, const VmemJobAgentFacts *agent, gboolean force,
 			 GError **error)
 {
-	guint64 requested, plugged;
+	guint64 requested, plugged, other = 0;
 
 	vmem_resize_sum(resize, &requested, &plugged);
-	return vmem_job_check_shrink(&resize->tuning, plugged, requested, agent, force, error);
+	for (guint i = 0; i < resize->devices->len; i++) {
+		const VmemDevice *dev = g_ptr_array_index(resize->devices, i);
+
+		if (!resize->touched[i])
+			other += dev->plugged;
+	}
+	return vmem_job_check_shrink(&resize->tuning, plugged, requested, other, agent, force,
+				     error);
 }
 
 /**
@@ -317,24 +417,24 @@ vmem_resize_get_progress(VmemResize *resize, VmemResizeProgress *ret_progress)
 	ret_progress->n_kicks = resize->n_kicks;
 	ret_progress->state =
 		resize->job ? vmem_job_get_state(resize->job, now) : VMEM_JOB_PLUGGING;
-}
+	ret_progress->stuck_reason =
+		resize->job ? vmem_job_get_stuck_reason(resize->job, now) : VMEM_JOB_STUCK_UNKNOWN;
+	ret_progress->plugged_by_guest = FALSE;
+	if (resize->job != NULL) {
+		VmemJobFacts facts;
 
-static gboolean
-vmem_resize_finished(VmemJobState state)
-{
-	switch (state) {
-	case VMEM_JOB_CONVERGED:
-	case VMEM_JOB_BUSY:
-	case VMEM_JOB_NOT_RUNNING:
-	case VMEM_JOB_NO_DRIVER:
-		return TRUE;
-	case VMEM_JOB_STUCK_UNPLUG:
-	case VMEM_JOB_PLUGGING:
-	case VMEM_JOB_UNPLUGGING:
-	case VMEM_JOB_REPLUGGING:
-		return FALSE;
+		/* Growing, memory cannot be online unless plugged, and the
+		 * guest says so at once while QEMU tells at most once a second.
+		 * (Shrinking, a report a moment old may show more than is
+		 * plugged now.) */
+		vmem_job_get_facts(resize->job, now, &facts);
+		if (facts.agent.valid && facts.agent.age_us <= facts.since_start_us &&
+		    ret_progress->plugged < ret_progress->requested &&
+		    facts.agent.online > ret_progress->plugged) {
+			ret_progress->plugged = MIN(facts.agent.online, ret_progress->requested);
+			ret_progress->plugged_by_guest = TRUE;
+		}
 	}
-	return TRUE;
 }
 
 /* Tells a stalled guest again: setting the same requested size makes QEMU
@@ -364,6 +464,7 @@ typedef struct {
 	GSource *cancelled;
 	gulong size_handler;
 	gulong event_handler;
+	gulong agent_handler;
 } VmemResizeWait;
 
 static void
@@ -373,7 +474,9 @@ vmem_resize_wait_stop(VmemResizeWait *wait)
 		g_signal_handler_disconnect(wait->resize->backend, wait->size_handler);
 	if (wait->event_handler != 0)
 		g_signal_handler_disconnect(wait->resize->backend, wait->event_handler);
-	wait->size_handler = wait->event_handler = 0;
+	if (wait->agent_handler != 0)
+		g_signal_handler_disconnect(wait->resize->agent, wait->agent_handler);
+	wait->size_handler = wait->event_handler = wait->agent_handler = 0;
 	if (wait->tick != NULL) {
 		g_source_destroy(wait->tick);
 		g_clear_pointer(&wait->tick, g_source_unref);
@@ -421,12 +524,12 @@ vmem_resize_wait_step(GTask *task)
 		resize->run_state = VMEM_RUN_STATE_SHUT_OFF;
 	}
 	vmem_resize_observe(resize, now);
+	if (resize->agent != NULL)
+		vmem_resize_take_report(resize);
 	state = vmem_job_get_state(resize->job, now);
 	vmem_resize_get_progress(resize, &progress);
 	g_signal_emit(resize, vmem_resize_signals[SIGNAL_PROGRESS], 0, &progress);
-	/* Over, or stuck for good: kicked as often as the tuning allows. */
-	if (vmem_resize_finished(state) ||
-	    (state == VMEM_JOB_STUCK_UNPLUG && resize->n_kicks >= VMEM_RESIZE_MAX_KICKS) ||
+	if (vmem_job_is_over(resize->job, now) ||
 	    (wait->deadline_us != 0 && now >= wait->deadline_us)) {
 		vmem_resize_wait_done(task, state, NULL);
 		return;
@@ -455,6 +558,14 @@ vmem_resize_wait_on_event(VmemBackend *backend, const char *domain, guint event,
 	if (event == VMEM_DOMAIN_EVENT_RESET)
 		vmem_job_note_reset(wait->resize->job, g_get_monotonic_time());
 	vmem_resize_wait_step(user_data);
+}
+
+static void
+vmem_resize_wait_on_agent(VmemAgentChannel *channel, guint event, gpointer user_data)
+{
+	/* vmem_resize_on_agent() has taken the report in already */
+	if (event == VMEM_AGENT_CHANNEL_REPORT)
+		vmem_resize_wait_step(user_data);
 }
 
 static gboolean
@@ -514,10 +625,15 @@ vmem_resize_wait_async(VmemResize *resize, guint timeout_s, GCancellable *cancel
 	g_task_set_task_data(task, wait, vmem_resize_wait_free);
 	if (resize->job == NULL)
 		resize->job = vmem_job_new(&resize->tuning, resize->start_us, -1);
+	if (resize->agent != NULL)
+		vmem_resize_take_report(resize);
 	wait->size_handler = g_signal_connect(resize->backend, "size-changed",
 					      G_CALLBACK(vmem_resize_wait_on_size), task);
 	wait->event_handler = g_signal_connect(resize->backend, "domain-event",
 					       G_CALLBACK(vmem_resize_wait_on_event), task);
+	if (resize->agent != NULL)
+		wait->agent_handler = g_signal_connect_after(
+			resize->agent, "event", G_CALLBACK(vmem_resize_wait_on_agent), task);
 	wait->tick = g_timeout_source_new(VMEM_RESIZE_POLL_MS);
 	g_source_set_callback(wait->tick, vmem_resize_wait_on_tick, task, NULL);
 	g_source_attach(wait->tick, context);

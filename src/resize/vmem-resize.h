@@ -8,7 +8,7 @@
 
 #include <gio/gio.h>
 
-#include "vmem-agent-message.h"
+#include "vmem-agent-channel.h"
 #include "vmem-backend.h"
 #include "vmem-job.h"
 
@@ -35,6 +35,10 @@ typedef enum {
  * @start_plugged: @plugged when the job started
  * @elapsed_us: time since the job started
  * @n_kicks: how often the guest was told again after it stopped moving
+ * @stuck_reason: why an unplug does not move, and whether the guest may be
+ *   told again (meaningful while unplugging)
+ * @plugged_by_guest: @plugged comes from the guest's own report (what it
+ *   has online), fresher than QEMU's figure
  */
 typedef struct {
 	VmemJobState state;
@@ -43,6 +47,8 @@ typedef struct {
 	guint64 start_plugged;
 	gint64 elapsed_us;
 	guint n_kicks;
+	VmemJobStuckReason stuck_reason;
+	gboolean plugged_by_guest;
 } VmemResizeProgress;
 
 VmemResize *vmem_resize_new(VmemBackend *backend, const char *domain, GError **error);
@@ -53,7 +59,9 @@ const guint64 *vmem_resize_get_targets(VmemResize *resize);
 gboolean vmem_resize_plan_total(VmemResize *resize, guint64 total, GError **error);
 gboolean vmem_resize_plan_device(VmemResize *resize, const char *alias, gint node, guint64 size,
 				 GError **error);
-void vmem_resize_agent_facts(const VmemAgentReport *report, VmemJobAgentFacts *ret_facts);
+void vmem_resize_agent_facts(const VmemAgentReport *report, GPtrArray *devices,
+			     VmemJobAgentFacts *ret_facts);
+void vmem_resize_set_agent(VmemResize *resize, VmemAgentChannel *channel);
 gboolean vmem_resize_check_shrink(VmemResize *resize, const VmemJobAgentFacts *agent,
 				  gboolean force, GError **error);
 gboolean vmem_resize_apply(VmemResize *resize, VmemResizeAffect affect, GError **error);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Fuzz target of the domain XML model: any input goes through parse,
- * defaults, validate and format without crashing; a document that is
+ * defaults, validate and format without crashing; every finding is one
+ * short line of valid UTF-8, however long the values; a document that is
  * accepted formats to XML that parses again without error.
  *
  * Built as `fuzz-domain-xml FILE|DIR...`, which replays files (every file
@@ -11,6 +12,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <string.h>
 
 #include "vmem-domain.h"
 
@@ -32,8 +34,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		g_assert_nonnull(error);
 		return 0;
 	}
-	for (guint i = 0; i < findings->len; i++)
-		g_free(vmem_finding_to_string(g_ptr_array_index(findings, i)));
+	for (guint i = 0; i < findings->len; i++) {
+		const VmemFinding *finding = g_ptr_array_index(findings, i);
+		g_autofree char *line = vmem_finding_to_string(finding);
+
+		g_assert_cmpuint(strlen(finding->message), <=, VMEM_FINDING_MESSAGE_MAX + 3);
+		g_assert_cmpuint(strlen(finding->location), <=, VMEM_FINDING_MESSAGE_MAX + 3);
+		g_assert_true(g_utf8_validate(line, -1, NULL));
+		g_assert_null(strchr(line, '\n'));
+	}
 	live = vmem_domain_def_format(domain, VMEM_DOMAIN_FORMAT_LIVE);
 	out = vmem_domain_def_format(domain, VMEM_DOMAIN_FORMAT_NONE);
 	if (vmem_findings_has_error(findings))

@@ -49,10 +49,16 @@ vmem_test_guest_config_init(VmemTestGuestConfig *config)
 	config->online_movable = TRUE;
 	config->virtio_mem_driver = TRUE;
 	config->reboot_restarts = FALSE;
+	config->agent_port = TRUE;
+	config->kernel = NULL;
+	config->initrd = NULL;
+	config->disk = NULL;
+	config->cmdline = NULL;
 }
 
 static char *
-vmem_test_guest_domain_xml(VmemTestGuest *guest, const char *kernel, const char *initrd)
+vmem_test_guest_domain_xml(VmemTestGuest *guest, const char *kernel, const char *initrd,
+			   const char *disk)
 {
 	const VmemTestGuestConfig *c = &guest->config;
 	guint64 base = c->node_base_mib * c->n_nodes;
@@ -101,15 +107,26 @@ vmem_test_guest_domain_xml(VmemTestGuest *guest, const char *kernel, const char 
 			       "      <source mode='bind' path='%s'/>\n"
 			       "      <target type='virtio' name='org.virtmem.test.0'/>\n"
 			       "    </channel>\n"
-			       "    <channel type='unix'>\n"
-			       "      <source mode='bind' path='%s'/>\n"
-			       "      <target type='virtio' name='org.virtmem.agent.0'/>\n"
-			       "    </channel>\n"
 			       "    <memballoon model='virtio'>\n"
 			       "      <stats period='1'/>\n"
 			       "    </memballoon>\n",
 			       c->reboot_restarts ? "restart" : "destroy", guest->console_log,
-			       guest->ctl_socket, guest->agent_socket);
+			       guest->ctl_socket);
+	if (c->agent_port)
+		g_string_append_printf(xml,
+				       "    <channel type='unix'>\n"
+				       "      <source mode='bind' path='%s'/>\n"
+				       "      <target type='virtio' name='org.virtmem.agent.0'/>\n"
+				       "    </channel>\n",
+				       guest->agent_socket);
+	if (disk != NULL)
+		g_string_append_printf(xml,
+				       "    <disk type='file' device='disk'>\n"
+				       "      <driver name='qemu' type='qcow2'/>\n"
+				       "      <source file='%s'/>\n"
+				       "      <target dev='vda' bus='virtio'/>\n"
+				       "    </disk>\n",
+				       disk);
 	for (guint i = 0; i < c->n_nodes; i++)
 		g_string_append_printf(xml,
 				       "    <memory model='virtio-mem'>\n"
@@ -145,6 +162,27 @@ vmem_test_guest_on_size_change(VmemBackend *backend, const char *domain, const c
 	ev->last_size_kib = plugged / 1024;
 }
 
+/* A qcow2 overlay on @disk, so that the image stays as built and each
+ * guest starts from it. */
+static gboolean
+vmem_test_guest_make_overlay(const char *disk, const char *overlay, GError **error)
+{
+	g_autofree char *backing = g_canonicalize_filename(disk, NULL);
+	const char *argv[] = {"qemu-img", "create", "-q",    "-f",    "qcow2", "-F",
+			      "raw",	  "-b",	    backing, overlay, NULL};
+	g_autofree char *err = NULL;
+	int status = -1;
+
+	if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, &err,
+			  &status, error))
+		return FALSE;
+	if (!g_spawn_check_wait_status(status, error)) {
+		g_prefix_error(error, "qemu-img create %s on %s: %s: ", overlay, backing, err);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /**
  * vmem_test_guest_new:
  * @tb: the test bed
@@ -166,10 +204,15 @@ vmem_test_guest_new(VmemTestbed *tb, const char *name, const VmemTestGuestConfig
 	g_autofree char *initrd = NULL;
 	g_autofree char *xml = NULL;
 	g_autofree char *base = NULL;
+	g_autofree char *overlay = NULL;
 	VmemTestGuest *guest;
 
-	if (!vmem_testbed_guest_files(&kernel, &initrd, error))
+	if (config->kernel != NULL) {
+		kernel = g_strdup(config->kernel);
+		initrd = g_strdup(config->initrd);
+	} else if (!vmem_testbed_guest_files(&kernel, &initrd, error)) {
 		return NULL;
+	}
 
 	guest = g_new0(VmemTestGuest, 1);
 	guest->tb = tb;
@@ -182,7 +225,12 @@ vmem_test_guest_new(VmemTestbed *tb, const char *name, const VmemTestGuestConfig
 	guest->console_log = g_strconcat(base, ".console.log", NULL);
 	g_ptr_array_add(tb->guests, guest);
 
-	xml = vmem_test_guest_domain_xml(guest, kernel, initrd);
+	if (config->disk != NULL) {
+		overlay = g_strconcat(base, ".qcow2", NULL);
+		if (!vmem_test_guest_make_overlay(config->disk, overlay, error))
+			return NULL;
+	}
+	xml = vmem_test_guest_domain_xml(guest, kernel, initrd, overlay);
 	guest->dom = virDomainDefineXML(tb->conn, xml);
 	if (guest->dom == NULL) {
 		vmem_libvirt_set_error(error);

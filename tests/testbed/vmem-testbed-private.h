@@ -27,4 +27,3 @@ char *vmem_testbed_kernel_cmdline(const VmemTestGuestConfig *config);
 char *vmem_testbed_qemu_pid_file(VmemTestbed *tb, const char *name);
 
 void vmem_test_guest_free(VmemTestGuest *guest);
-VmemBackend *vmem_testbed_get_backend(VmemTestbed *tb, GError **error);

@@ -154,9 +154,11 @@ vmem_testbed_guest_files(char **ret_kernel, char **ret_initrd, GError **error)
 char *
 vmem_testbed_kernel_cmdline(const VmemTestGuestConfig *config)
 {
-	return g_strdup_printf("console=ttyS0 panic=-1 loglevel=4%s%s",
+	return g_strdup_printf("console=ttyS0 panic=-1 loglevel=4%s%s%s%s",
 			       config->online_movable ? " memhp_default_state=online_movable" : "",
-			       config->virtio_mem_driver ? "" : " module_blacklist=virtio_mem");
+			       config->virtio_mem_driver ? "" : " module_blacklist=virtio_mem",
+			       config->cmdline != NULL ? " " : "",
+			       config->cmdline != NULL ? config->cmdline : "");
 }
 
 char *

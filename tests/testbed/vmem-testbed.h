@@ -2,7 +2,8 @@
 /*
  * The real test bed: a private libvirt root (embedded QEMU driver, or a
  * private libvirtd + virtlogd) with TCG guests that boot the Debian kernel
- * and a busybox initramfs built by tests/guest/build-guest.
+ * and a busybox initramfs built by tests/guest/build-guest, or a root disk
+ * image with its own kernel (tests/guest/build-debian-guest).
  *
  * Everything a test bed starts is ended by PID when it is freed, and also
  * when the process aborts (a failed g_assert), so no QEMU or libvirtd is
@@ -15,6 +16,8 @@
 
 #include <glib.h>
 #include <libvirt/libvirt.h>
+
+#include "vmem-backend.h"
 
 G_BEGIN_DECLS
 
@@ -38,6 +41,14 @@ typedef struct {
 	gboolean virtio_mem_driver; /* FALSE: the guest kernel refuses to load virtio_mem */
 	gboolean reboot_restarts;   /* a guest reboot restarts instead of stopping (a crash
 				       then reboots too: only for reboot tests) */
+	gboolean agent_port;	    /* FALSE: no org.virtmem.agent.0 channel */
+	/* A guest with a root disk (tests/guest/build-debian-guest) instead of
+	 * the busybox initramfs; the libvirt test bed only. */
+	const char *kernel; /* its kernel and initramfs; NULL: the busybox guest's */
+	const char *initrd;
+	const char *disk;    /* a raw image as vda (virtio-blk), never written: the guest
+				writes to a qcow2 overlay in the test bed's root */
+	const char *cmdline; /* appended to the kernel command line, or NULL */
 } VmemTestGuestConfig;
 
 void vmem_test_guest_config_init(VmemTestGuestConfig *config);
@@ -46,6 +57,7 @@ VmemTestbed *vmem_testbed_new(VmemTestbedMode mode, GError **error);
 void vmem_testbed_free(VmemTestbed *tb);
 const char *vmem_testbed_get_uri(VmemTestbed *tb);
 virConnectPtr vmem_testbed_get_connection(VmemTestbed *tb);
+VmemBackend *vmem_testbed_get_backend(VmemTestbed *tb, GError **error);
 gboolean vmem_testbed_all_processes_gone(void);
 
 VmemTestGuest *vmem_test_guest_new(VmemTestbed *tb, const char *name,

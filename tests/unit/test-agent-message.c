@@ -172,6 +172,58 @@ test_values(void)
 	g_assert_cmpuint(dev->offline, ==, 2);
 	g_assert_cmpuint(vmem_agent_report_get_online_bytes(msg->report), ==, 384 << 20);
 	g_assert_true(vmem_agent_report_unplug_may_stick(msg->report));
+	/* an agent or kernel without online policies */
+	g_assert_null(msg->report->online_policy);
+	g_assert_cmpint(msg->report->auto_movable_ratio, ==, -1);
+}
+
+/* ok-report with @members added to "system", parsed */
+static VmemAgentMessage *
+parse_with_system(const char *members, GError **error)
+{
+	gsize len = 0;
+	g_autofree char *line = read_corpus("ok-report", &len);
+	g_auto(GStrv) parts = g_strsplit(line, "\"memmap_on_memory\":\"N\"", 2);
+	g_autofree char *edited = NULL;
+
+	g_assert_cmpuint(g_strv_length(parts), ==, 2);
+	edited = g_strconcat(parts[0], "\"memmap_on_memory\":\"N\",", members, parts[1], NULL);
+	return vmem_agent_message_parse(edited, strlen(edited), error);
+}
+
+static void
+test_online_policy(void)
+{
+	const char *bad[] = {
+		"\"online_policy\":7",
+		"\"online_policy\":\"auto\\u0007movable\"",
+		"\"auto_movable_ratio\":\"301\"",
+		"\"auto_movable_ratio\":-1",
+		"\"auto_movable_ratio\":4294967296",
+		"\"auto_movable_ratio\":3.01",
+	};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmemAgentMessage) msg = NULL;
+
+	msg = parse_with_system("\"online_policy\":\"auto-movable\",\"auto_movable_ratio\":301",
+				&error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(msg->report->online_policy, ==, "auto-movable");
+	g_assert_cmpint(msg->report->auto_movable_ratio, ==, 301);
+	g_clear_pointer(&msg, vmem_agent_message_free);
+
+	msg = parse_with_system("\"online_policy\":null,\"auto_movable_ratio\":null", &error);
+	g_assert_no_error(error);
+	g_assert_null(msg->report->online_policy);
+	g_assert_cmpint(msg->report->auto_movable_ratio, ==, -1);
+	g_clear_pointer(&msg, vmem_agent_message_free);
+
+	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+		msg = parse_with_system(bad[i], &error);
+		g_assert_null(msg);
+		g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA);
+		g_clear_error(&error);
+	}
 }
 
 static void
@@ -213,6 +265,7 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/agent/message/streams", test_streams);
 	g_test_add_func("/agent/message/values", test_values);
+	g_test_add_func("/agent/message/online-policy", test_online_policy);
 	g_test_add_func("/agent/message/line-splitter", test_line_splitter);
 	return g_test_run();
 }

@@ -22,6 +22,11 @@ typedef struct {
 	guint64 movable_mib;
 	gboolean may_stick;
 	gboolean has_psi;
+	/* what says "plugged but not online": blocks added offline, and a
+	 * kernel that leaves new blocks offline */
+	guint64 offline_blocks;
+	const char *auto_online_blocks;
+	const char *online_policy; /* and auto_movable_ratio 301 when set */
 } ReaderCase;
 
 static char *
@@ -50,9 +55,14 @@ parse_report(const char *line)
 }
 
 static const ReaderCase cases[] = {
-	{"movable", 512, 512, FALSE, TRUE}, {"normal", 384, 0, TRUE, TRUE},
-	{"mixed", 384, 256, TRUE, TRUE},    {"no-psi", 256, 256, FALSE, FALSE},
-	{"no-driver", 0, 0, FALSE, TRUE},   {"not-root", 0, 0, FALSE, TRUE},
+	{"movable", 512, 512, FALSE, TRUE, 0, "online_movable", "contig-zones"},
+	{"normal", 384, 0, TRUE, TRUE, 0, "online", "contig-zones"},
+	{"mixed", 384, 256, TRUE, TRUE, 2, "offline", "auto-movable"},
+	{"no-psi", 256, 256, FALSE, FALSE, 0, "online_movable", NULL},
+	{"no-driver", 0, 0, FALSE, TRUE, 0, "online_movable", "contig-zones"},
+	{"not-root", 0, 0, FALSE, TRUE, 0, "online_movable", "contig-zones"},
+	/* Debian 12's 6.1 without the agent's rules: 1 GiB plugged, none usable */
+	{"offline", 0, 0, FALSE, TRUE, 8, "offline", "contig-zones"},
 };
 
 static const ReaderCase *
@@ -63,6 +73,16 @@ find_case(const char *name)
 			return &cases[i];
 	}
 	g_error("tests/agent/%s has no entry in cases[] of %s", name, __FILE__);
+}
+
+static guint64
+offline_blocks(const VmemAgentReport *report)
+{
+	guint64 n = 0;
+
+	for (guint i = 0; i < report->devices->len; i++)
+		n += ((const VmemAgentDevice *)g_ptr_array_index(report->devices, i))->offline;
+	return n;
 }
 
 static void
@@ -84,6 +104,10 @@ test_fixture(gconstpointer data)
 	g_assert_cmpuint(vmem_agent_report_get_movable_bytes(report), ==, c->movable_mib << 20);
 	g_assert_cmpint(vmem_agent_report_unplug_may_stick(report), ==, c->may_stick);
 	g_assert_cmpint(report->has_psi, ==, c->has_psi);
+	g_assert_cmpuint(offline_blocks(report), ==, c->offline_blocks);
+	g_assert_cmpstr(report->auto_online_blocks, ==, c->auto_online_blocks);
+	g_assert_cmpstr(report->online_policy, ==, c->online_policy);
+	g_assert_cmpint(report->auto_movable_ratio, ==, c->online_policy != NULL ? 301 : -1);
 }
 
 static void

@@ -94,7 +94,11 @@ test_plan_numa_balanced(void)
 	g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT);
 	g_clear_error(&error);
 
-	g_assert_true(vmem_resize_plan_device(one, NULL, 1, 100 * MIB + 1, &error));
+	/* not a whole number of blocks: refused, like virsh, never rounded */
+	g_assert_false(vmem_resize_plan_device(one, NULL, 1, 100 * MIB + 1, &error));
+	g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+	g_assert_true(vmem_resize_plan_device(one, NULL, 1, 100 * MIB, &error));
 	targets = vmem_resize_get_targets(one);
 	g_assert_cmpuint(targets[0], ==, 0);
 	g_assert_cmpuint(targets[1], ==, 100 * MIB);

@@ -36,8 +36,10 @@ static const ClassifyCase classify_cases[] = {
 	 FALSE, FALSE, FALSE, VMEM_JOB_CONVERGED},
 	{"plugging", {1024}, {512}, 1, RUNNING, 1, 100, TRUE, FALSE, FALSE, FALSE,
 	 VMEM_JOB_PLUGGING},
-	{"plugging-slow-but-plugged-before", {1024}, {512}, 1, RUNNING, 100, 100, TRUE, FALSE,
+	{"plugging-slow-but-plugged-before", {1024}, {512}, 1, RUNNING, 29, 100, TRUE, FALSE,
 	 FALSE, FALSE, VMEM_JOB_PLUGGING},
+	{"plug-stalled", {1024}, {512}, 1, RUNNING, 30, 100, TRUE, FALSE, FALSE, FALSE,
+	 VMEM_JOB_PLUG_STALLED},
 	{"unplugging", {256}, {1024}, 1, RUNNING, 1, 100, TRUE, FALSE, FALSE, FALSE,
 	 VMEM_JOB_UNPLUGGING},
 	{"unplugging-almost-stuck", {256}, {1024}, 1, RUNNING, 14, 100, TRUE, FALSE, FALSE, FALSE,
@@ -68,8 +70,10 @@ static const ClassifyCase classify_cases[] = {
 	 VMEM_JOB_PLUGGING},
 	{"agent-says-no-driver", {1024}, {0}, 1, RUNNING, 0, 100, FALSE, FALSE, TRUE, FALSE,
 	 VMEM_JOB_NO_DRIVER},
-	{"agent-says-driver", {1024}, {0}, 1, RUNNING, 100, 100, FALSE, FALSE, TRUE, TRUE,
+	{"agent-says-driver", {1024}, {0}, 1, RUNNING, 29, 100, FALSE, FALSE, TRUE, TRUE,
 	 VMEM_JOB_PLUGGING},
+	{"agent-says-driver-but-nothing-plugs", {1024}, {0}, 1, RUNNING, 30, 100, FALSE, FALSE,
+	 TRUE, TRUE, VMEM_JOB_PLUG_STALLED},
 	{"replugging", {1024}, {512}, 1, RUNNING, 1, 2, TRUE, TRUE, FALSE, FALSE,
 	 VMEM_JOB_REPLUGGING},
 	{"rebooted-into-no-driver", {1024}, {0}, 1, RUNNING, 40, 40, FALSE, TRUE, FALSE, FALSE,
@@ -233,6 +237,15 @@ test_kick_backoff(void)
 		{15, 768, FALSE}, {16, 768, FALSE}, {17, 768, TRUE},   {18, 256, FALSE},
 		{30, 256, FALSE},
 	};
+	/* a fresh report: the memory to unplug is free and movable */
+	const VmemJobAgentFacts agent = {.valid = TRUE,
+					 .driver_loaded = TRUE,
+					 .mem_total = 2048 * MIB,
+					 .mem_used = 100 * MIB,
+					 .mem_available = 1948 * MIB,
+					 .base = 1024 * MIB,
+					 .online = 1024 * MIB,
+					 .movable = 1024 * MIB};
 	VmemJobTuning tuning;
 	g_autoptr(VmemJob) job = NULL;
 
@@ -243,6 +256,7 @@ test_kick_backoff(void)
 		gint64 now = steps[i].t_s * S;
 
 		vmem_job_observe(job, now, RUNNING, &dev, 1);
+		vmem_job_set_agent(job, now, &agent);
 		g_test_message("at %" G_GINT64_FORMAT " s", steps[i].t_s);
 		g_assert_cmpint(vmem_job_kick_due(job, now), ==, steps[i].expect_due);
 		if (steps[i].expect_due)
@@ -268,6 +282,103 @@ test_no_kick_when_busy_or_absent(void)
 	g_assert_cmpint(vmem_job_get_state(job, 50 * S), ==, VMEM_JOB_NO_DRIVER);
 }
 
+/* An unplug is told again only when a fresh report says the memory to
+ * unplug is free and movable; otherwise it is over as soon as it is stuck:
+ * a kick made a real guest holding data run out of memory and panic. */
+typedef struct {
+	const char *name;
+	gboolean has_report;
+	gint64 report_age_s;
+	guint64 available_mib;
+	guint64 movable_mib;
+	VmemJobStuckReason expect;
+} StuckCase;
+
+static const StuckCase stuck_cases[] = {
+	{"no-report", FALSE, 0, 0, 0, VMEM_JOB_STUCK_UNKNOWN},
+	{"stale-report", TRUE, 6, 4096, 1024, VMEM_JOB_STUCK_UNKNOWN},
+	/* 768 MiB to unplug and a 256 MiB margin: 1000 MiB are not enough */
+	{"in-use", TRUE, 0, 1000, 1024, VMEM_JOB_STUCK_IN_USE},
+	{"not-movable", TRUE, 0, 4096, 512, VMEM_JOB_STUCK_NOT_MOVABLE},
+	{"free-and-movable", TRUE, 5, 4096, 1024, VMEM_JOB_STUCK_KICKED},
+};
+
+static void
+test_stuck(gconstpointer data)
+{
+	const StuckCase *c = data;
+	const VmemDevice dev = {.requested = 256 * MIB, .plugged = 1024 * MIB};
+	const VmemJobAgentFacts agent = {.valid = TRUE,
+					 .driver_loaded = TRUE,
+					 .mem_total = 8192 * MIB,
+					 .mem_used = 8192 * MIB - c->available_mib * MIB,
+					 .mem_available = c->available_mib * MIB,
+					 .online = 1024 * MIB,
+					 .movable = c->movable_mib * MIB};
+	gboolean may_kick = c->expect == VMEM_JOB_STUCK_KICKED;
+	VmemJobTuning tuning;
+	g_autoptr(VmemJob) job = NULL;
+
+	vmem_job_tuning_init(&tuning);
+	job = vmem_job_new(&tuning, 0, 0);
+	vmem_job_observe(job, 0, RUNNING, &dev, 1);
+	for (gint64 t = 1; t <= 16; t++) {
+		if (c->has_report)
+			vmem_job_set_agent(job, (t - c->report_age_s) * S, &agent);
+		vmem_job_observe(job, t * S, RUNNING, &dev, 1);
+		/* kicks after 2 s without progress, then 4 and 8 s later, and
+		 * only when safe */
+		g_assert_cmpint(vmem_job_kick_due(job, t * S), ==,
+				may_kick && (t == 2 || t == 6 || t == 14));
+		if (vmem_job_kick_due(job, t * S))
+			vmem_job_kicked(job, t * S);
+		/* over once stuck: not safe, nothing to wait for; safe, told
+		 * again as often as the tuning allows */
+		g_assert_cmpint(vmem_job_is_over(job, t * S), ==, t >= 15);
+	}
+	g_assert_cmpint(vmem_job_get_state(job, 16 * S), ==, VMEM_JOB_STUCK_UNPLUG);
+	g_assert_cmpint(vmem_job_get_stuck_reason(job, 16 * S), ==, c->expect);
+}
+
+/* The guest says at once what it has online, QEMU at most once a second. */
+static void
+test_agent_online(void)
+{
+	const VmemDevice asked = {.requested = 1024 * MIB, .plugged = 0};
+	const VmemDevice plugged = {.requested = 1024 * MIB, .plugged = 1024 * MIB};
+	VmemJobAgentFacts agent = {.valid = TRUE, .driver_loaded = TRUE, .mem_total = 1536 * MIB};
+	VmemJobTuning tuning;
+	g_autoptr(VmemJob) job = NULL;
+
+	vmem_job_tuning_init(&tuning);
+	job = vmem_job_new(&tuning, 10 * S, 0);
+	vmem_job_observe(job, 10 * S, RUNNING, &asked, 1);
+	/* a report from before the job says nothing about it */
+	agent.online = 1024 * MIB;
+	vmem_job_set_agent(job, 9 * S, &agent);
+	g_assert_cmpint(vmem_job_get_state(job, 10 * S), ==, VMEM_JOB_PLUGGING);
+	agent.online = 512 * MIB;
+	vmem_job_set_agent(job, 10 * S + 100000, &agent);
+	g_assert_cmpint(vmem_job_get_state(job, 10 * S + 100000), ==, VMEM_JOB_PLUGGING);
+	agent.online = 1024 * MIB;
+	vmem_job_set_agent(job, 10 * S + 200000, &agent);
+	g_assert_cmpint(vmem_job_get_state(job, 10 * S + 200000), ==, VMEM_JOB_CONVERGED);
+	g_assert_true(vmem_job_is_over(job, 10 * S + 200000));
+
+	/* plugged, but the guest left it offline (Debian 12's own kernel) */
+	job = (vmem_job_free(job), vmem_job_new(&tuning, 10 * S, 0));
+	vmem_job_observe(job, 10 * S, RUNNING, &asked, 1);
+	vmem_job_observe(job, 11 * S, RUNNING, &plugged, 1);
+	agent.online = 0;
+	agent.offline = 1024 * MIB;
+	/* (a report from before the plug ended proves nothing) */
+	vmem_job_set_agent(job, 10 * S + 500000, &agent);
+	g_assert_cmpint(vmem_job_get_state(job, 11 * S), ==, VMEM_JOB_CONVERGED);
+	vmem_job_set_agent(job, 11 * S + 100000, &agent);
+	g_assert_cmpint(vmem_job_get_state(job, 11 * S + 100000), ==, VMEM_JOB_NOT_ONLINE);
+	g_assert_true(vmem_job_is_over(job, 11 * S + 100000));
+}
+
 typedef struct {
 	const char *name;
 	guint64 plugged_mib;
@@ -278,21 +389,31 @@ typedef struct {
 	gboolean force;
 	gboolean expect_ok;
 	const char *expect_message_part;
+	gint64 online_mib; /* virtio-mem online per the report; -1: plugged_mib */
 } ShrinkCase;
 
 static const ShrinkCase shrink_cases[] = {
-	{"safe", 2048, 1024, TRUE, 2560, 1024, FALSE, TRUE, NULL},
-	{"exactly-the-margin", 2048, 1024, TRUE, 2560, 1280, FALSE, TRUE, NULL},
+	/* Measured: 2 GiB plugged, 1 GiB requested and moving, MemTotal already
+	 * down to boot memory + 1 GiB while QEMU still says 2 GiB: a shrink to 0
+	 * keeps the ~400 MiB of boot memory, which is enough. */
+	{"while-another-moves", 2048, 0, TRUE, 400 + 1024, 57, FALSE, TRUE, NULL, 1024},
+	{"while-another-moves-too-much", 2048, 0, TRUE, 400 + 1024, 300, FALSE, FALSE,
+	 "leave the guest 400 MiB of memory while it uses 300 MiB", 1024},
+	{"safe", 2048, 1024, TRUE, 2560, 1024, FALSE, TRUE, NULL, -1},
+	{"exactly-the-margin", 2048, 1024, TRUE, 2560, 1280, FALSE, TRUE, NULL, -1},
 	{"inside-the-margin", 2048, 1024, TRUE, 2560, 1300, FALSE, FALSE,
-	 "leave the guest 1.5 GiB of memory while it uses 1300 MiB and needs a margin of 256 MiB"},
+	 "leave the guest 1.5 GiB of memory while it uses 1300 MiB and needs a margin of 256 MiB",
+	 -1},
 	/* the OOM panic measured on a real guest: 600 MB used, asked for 0 */
-	{"to-zero-with-data", 1434, 0, TRUE, 1434 + 480, 600, FALSE, FALSE,
-	 "while it uses 600 MiB"},
-	{"percentage-margin", 8192, 1024, TRUE, 10240, 2800, FALSE, FALSE, "a margin of 280 MiB"},
-	{"forced", 1434, 0, TRUE, 1914, 600, TRUE, TRUE, NULL},
-	{"no-agent", 1434, 0, FALSE, 0, 0, FALSE, TRUE, NULL},
-	{"grow", 1024, 2048, TRUE, 1500, 1400, FALSE, TRUE, NULL},
-	{"removes-more-than-total", 4096, 0, TRUE, 1024, 100, FALSE, FALSE, "leave the guest 0 B"},
+	{"to-zero-with-data", 1434, 0, TRUE, 1434 + 480, 600, FALSE, FALSE, "while it uses 600 MiB",
+	 -1},
+	{"percentage-margin", 8192, 1024, TRUE, 10240, 2800, FALSE, FALSE, "a margin of 280 MiB",
+	 -1},
+	{"forced", 1434, 0, TRUE, 1914, 600, TRUE, TRUE, NULL, -1},
+	{"no-agent", 1434, 0, FALSE, 0, 0, FALSE, TRUE, NULL, -1},
+	{"grow", 1024, 2048, TRUE, 1500, 1400, FALSE, TRUE, NULL, -1},
+	{"removes-more-than-total", 4096, 0, TRUE, 1024, 100, FALSE, FALSE, "leave the guest 0 B",
+	 -1},
 };
 
 static void
@@ -300,12 +421,21 @@ test_shrink(gconstpointer data)
 {
 	const ShrinkCase *c = data;
 	VmemJobTuning tuning;
-	VmemJobAgentFacts agent = {c->agent_valid, TRUE, c->total_mib * MIB, c->used_mib * MIB};
+	guint64 online = (c->online_mib < 0 ? c->plugged_mib : (guint64)c->online_mib) * MIB;
+	VmemJobAgentFacts agent = {
+		.valid = c->agent_valid,
+		.driver_loaded = TRUE,
+		.mem_total = c->total_mib * MIB,
+		.mem_used = c->used_mib * MIB,
+		.mem_available = (c->total_mib - MIN(c->used_mib, c->total_mib)) * MIB,
+		.base = c->total_mib * MIB > online ? c->total_mib * MIB - online : 0,
+		.online = online,
+	};
 	g_autoptr(GError) error = NULL;
 	gboolean ok;
 
 	vmem_job_tuning_init(&tuning);
-	ok = vmem_job_check_shrink(&tuning, c->plugged_mib * MIB, c->requested_mib * MIB, &agent,
+	ok = vmem_job_check_shrink(&tuning, c->plugged_mib * MIB, c->requested_mib * MIB, 0, &agent,
 				   c->force, &error);
 	if (c->expect_ok) {
 		g_assert_no_error(error);
@@ -333,6 +463,11 @@ main(int argc, char **argv)
 	g_test_add_func("/job/kick/delay", test_kick_delay);
 	g_test_add_func("/job/kick/backoff", test_kick_backoff);
 	g_test_add_func("/job/kick/not-when-busy-or-absent", test_no_kick_when_busy_or_absent);
+	for (guint i = 0; i < G_N_ELEMENTS(stuck_cases); i++) {
+		g_autofree char *path = g_strdup_printf("/job/stuck/%s", stuck_cases[i].name);
+		g_test_add_data_func(path, &stuck_cases[i], test_stuck);
+	}
+	g_test_add_func("/job/agent/online", test_agent_online);
 	for (guint i = 0; i < G_N_ELEMENTS(shrink_cases); i++) {
 		g_autofree char *path = g_strdup_printf("/job/shrink/%s", shrink_cases[i].name);
 		g_test_add_data_func(path, &shrink_cases[i], test_shrink);

@@ -4,10 +4,12 @@
  * normalized NAME.out.xml) is checked against schemas/virtmem-policy.rng
  * with libxml2's RelaxNG validator, and so is every example in docs/.  A
  * policy must be schema-invalid exactly when its fixture's .err reports a
- * malformed or out-of-range policy value.
+ * malformed or out-of-range policy value, or a child of the policy that is
+ * unknown or given twice.  `meson install` installs the schemas.
  */
 #include "config.h"
 
+#include <json-c/json.h>
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
 
@@ -23,6 +25,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlRelaxNGValidCtxt, xmlRelaxNGFreeValidCtxt)
 static const char *const schema_codes[] = {
 	"invalid-value",       "invalid-size",		"invalid-number",
 	"policy-buffer-range", "policy-priority-range", NULL,
+};
+
+/* Warnings about the policy's children that the schema refuses, too: an
+ * element it does not know, or one it knows given twice */
+static const char *const schema_child_warnings[] = {
+	"policy-unknown-element",
+	"policy-duplicate",
+	NULL,
 };
 
 static xmlRelaxNG *
@@ -56,6 +66,13 @@ expect_invalid(const char *xml_path)
 		for (guint j = 0; schema_codes[j] != NULL; j++) {
 			g_autofree char *prefix =
 				g_strdup_printf("error[%s] " VMEM_POLICY_LOCATION, schema_codes[j]);
+
+			if (g_str_has_prefix(lines[i], prefix))
+				return TRUE;
+		}
+		for (guint j = 0; schema_child_warnings[j] != NULL; j++) {
+			g_autofree char *prefix = g_strdup_printf(
+				"warning[%s] " VMEM_POLICY_LOCATION "/", schema_child_warnings[j]);
 
 			if (g_str_has_prefix(lines[i], prefix))
 				return TRUE;
@@ -155,11 +172,39 @@ test_doc_examples(void)
 	g_assert_cmpuint(n_examples, >=, 2);
 }
 
+/* `meson install` puts the schemas in DATADIR/virtmem/schemas (meson's
+ * record of what it installs is in the build directory). */
+static void
+test_installed(void)
+{
+	static const char *const schemas[] = {"virtmem-policy.rng", "agent-protocol.schema.json"};
+	g_autofree char *path = g_test_build_filename(G_TEST_BUILT, "..", "meson-info",
+						      "intro-installed.json", NULL);
+	json_object *installed = json_object_from_file(path);
+
+	g_assert_nonnull(installed);
+	for (guint i = 0; i < G_N_ELEMENTS(schemas); i++) {
+		g_autofree char *source = g_build_filename("schemas", schemas[i], NULL);
+		g_autofree char *target = g_build_filename("virtmem", "schemas", schemas[i], NULL);
+		gboolean found = FALSE;
+
+		json_object_object_foreach(installed, from, to)
+		{
+			if (g_str_has_suffix(from, source) &&
+			    g_str_has_suffix(json_object_get_string(to), target))
+				found = TRUE;
+		}
+		g_assert_true(found);
+	}
+	json_object_put(installed);
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/policy-schema/fixtures", test_fixtures);
 	g_test_add_func("/policy-schema/doc-examples", test_doc_examples);
+	g_test_add_func("/policy-schema/installed", test_installed);
 	return g_test_run();
 }

@@ -588,6 +588,39 @@ test_greeting(gconstpointer data)
 	peer_finish(&peer);
 }
 
+/* QEMU talks to one QMP client per socket: a second client (libvirt holds
+ * the first) is accepted by the kernel and never greeted.  The timeout
+ * says where to look. */
+static void
+test_greeting_socket_taken(void)
+{
+	static const PeerStep script[] = {
+		{PEER_PAUSE, NULL, 600},
+		{PEER_END, NULL, 0},
+	};
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("virtmem-qmp-XXXXXX", &error);
+	g_autofree char *path = NULL;
+	g_autoptr(VmemQmp) qmp = NULL;
+	Peer peer;
+
+	g_assert_no_error(error);
+	path = g_build_filename(dir, "qmp.sock", NULL);
+	peer_listen(&peer, script, path);
+	qmp = vmem_qmp_connect(path, 200, &error);
+	g_assert_null(qmp);
+	g_test_message("%s", error->message);
+	g_assert_error(error, VMEM_ERROR, VMEM_ERROR_TIMED_OUT);
+	g_assert_nonnull(strstr(error->message, path));
+	g_assert_nonnull(
+		strstr(error->message, "did not answer within 200 ms with its QMP greeting"));
+	g_assert_nonnull(
+		strstr(error->message, "Is libvirt managing this QEMU? Use its libvirt URI."));
+	peer_finish(&peer);
+	g_unlink(path);
+	g_rmdir(dir);
+}
+
 typedef struct {
 	const char *name;
 	const char *line;
@@ -1140,6 +1173,7 @@ main(int argc, char **argv)
 		g_test_add_data_func(path, &fail_cases[i], test_failure);
 	}
 	g_test_add_func("/qmp/client/oversized", test_oversized);
+	g_test_add_func("/qmp/client/greeting-socket-taken", test_greeting_socket_taken);
 	g_test_add_func("/qmp/client/gone-while-idle", test_gone_while_idle);
 	for (guint i = 0; i < G_N_ELEMENTS(greet_cases); i++) {
 		g_autofree char *path =

@@ -90,28 +90,47 @@ typedef struct {
 	const char *arg;
 	gboolean ok;
 	guint64 bytes;
+	const char *message; /* a part of the message when refused */
 } ArgCase;
 
 static const ArgCase arg_cases[] = {
-	{"2048", OK, G_GUINT64_CONSTANT(2048) * VMEM_SIZE_MIB},
-	{"0", OK, 0},
-	{"1GiB", OK, VMEM_SIZE_GIB},
-	{"1G", OK, VMEM_SIZE_GIB},
-	{"1g", OK, VMEM_SIZE_GIB},
-	{"512M", OK, 512 * VMEM_SIZE_MIB},
-	{"512MiB", OK, 512 * VMEM_SIZE_MIB},
-	{"4096KiB", OK, 4096 * VMEM_SIZE_KIB},
-	{"1000KB", OK, 1000000},
-	{"3b", OK, 3},
-	{"2TiB", OK, 2 * 1024 * VMEM_SIZE_GIB},
-	{"", BAD, 0},
-	{"GiB", BAD, 0},
-	{"1 GiB", BAD, 0},
-	{"-1G", BAD, 0},
-	{"1.5G", BAD, 0},
-	{"8EiB", BAD, 0},
-	{"99999999999999999999", BAD, 0},
-	{"1Q", BAD, 0},
+	/* a bare number is KiB, as in virsh update-memory-device --requested-size */
+	{"2048", OK, 2048 * VMEM_SIZE_KIB, NULL},
+	{"1048576", OK, VMEM_SIZE_GIB, NULL},
+	{"0", OK, 0, NULL},
+	{"1GiB", OK, VMEM_SIZE_GIB, NULL},
+	{"1G", OK, VMEM_SIZE_GIB, NULL},
+	{"1g", OK, VMEM_SIZE_GIB, NULL},
+	{"512M", OK, 512 * VMEM_SIZE_MIB, NULL},
+	{"512MiB", OK, 512 * VMEM_SIZE_MIB, NULL},
+	{"4096KiB", OK, 4096 * VMEM_SIZE_KIB, NULL},
+	{"1000KB", OK, 1000000, NULL},
+	{"1GB", OK, 1000000000, NULL},
+	{"3b", OK, 3, NULL},
+	{"2TiB", OK, 2 * 1024 * VMEM_SIZE_GIB, NULL},
+	{"", BAD, 0, "is not a size"},
+	{"GiB", BAD, 0, "is not a size"},
+	{"+1G", BAD, 0, "is not a size"},
+	{"0x800", BAD, 0, "is not a size"},
+	{"1 GiB", BAD, 0, "Write the size “1 GiB” without spaces: 1GiB."},
+	{"1 G", BAD, 0, "without spaces: 1G."},
+	{" 512", BAD, 0, "without spaces: 512."},
+	{"12 parsecs", BAD, 0, "“12 parsecs” is not a size"},
+	{"-1", BAD, 0, "The size “-1” is negative"},
+	{"-1G", BAD, 0, "The size “-1G” is negative"},
+	{"1.5G", BAD, 0, "Decimals are not supported: write 1536M instead of “1.5G”."},
+	{"1,5G", BAD, 0, "write 1536M instead of"},
+	{"0.5GiB", BAD, 0, "write 512M instead of"},
+	{"1.5GB", BAD, 0, "write 1500MB instead of"},
+	{"1.5", BAD, 0, "write 1536b instead of"},
+	{".25T", BAD, 0, "write 256G instead of"},
+	{"1.3G", BAD, 0, "write “1.3G” as a whole number of a smaller unit"},
+	{"1.G", BAD, 0, "is not a size"},
+	{"1.5.3G", BAD, 0, "is not a size"},
+	{"8EiB", BAD, 0, "too large"},
+	{"99999999999999999999", BAD, 0, "too large"},
+	{"1Q", BAD, 0, "unknown unit “Q”"},
+	{"12parsecs", BAD, 0, "unknown unit “parsecs”"},
 };
 
 static void
@@ -123,7 +142,7 @@ test_arg(void)
 		guint64 bytes = 4242;
 		gboolean ok = vmem_size_parse_arg(c->arg, &bytes, &error);
 
-		g_test_message("arg case %u: '%s'", i, c->arg);
+		g_test_message("arg case %u: '%s' -> %s", i, c->arg, error ? error->message : "ok");
 		g_assert_cmpint(ok, ==, c->ok);
 		if (ok) {
 			g_assert_no_error(error);
@@ -131,8 +150,39 @@ test_arg(void)
 		} else {
 			g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT);
 			g_assert_nonnull(strstr(error->message, c->arg));
+			g_assert_nonnull(strstr(error->message, c->message));
 			g_assert_cmpuint(bytes, ==, 4242);
 		}
+	}
+}
+
+/* What vmem_size_format_arg() writes, vmem_size_parse_arg() reads back. */
+static void
+test_format_arg(void)
+{
+	static const struct {
+		guint64 bytes;
+		const char *text;
+	} cases[] = {
+		{0, "0"},
+		{512, "512b"},
+		{2 * VMEM_SIZE_KIB, "2K"},
+		{2 * VMEM_SIZE_MIB, "2M"},
+		{1536 * VMEM_SIZE_MIB, "1536M"},
+		{4 * VMEM_SIZE_GIB, "4G"},
+		{VMEM_SIZE_GIB + 1, "1073741825b"},
+		{G_GUINT64_CONSTANT(7) << 60, "7E"},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *text = vmem_size_format_arg(cases[i].bytes);
+		g_autoptr(GError) error = NULL;
+		guint64 bytes = 0;
+
+		g_assert_cmpstr(text, ==, cases[i].text);
+		g_assert_true(vmem_size_parse_arg(text, &bytes, &error));
+		g_assert_no_error(error);
+		g_assert_cmpuint(bytes, ==, cases[i].bytes);
 	}
 }
 
@@ -177,6 +227,42 @@ test_format(void)
 	}
 }
 
+/* Approximate sizes (a guest's meminfo) in the same spelling as exact ones */
+static void
+test_format_rounded(void)
+{
+	static const FormatCase cases[] = {
+		{0, "0 B"},
+		{1023, "1023 B"},
+		{1024, "1 KiB"},
+		{1536, "1.5 KiB"},
+		{512 * VMEM_SIZE_MIB, "512 MiB"},
+		{VMEM_SIZE_GIB + VMEM_SIZE_GIB / 4, "1.25 GiB"},
+		{4 * VMEM_SIZE_GIB, "4 GiB"},
+		{1531904 * VMEM_SIZE_KIB, "1.46 GiB"},
+		{61532 * VMEM_SIZE_KIB, "60.09 MiB"},
+		{524284 * VMEM_SIZE_KIB, "512 MiB"},
+		{1025 * VMEM_SIZE_MIB, "1 GiB"},
+		{VMEM_SIZE_GIB - 1, "1 GiB"},
+		{G_MAXUINT64, "16 EiB"},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *text = vmem_size_format_rounded(cases[i].bytes);
+
+		g_assert_cmpstr(text, ==, cases[i].text);
+	}
+	/* what the exact formatter writes with two decimals at most, unchanged */
+	for (guint i = 0; i < G_N_ELEMENTS(format_cases); i++) {
+		g_autofree char *exact = vmem_size_format(format_cases[i].bytes);
+		g_autofree char *rounded = vmem_size_format_rounded(format_cases[i].bytes);
+
+		/* "3172 MiB" and "1073741825 B" are exact in a smaller unit */
+		if (g_ascii_strtoull(exact, NULL, 10) < 1024)
+			g_assert_cmpstr(rounded, ==, exact);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -184,5 +270,7 @@ main(int argc, char **argv)
 	g_test_add_func("/size/xml", test_xml);
 	g_test_add_func("/size/arg", test_arg);
 	g_test_add_func("/size/format", test_format);
+	g_test_add_func("/size/format-arg", test_format_arg);
+	g_test_add_func("/size/format-rounded", test_format_rounded);
 	return g_test_run();
 }

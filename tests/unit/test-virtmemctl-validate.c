@@ -12,8 +12,12 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <fcntl.h>
 #include <json-c/json.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 /* virtmemctl(1), EXIT STATUS */
 #define EXIT_OK 0
@@ -296,6 +300,186 @@ test_global_options(void)
 	g_assert_cmpint(run((const char *const[]){NULL}, NULL, NULL), ==, EXIT_FAILURE_);
 }
 
+/* Runs `sh -c SCRIPT` with virtmemctl as $0 and @arg as $1 */
+static int
+run_shell(const char *script, const char *arg, char **ret_out, char **ret_err)
+{
+	const char *const argv[] = {"/bin/sh", "-c", script, virtmemctl, arg, NULL};
+	g_autoptr(GError) error = NULL;
+	int status = -1;
+
+	g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, ret_out, ret_err,
+		     &status, &error);
+	g_assert_no_error(error);
+	g_assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* validate's cap on its input, in virtmemctl(1) */
+#define VALIDATE_MAX_INPUT (16 * MIB)
+
+static void
+assert_too_large(const char *err, const char *file)
+{
+	g_autofree char *prefix = g_strdup_printf("%s: error[too-large] /: ", file);
+
+	g_test_message("%s", err);
+	g_assert_true(g_str_has_prefix(err, prefix));
+	g_assert_nonnull(strstr(err, "16 MiB"));
+	if (!g_str_equal(file, "-"))
+		g_assert_nonnull(strstr(err + strlen(prefix), file));
+	/* one line */
+	g_assert_true(strchr(err, '\n') == err + strlen(err) - 1);
+}
+
+/* A file of @size bytes: a domain padded with comments (libxml2 refuses
+ * some runs of 10 MB, so not one long run) */
+static void
+write_padded_domain(const char *path, gsize size)
+{
+	static const char head[] = "<domain type='qemu'><name>big</name>";
+	static const char tail[] = "</domain>\n";
+	g_autoptr(GString) text = g_string_new(head);
+	g_autoptr(GError) error = NULL;
+
+	while (text->len + 1024 + strlen(tail) <= size) {
+		g_string_append(text, "<!--");
+		for (guint i = 0; i < 1024 - strlen("<!---->\n"); i++)
+			g_string_append_c(text, 'x');
+		g_string_append(text, "-->\n");
+	}
+	while (text->len + strlen(tail) < size)
+		g_string_append_c(text, ' ');
+	g_string_append(text, tail);
+	g_assert_cmpuint(text->len, ==, size);
+	g_assert_true(g_file_set_contents(path, text->str, (gssize)text->len, &error));
+	g_assert_no_error(error);
+}
+
+/* Input that never ends, or is larger than the cap, is refused after
+ * reading the cap and one byte more: memory stays small. */
+static void
+test_too_large(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("virtmemctl-validate-XXXXXX", &error);
+	g_autofree char *fifo = g_build_filename(dir, "fifo", NULL);
+	g_autofree char *sparse = g_build_filename(dir, "sparse.xml", NULL);
+	g_autofree char *at_cap = g_build_filename(dir, "at-cap.xml", NULL);
+	g_autofree char *err = NULL;
+	struct rusage usage;
+	int fd;
+
+	g_assert_no_error(error);
+	g_assert_cmpint(run((const char *const[]){"validate", "/dev/zero", NULL}, NULL, &err), ==,
+			EXIT_FAILURE_);
+	assert_too_large(err, "/dev/zero");
+	g_clear_pointer(&err, g_free);
+
+	/* a FIFO whose writer never stops */
+	g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+	g_assert_cmpint(run_shell("cat /dev/zero > \"$1\" 2>/dev/null & exec \"$0\" validate "
+				  "\"$1\"",
+				  fifo, NULL, &err),
+			==, EXIT_FAILURE_);
+	assert_too_large(err, fifo);
+	g_clear_pointer(&err, g_free);
+
+	/* standard input: a pipe that never ends */
+	g_assert_cmpint(run_shell("cat /dev/zero | \"$0\" validate -", "", NULL, &err), ==,
+			EXIT_FAILURE_);
+	assert_too_large(err, "-");
+	g_assert_nonnull(strstr(err, "standard input"));
+	g_clear_pointer(&err, g_free);
+
+	/* a file of 300 MB (sparse: quick to make) */
+	fd = g_open(sparse, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(ftruncate(fd, 300 * 1000 * 1000), ==, 0);
+	g_assert_true(g_close(fd, NULL));
+	g_assert_cmpint(run((const char *const[]){"validate", sparse, NULL}, NULL, &err), ==,
+			EXIT_FAILURE_);
+	assert_too_large(err, sparse);
+	g_clear_pointer(&err, g_free);
+
+	/* the cap itself is allowed, one byte more is not */
+	write_padded_domain(at_cap, VALIDATE_MAX_INPUT);
+	g_assert_cmpint(run((const char *const[]){"validate", at_cap, NULL}, NULL, &err), ==,
+			EXIT_FINDINGS);
+	g_assert_null(strstr(err, "too-large"));
+	g_clear_pointer(&err, g_free);
+	write_padded_domain(at_cap, VALIDATE_MAX_INPUT + 1);
+	g_assert_cmpint(run((const char *const[]){"validate", at_cap, NULL}, NULL, &err), ==,
+			EXIT_FAILURE_);
+	assert_too_large(err, at_cap);
+
+	/* every virtmemctl so far stayed far below what it was fed */
+	g_assert_cmpint(getrusage(RUSAGE_CHILDREN, &usage), ==, 0);
+	g_test_message("largest resident set: %ld KiB", usage.ru_maxrss);
+	g_assert_cmpint(usage.ru_maxrss, <, 128 * 1024);
+
+	g_unlink(fifo);
+	g_unlink(sparse);
+	g_unlink(at_cap);
+	g_rmdir(dir);
+}
+
+/* FILE - is the standard input. */
+static void
+test_stdin(void)
+{
+	g_autofree char *ok = g_test_build_filename(G_TEST_DIST, "xml", "nonuma.xml", NULL);
+	g_autofree char *bad =
+		g_test_build_filename(G_TEST_DIST, "xml", "err-node-unknown.xml", NULL);
+	g_autofree char *out = NULL;
+	g_autofree char *json = NULL;
+	json_object *array;
+
+	g_assert_cmpint(run_shell("exec \"$0\" validate - < \"$1\"", ok, &out, NULL), ==, EXIT_OK);
+	g_assert_cmpstr(out, ==, "");
+	g_clear_pointer(&out, g_free);
+	g_assert_cmpint(run_shell("exec \"$0\" validate - < \"$1\"", bad, &out, NULL), ==,
+			EXIT_FINDINGS);
+	g_assert_true(g_str_has_prefix(out, "-: error[node-unknown] "));
+	g_assert_cmpint(run_shell("exec \"$0\" validate --json - < \"$1\"", bad, &json, NULL), ==,
+			EXIT_FINDINGS);
+	array = json_tokener_parse(json);
+	g_assert_nonnull(array);
+	g_assert_cmpstr(json_object_get_string(member(json_object_array_get_idx(array, 0), "file")),
+			==, "-");
+	json_object_put(array);
+}
+
+/* A huge value is quoted briefly: the finding stays one short line. */
+static void
+test_long_value(void)
+{
+	g_autofree char *path = g_test_build_filename(G_TEST_DIST, "xml", "nonuma.xml", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("virtmemctl-validate-XXXXXX", &error);
+	g_autofree char *long_path = g_build_filename(dir, "long.xml", NULL);
+	g_autofree char *xml = NULL;
+	g_autofree char *number = g_strnfill(9 * 1000 * 1000, '9');
+	g_autofree char *size = g_strdup_printf("<size unit='GiB'>%s</size>", number);
+	g_autofree char *out = NULL;
+	g_autoptr(GString) text = NULL;
+
+	g_assert_no_error(error);
+	g_assert_true(g_file_get_contents(path, &xml, NULL, &error));
+	text = g_string_new(xml);
+	g_assert_cmpuint(g_string_replace(text, "<size unit='GiB'>1</size>", size, 1), ==, 1);
+	g_assert_true(g_file_set_contents(long_path, text->str, (gssize)text->len, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(run((const char *const[]){"validate", long_path, NULL}, &out, NULL), ==,
+			EXIT_FINDINGS);
+	g_test_message("%s", out);
+	g_assert_nonnull(strstr(out, "error[invalid-size]"));
+	g_assert_nonnull(strstr(out, "…"));
+	g_assert_cmpuint(strlen(out), <, 512);
+	g_unlink(long_path);
+	g_rmdir(dir);
+}
+
 /* A node file for libvirt's test driver: tests/unit/backend-libvirt-numa.xml,
  * running.  Returns its directory. */
 static char *
@@ -337,6 +521,9 @@ main(int argc, char **argv)
 	g_test_add_func("/virtmemctl-validate/json", test_json);
 	g_test_add_func("/virtmemctl-validate/worst-status-wins", test_worst_status_wins);
 	g_test_add_func("/virtmemctl-validate/global-options", test_global_options);
+	g_test_add_func("/virtmemctl-validate/too-large", test_too_large);
+	g_test_add_func("/virtmemctl-validate/stdin", test_stdin);
+	g_test_add_func("/virtmemctl-validate/long-value", test_long_value);
 	g_test_add_func("/virtmemctl/list-json", test_list_json);
 	g_test_add_func("/virtmemctl/show-json", test_show_json);
 	g_test_add_func("/virtmemctl/error-status", test_error_status);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "vmem-agent-channel.h"
+#include "vmem-error.h"
 #include "virtmemctl-agent-view.h"
 #include "vmem-testbed.h"
 
@@ -210,6 +211,7 @@ test_agent_movable(void)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(VmemAgentChannel) ch = NULL;
 	g_autoptr(VmemAgentChannel) sock = NULL;
+	g_autoptr(VmemAgentChannel) second = NULL;
 	g_autofree char *text = NULL;
 	VmemTestGuestConfig config;
 	VmemTestGuest *guest;
@@ -225,6 +227,18 @@ test_agent_movable(void)
 	ch = boot_and_listen("agent", &config, &ev, &guest);
 	wait_for(&ev.reports, 1, 60);
 	g_assert_cmpuint(vmem_agent_channel_get_hello(ch)->protocol, ==, 1);
+
+	/* One reader at a time: a second one is refused, saying why, and the
+	 * first keeps the channel (it used to be taken away silently). */
+	second = vmem_agent_channel_new_libvirt(vmem_test_guest_get_domain(guest));
+	g_assert_false(vmem_agent_channel_start(second, &error));
+	g_assert_error(error, VMEM_ERROR, VMEM_ERROR_BUSY);
+	g_assert_nonnull(strstr(error->message, "one reader at a time"));
+	g_clear_error(&error);
+	g_clear_object(&second);
+	spin_loop(500);
+	g_assert_true(vmem_agent_channel_is_connected(ch));
+	g_assert_cmpuint(ev.disconnected, ==, 0);
 
 	ev.requested_us = g_get_monotonic_time();
 	g_assert_true(vmem_agent_channel_request_report(ch, &error));

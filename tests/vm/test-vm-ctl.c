@@ -123,6 +123,34 @@ show_device(json_object *root, guint i)
 	return json_object_array_get_idx(devices, i);
 }
 
+/* `show --json` once QEMU's figures caught up: `resize --wait` ends as soon
+ * as the guest agent reports the memory online, while QEMU tells the
+ * plugged size at most once a second. */
+static json_object *
+show_json_settled(const char *name)
+{
+	for (guint attempt = 0;; attempt++) {
+		json_object *root = show_json(name);
+		json_object *devices = NULL;
+		gboolean settled = TRUE;
+
+		g_assert_true(json_object_object_get_ex(root, "devices", &devices));
+		for (gsize i = 0; i < json_object_array_length(devices); i++) {
+			json_object *dev = json_object_array_get_idx(devices, i);
+			json_object *requested = NULL, *plugged = NULL;
+
+			g_assert_true(json_object_object_get_ex(dev, "requested", &requested));
+			g_assert_true(json_object_object_get_ex(dev, "plugged", &plugged));
+			settled &= json_object_get_uint64(requested) ==
+				   json_object_get_uint64(plugged);
+		}
+		if (settled || attempt == 25)
+			return root;
+		json_object_put(root);
+		g_usleep(200 * 1000);
+	}
+}
+
 /* The member @key of @obj, which must be there (maybe null) */
 static json_object *
 field(json_object *obj, const char *key)
@@ -168,7 +196,7 @@ test_resize_wait(void)
 
 	run_ctl(&grow, (const char *const[]){"resize", "ctl-resize", "1GiB", "--wait", NULL});
 	g_assert_cmpint(grow.status, ==, EXIT_OK);
-	root = show_json("ctl-resize");
+	root = show_json_settled("ctl-resize");
 	dev = show_device(root, 0);
 	g_assert_cmpstr(field_str(dev, "alias"), ==, "ua-vmem0");
 	g_assert_cmpuint(field_u64(dev, "requested"), ==, 1024 * MIB);
@@ -179,8 +207,9 @@ test_resize_wait(void)
 	g_assert_true(vmem_test_guest_meminfo(guest, "MemTotal", &total, &error));
 	g_assert_cmpuint(total, ==, base + 1024 * KIB_PER_MIB);
 
-	/* A bare number is MiB, like virsh update-memory-device. */
-	run_ctl(&shrink, (const char *const[]){"resize", "ctl-resize", "256", "--wait", NULL});
+	/* A bare number is KiB, like virsh update-memory-device
+	 * --requested-size: 262144 is 256 MiB. */
+	run_ctl(&shrink, (const char *const[]){"resize", "ctl-resize", "262144", "--wait", NULL});
 	g_assert_cmpint(shrink.status, ==, EXIT_OK);
 	g_assert_true(vmem_test_guest_meminfo(guest, "MemTotal", &total, &error));
 	g_assert_cmpuint(total, ==, base + 256 * KIB_PER_MIB);
@@ -194,6 +223,9 @@ test_two_nodes(void)
 	g_auto(CtlResult) one = {0};
 	g_auto(CtlResult) all = {0};
 	g_auto(CtlResult) bad = {0};
+	g_auto(CtlResult) unaligned = {0};
+	g_auto(CtlResult) unaligned_one = {0};
+	g_auto(CtlResult) negative_node = {0};
 	VmemTestGuestConfig config;
 	VmemTestGuest *guest;
 	json_object *root;
@@ -206,7 +238,7 @@ test_two_nodes(void)
 	run_ctl(&one, (const char *const[]){"resize", "ctl-numa", "512M", "--alias", "ua-vmem1",
 					    "--wait", NULL});
 	g_assert_cmpint(one.status, ==, EXIT_OK);
-	root = show_json("ctl-numa");
+	root = show_json_settled("ctl-numa");
 	g_assert_cmpuint(field_u64(show_device(root, 0), "requested"), ==, 0);
 	g_assert_cmpuint(field_u64(show_device(root, 1), "requested"), ==, 512 * MIB);
 	g_assert_cmpuint(field_u64(show_device(root, 1), "plugged"), ==, 512 * MIB);
@@ -215,7 +247,7 @@ test_two_nodes(void)
 	/* The total is split across both nodes. */
 	run_ctl(&all, (const char *const[]){"resize", "ctl-numa", "1GiB", "--wait", NULL});
 	g_assert_cmpint(all.status, ==, EXIT_OK);
-	root = show_json("ctl-numa");
+	root = show_json_settled("ctl-numa");
 	g_assert_cmpuint(field_u64(show_device(root, 0), "plugged"), ==, 512 * MIB);
 	g_assert_cmpuint(field_u64(show_device(root, 1), "plugged"), ==, 512 * MIB);
 	json_object_put(root);
@@ -224,6 +256,24 @@ test_two_nodes(void)
 	run_ctl(&bad, (const char *const[]){"resize", "ctl-numa", "3GiB", NULL});
 	g_assert_cmpint(bad.status, ==, EXIT_ERROR);
 	g_assert_nonnull(strstr(bad.err, "2 GiB"));
+
+	/* Not a whole number of blocks: refused with the nearest sizes that
+	 * are, not rounded down behind the user's back (1GB was 952 MiB). */
+	run_ctl(&unaligned, (const char *const[]){"resize", "ctl-numa", "1GB", NULL});
+	g_assert_cmpint(unaligned.status, ==, EXIT_ERROR);
+	g_assert_nonnull(strstr(unaligned.err, "Resize to 952M or 954M instead."));
+	run_ctl(&unaligned_one,
+		(const char *const[]){"resize", "ctl-numa", "3M", "--node", "1", NULL});
+	g_assert_cmpint(unaligned_one.status, ==, EXIT_ERROR);
+	g_assert_nonnull(strstr(unaligned_one.err, "Resize it to 2M or 4M instead."));
+	/* --node -1 selected no node: every device was resized */
+	run_ctl(&negative_node,
+		(const char *const[]){"resize", "ctl-numa", "0", "--node", "-1", NULL});
+	g_assert_cmpint(negative_node.status, ==, EXIT_USAGE);
+	root = show_json("ctl-numa");
+	g_assert_cmpuint(field_u64(show_device(root, 0), "requested"), ==, 512 * MIB);
+	g_assert_cmpuint(field_u64(show_device(root, 1), "requested"), ==, 512 * MIB);
+	json_object_put(root);
 
 	vmem_test_guest_destroy(guest);
 }
@@ -319,6 +369,10 @@ test_errors(void)
 	g_auto(CtlResult) usage = {0};
 	g_auto(CtlResult) alias = {0};
 	g_auto(CtlResult) paused = {0};
+	g_auto(CtlResult) paused_agent = {0};
+	g_auto(CtlResult) negative = {0};
+	g_autofree char *id = NULL;
+	char uuid[VIR_UUID_STRING_BUFLEN];
 	VmemTestGuestConfig config;
 	VmemTestGuest *guest;
 	json_object *root;
@@ -328,6 +382,10 @@ test_errors(void)
 	g_assert_nonnull(strstr(unknown.err, "no-such-domain"));
 	run_ctl(&usage, (const char *const[]){"resize", "x", "12 parsecs", NULL});
 	g_assert_cmpint(usage.status, ==, EXIT_USAGE);
+	/* a negative size, not an unknown option "-1" */
+	run_ctl(&negative, (const char *const[]){"resize", "x", "-1", NULL});
+	g_assert_cmpint(negative.status, ==, EXIT_USAGE);
+	g_assert_nonnull(strstr(negative.err, "The size “-1” is negative"));
 
 	vmem_test_guest_config_init(&config);
 	guest = boot("ctl-errors", &config);
@@ -336,11 +394,25 @@ test_errors(void)
 	g_assert_cmpint(alias.status, ==, EXIT_ERROR);
 	g_assert_nonnull(strstr(alias.err, "nope"));
 
+	/* By id and by UUID, like virsh; the output names the domain. */
+	id = g_strdup_printf("%u", virDomainGetID(vmem_test_guest_get_domain(guest)));
+	g_assert_cmpint(virDomainGetUUIDString(vmem_test_guest_get_domain(guest), uuid), ==, 0);
+	root = show_json(id);
+	g_assert_cmpstr(field_str(root, "name"), ==, "ctl-errors");
+	json_object_put(root);
+	root = show_json(uuid);
+	g_assert_cmpstr(field_str(root, "name"), ==, "ctl-errors");
+	json_object_put(root);
+
 	/* A paused guest cannot plug: said at once, not waited for. */
 	g_assert_cmpint(virDomainSuspend(vmem_test_guest_get_domain(guest)), ==, 0);
 	run_ctl(&paused, (const char *const[]){"resize", "ctl-errors", "256M", "--wait", NULL});
 	g_assert_cmpint(paused.status, ==, EXIT_NOT_RUNNING);
 	g_assert_nonnull(strstr(paused.err, "not running"));
+	/* The agent of a paused guest cannot answer: said so, not a timeout. */
+	run_ctl(&paused_agent, (const char *const[]){"agent", "ctl-errors", NULL});
+	g_assert_cmpint(paused_agent.status, ==, EXIT_ERROR);
+	g_assert_nonnull(strstr(paused_agent.err, "Domain ctl-errors is paused"));
 
 	/* Its agent is not asked: no report, and no error either. */
 	root = show_json("ctl-errors");
@@ -410,6 +482,12 @@ test_agent(void)
 	run_ctl(&text, (const char *const[]){"agent", "ctl-agent", NULL});
 	g_assert_cmpint(text.status, ==, EXIT_OK);
 	g_assert_nonnull(strstr(text.out, "6.12"));
+	/* one spelling of sizes, and plural forms: not "1 devices", "128.0 MiB" */
+	g_assert_nonnull(strstr(text.out, "virtio_mem driver: loaded, 1 device;"));
+	g_assert_nonnull(strstr(text.out, "Memory block size: 128 MiB\n"));
+	g_assert_null(strstr(text.out, ".0 MiB"));
+	g_assert_null(strstr(text.out, ".0 GiB"));
+	g_assert_null(strstr(text.out, "bytes"));
 
 	run_ctl(&json, (const char *const[]){"agent", "ctl-agent", "--json", NULL});
 	g_assert_cmpint(json.status, ==, EXIT_OK);
@@ -434,6 +512,30 @@ test_agent(void)
 	g_assert_cmpuint(field_u64(field(report, "memory"), "total_kib"), >, 0);
 	g_assert_true(json_object_is_type(field(report, "online_bytes"), json_type_int));
 	json_object_put(root);
+	vmem_test_guest_destroy(guest);
+}
+
+/* A domain without the agent's channel: said in a sentence, with the
+ * channel to add, instead of libvirt's "cannot find channel". */
+static void
+test_agent_no_channel(void)
+{
+	g_auto(CtlResult) agent = {0};
+	g_auto(CtlResult) show = {0};
+	VmemTestGuestConfig config;
+	VmemTestGuest *guest;
+
+	vmem_test_guest_config_init(&config);
+	config.agent_port = FALSE;
+	guest = boot("ctl-noagent", &config);
+	run_ctl(&agent, (const char *const[]){"agent", "ctl-noagent", NULL});
+	g_assert_cmpint(agent.status, ==, EXIT_ERROR);
+	g_assert_nonnull(strstr(agent.err, "Domain ctl-noagent has no channel for virtmem-agent"));
+	g_assert_nonnull(strstr(agent.err, "name='org.virtmem.agent.0'"));
+	g_assert_null(strstr(agent.err, "internal error"));
+	run_ctl(&show, (const char *const[]){"show", "ctl-noagent", NULL});
+	g_assert_cmpint(show.status, ==, EXIT_OK);
+	g_assert_nonnull(strstr(show.out, "Guest agent: Domain ctl-noagent has no channel"));
 	vmem_test_guest_destroy(guest);
 }
 
@@ -478,6 +580,7 @@ static void
 test_qmp_backend(void)
 {
 	g_auto(CtlResult) list = {0};
+	g_auto(CtlResult) held = {0};
 	g_auto(CtlResult) grow = {0};
 	g_auto(CtlResult) show = {0};
 	g_auto(CtlResult) shrink = {0};
@@ -501,6 +604,21 @@ test_qmp_backend(void)
 	run_ctl_uri(&list, uri, (const char *const[]){"list", NULL});
 	g_assert_cmpint(list.status, ==, EXIT_OK);
 	g_assert_nonnull(strstr(list.out, "ctl-qmp"));
+
+	/* QEMU talks to one QMP client per socket: while another one holds it,
+	 * as libvirt does with the QEMUs it runs, the connection is accepted
+	 * and never greeted, and virtmemctl says where to look. */
+	{
+		g_autoptr(VmemQmp) holder =
+			vmem_qmp_connect(uri + strlen("qmp+unix://"), 5000, &error);
+
+		g_assert_no_error(error);
+		run_ctl_uri(&held, uri, (const char *const[]){"list", NULL});
+		g_assert_cmpint(held.status, ==, EXIT_ERROR);
+		g_assert_nonnull(strstr(held.err, "with its QMP greeting"));
+		g_assert_nonnull(
+			strstr(held.err, "Is libvirt managing this QEMU? Use its libvirt URI."));
+	}
 	run_ctl_uri(&grow, uri, (const char *const[]){"resize", "ctl-qmp", "1GiB", "--wait", NULL});
 	g_assert_cmpint(grow.status, ==, EXIT_OK);
 	g_assert_true(vmem_test_qemu_meminfo(qemu, "MemTotal", &total, &error));
@@ -564,6 +682,7 @@ main(int argc, char **argv)
 	g_test_add_func("/vm/ctl/errors", test_errors);
 	g_test_add_func("/vm/ctl/virsh-interop", test_virsh_interop);
 	g_test_add_func("/vm/ctl/agent", test_agent);
+	g_test_add_func("/vm/ctl/agent-no-channel", test_agent_no_channel);
 	g_test_add_func("/vm/ctl/reboot-replug", test_reboot_replug);
 	g_test_add_func("/vm/ctl/qmp-backend", test_qmp_backend);
 

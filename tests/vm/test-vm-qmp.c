@@ -250,8 +250,13 @@ test_grow_shrink(void)
 	/* shrink one device, chosen by alias */
 	g_assert_true(vmem_resize_plan_select(devices, "vmem1", -1, &index, &error));
 	g_assert_cmpuint(index, ==, 1);
-	g_assert_true(
+	/* not a whole number of blocks: refused (like virsh), never rounded */
+	g_assert_false(
 		vmem_resize_plan_one(devices->pdata[index], 129 * MIB, &requested[1], &error));
+	g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+	g_assert_true(
+		vmem_resize_plan_one(devices->pdata[index], 128 * MIB, &requested[1], &error));
 	g_assert_cmpuint(requested[1], ==, 128 * MIB);
 	states = resize_and_follow(backend, "vmqmp", requested, FALSE);
 	g_assert_true(states & (1u << VMEM_JOB_UNPLUGGING));
@@ -387,11 +392,12 @@ follow_until(VmemBackend *backend, const char *domain, VmemJob *job, VmemJobStat
 }
 
 /* Data the guest holds stands in the way of a shrink: the job turns from
- * unplugging to stuck unplug while the guest runs, kicks with backoff on
- * the way, and converges right after the data is freed and the guest is
- * kicked again. */
+ * unplugging to stuck unplug while the guest runs.  Without a guest report
+ * (a plain QEMU has no agent channel here) the guest is never told again:
+ * a kick made a guest holding data run out of memory and panic.  Once the
+ * data is freed, asking again converges at once. */
 static void
-test_stuck_unplug_kick(void)
+test_stuck_unplug_no_kick(void)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(VmemTestQemu) qemu = NULL;
@@ -429,7 +435,9 @@ test_stuck_unplug_kick(void)
 	g_assert_true(vmem_backend_set_requested(backend, "vmstuck", "vmem0", target, &error));
 	g_assert_no_error(error);
 	n_kicks = follow_until(backend, "vmstuck", job, VMEM_JOB_STUCK_UNPLUG, 180);
-	g_assert_cmpuint(n_kicks, >=, 1);
+	g_assert_cmpuint(n_kicks, ==, 0);
+	g_assert_cmpint(vmem_job_get_stuck_reason(job, g_get_monotonic_time()), ==,
+			VMEM_JOB_STUCK_UNKNOWN);
 	devices = get_devices(backend, "vmstuck");
 	dev = devices->pdata[0];
 	g_test_message("stuck at %" G_GUINT64_FORMAT " MiB of %" G_GUINT64_FORMAT
@@ -445,7 +453,7 @@ test_stuck_unplug_kick(void)
 	g_assert_true(vmem_backend_set_requested(backend, "vmstuck", "vmem0", target, &error));
 	g_assert_no_error(error);
 	follow_until(backend, "vmstuck", job, VMEM_JOB_CONVERGED, 60);
-	g_test_message("freed and kicked: converged in %.2f s",
+	g_test_message("freed and asked again: converged in %.2f s",
 		       (g_get_monotonic_time() - start) / (double)G_USEC_PER_SEC);
 
 	g_clear_object(&backend);
@@ -459,6 +467,6 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/vm/qmp/grow-shrink", test_grow_shrink);
 	g_test_add_func("/vm/qmp/reboot-replug", test_reboot_replug);
-	g_test_add_func("/vm/qmp/stuck-unplug-kick", test_stuck_unplug_kick);
+	g_test_add_func("/vm/qmp/stuck-unplug-no-kick", test_stuck_unplug_no_kick);
 	return g_test_run();
 }

@@ -7,6 +7,11 @@
  * must say in its .err ("# why:") why QEMU, the guest or virtmemd would
  * fail.  The normalized outputs (NAME.out.xml) must be accepted too.
  *
+ * The defaults pass must agree with libvirt's post-parse: for every fixture
+ * both accept, the model of the fixture and the model of the XML libvirt
+ * defined from it have the same NUMA cells (libvirt adds cell 0 for memory
+ * hotplug without NUMA), device nodes, <memory> and policy.
+ *
  * The live XML of a running guest (with <current>, the plugged size the
  * guest reached) is read and written back by the model as well.
  */
@@ -22,9 +27,10 @@ typedef struct {
 	guint only_virtmem_rejects;
 } Counts;
 
-/* Defines @xml and undefines it again; the libvirt error on failure. */
+/* Defines @xml and undefines it again; the libvirt error on failure, else
+ * (when @ret_defined is given) the inactive XML libvirt defined. */
 static gboolean
-libvirt_accepts(virConnectPtr conn, const char *xml, char **ret_reason)
+libvirt_define(virConnectPtr conn, const char *xml, char **ret_defined, char **ret_reason)
 {
 	g_autoptr(virDomain) dom = virDomainDefineXML(conn, xml);
 	g_autoptr(GError) error = NULL;
@@ -34,17 +40,63 @@ libvirt_accepts(virConnectPtr conn, const char *xml, char **ret_reason)
 		*ret_reason = g_strdup(error->message);
 		return FALSE;
 	}
+	if (ret_defined != NULL) {
+		*ret_defined = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+		g_assert_nonnull(*ret_defined);
+	}
 	g_assert_cmpint(virDomainUndefine(dom), ==, 0);
 	return TRUE;
 }
 
 static gboolean
-virtmem_accepts(const char *xml, gsize len)
+libvirt_accepts(virConnectPtr conn, const char *xml, char **ret_reason)
+{
+	return libvirt_define(conn, xml, NULL, ret_reason);
+}
+
+/* The model after all passes, or %NULL with an error finding */
+static VmemDomainDef *
+virtmem_model(const char *xml, gsize len)
 {
 	g_autoptr(GPtrArray) findings = vmem_findings_new();
 	g_autoptr(VmemDomainDef) domain = vmem_validate_xml(xml, len, findings, NULL);
 
-	return domain != NULL && !vmem_findings_has_error(findings);
+	if (domain == NULL || vmem_findings_has_error(findings))
+		return NULL;
+	return g_steal_pointer(&domain);
+}
+
+/* What the defaults pass derives agrees with what libvirt defined. */
+static void
+check_defaults(const char *path, const VmemDomainDef *ours, const char *defined)
+{
+	g_autoptr(GPtrArray) findings = vmem_findings_new();
+	g_autoptr(VmemDomainDef) theirs = NULL;
+
+	theirs = vmem_validate_xml(defined, strlen(defined), findings, NULL);
+	g_assert_nonnull(theirs);
+	g_test_message("%s: %u NUMA cells (libvirt %u), <memory> %" G_GUINT64_FORMAT
+		       " KiB (libvirt %" G_GUINT64_FORMAT " KiB)",
+		       path, ours->cells->len, theirs->cells->len, ours->memory_kib,
+		       theirs->memory_kib);
+	g_assert_cmpuint(ours->cells->len, ==, theirs->cells->len);
+	for (guint i = 0; i < ours->cells->len; i++) {
+		const VmemNumaCell *a = &g_array_index(ours->cells, VmemNumaCell, i);
+		const VmemNumaCell *b = &g_array_index(theirs->cells, VmemNumaCell, i);
+
+		g_assert_cmpuint(a->id, ==, b->id);
+		g_assert_cmpuint(a->memory_kib, ==, b->memory_kib);
+	}
+	g_assert_cmpuint(ours->memory_kib, ==, theirs->memory_kib);
+	g_assert_cmpuint(ours->devices->len, ==, theirs->devices->len);
+	for (guint i = 0; i < ours->devices->len; i++) {
+		const VmemMemoryDef *a = g_ptr_array_index(ours->devices, i);
+		const VmemMemoryDef *b = g_ptr_array_index(theirs->devices, i);
+
+		g_assert_cmpint(a->node, ==, b->node);
+	}
+	/* libvirt keeps only the first element of our namespace in <metadata> */
+	g_assert_cmpint(ours->policy != NULL, ==, theirs->policy != NULL);
 }
 
 static void
@@ -57,12 +109,15 @@ check_fixture(virConnectPtr conn, const char *path, Counts *counts)
 	g_autofree char *err_path = g_strconcat(base, ".err", NULL);
 	g_autofree char *out_path = g_strconcat(base, ".out.xml", NULL);
 	g_autofree char *err_text = NULL;
+	g_autofree char *defined = NULL;
+	g_autoptr(VmemDomainDef) model = NULL;
 	gsize len = 0;
 	gboolean ours, theirs;
 
 	g_assert_true(g_file_get_contents(path, &xml, &len, &error));
-	ours = virtmem_accepts(xml, len);
-	theirs = libvirt_accepts(conn, xml, &reason);
+	model = virtmem_model(xml, len);
+	ours = model != NULL;
+	theirs = libvirt_define(conn, xml, &defined, &reason);
 	g_test_message("%s: virtmem %s, libvirt %s%s%s", path, ours ? "accepts" : "rejects",
 		       theirs ? "accepts" : "rejects", theirs ? "" : ": ", theirs ? "" : reason);
 	if (ours && !theirs)
@@ -71,6 +126,7 @@ check_fixture(virConnectPtr conn, const char *path, Counts *counts)
 		g_autofree char *out = NULL;
 
 		counts->both_accept++;
+		check_defaults(path, model, defined);
 		g_assert_true(g_file_get_contents(out_path, &out, NULL, &error));
 		if (!libvirt_accepts(conn, out, &reason))
 			g_error("%s: libvirt rejects the normalized output: %s", out_path, reason);

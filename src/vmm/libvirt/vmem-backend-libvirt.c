@@ -32,25 +32,58 @@ struct _VmemBackendLibvirt {
 
 G_DEFINE_FINAL_TYPE(VmemBackendLibvirt, vmem_backend_libvirt, VMEM_TYPE_BACKEND)
 
+/* Whether libvirt's last error says there is no such domain; the error is
+ * then cleared, as the next way to look up may find it. */
+static gboolean
+vmem_backend_libvirt_take_no_domain(void)
+{
+	virErrorPtr err = virGetLastError();
+
+	if (err == NULL || err->code != VIR_ERR_NO_DOMAIN)
+		return FALSE;
+	virResetLastError();
+	return TRUE;
+}
+
 /**
  * vmem_backend_libvirt_lookup:
  * @backend: a libvirt backend
- * @domain: a domain name
+ * @domain: a domain's name, id or UUID
  *
- * Returns: (transfer full): the libvirt domain named @domain
+ * Finds a domain as virsh does: by id when @domain is a number, then by
+ * UUID when it is one, then by name (so a domain named "5" is found when
+ * no domain has the id 5).
+ *
+ * Returns: (transfer full): the libvirt domain @domain
  */
 virDomainPtr
 vmem_backend_libvirt_lookup(VmemBackend *backend, const char *domain, GError **error)
 {
 	VmemBackendLibvirt *self = VMEM_BACKEND_LIBVIRT(backend);
-	virDomainPtr dom = virDomainLookupByName(self->conn, domain);
+	virDomainPtr dom = NULL;
+	guint64 id;
 
+	if (g_ascii_string_to_unsigned(domain, 10, 0, G_MAXINT, &id, NULL)) {
+		dom = virDomainLookupByID(self->conn, (int)id);
+		if (dom == NULL && !vmem_backend_libvirt_take_no_domain()) {
+			vmem_libvirt_set_error(error);
+			return NULL;
+		}
+	}
+	if (dom == NULL && g_uuid_string_is_valid(domain)) {
+		dom = virDomainLookupByUUIDString(self->conn, domain);
+		if (dom == NULL && !vmem_backend_libvirt_take_no_domain()) {
+			vmem_libvirt_set_error(error);
+			return NULL;
+		}
+	}
+	if (dom == NULL)
+		dom = virDomainLookupByName(self->conn, domain);
 	if (dom == NULL) {
-		virErrorPtr err = virGetLastError();
-		if (err != NULL && err->code == VIR_ERR_NO_DOMAIN)
-			/* TRANSLATORS: %s is a libvirt domain name */
+		if (vmem_backend_libvirt_take_no_domain())
 			g_set_error(error, VMEM_ERROR, VMEM_ERROR_NOT_FOUND,
-				    _("There is no domain named %s."), domain);
+				    /* TRANSLATORS: %s is what the user gave as a domain */
+				    _("There is no domain with the name, id or UUID %s."), domain);
 		else
 			vmem_libvirt_set_error(error);
 	}

@@ -92,6 +92,7 @@ vmem_backend_qmp_get_client(VmemBackendQmp *self, GError **error)
 {
 	g_autoptr(VmemQmp) qmp = NULL;
 	g_autoptr(json_object) caps = NULL;
+	g_autoptr(GError) local_error = NULL;
 
 	if (self->qmp != NULL && !vmem_qmp_is_closed(self->qmp))
 		return self->qmp;
@@ -102,8 +103,16 @@ vmem_backend_qmp_get_client(VmemBackendQmp *self, GError **error)
 	 * a migration runs, which then gets reported by query-migrate anyway. */
 	caps = json_tokener_parse("{\"capabilities\": [{\"capability\": \"events\", "
 				  "\"state\": true}]}");
-	if (!vmem_qmp_execute(qmp, "migrate-set-capabilities", caps, NULL, NULL))
-		g_debug("QMP %s: cannot enable migration events", self->path);
+	if (!vmem_qmp_execute(qmp, "migrate-set-capabilities", caps, NULL, &local_error)) {
+		/* A QEMU that does not answer at all will not answer the next
+		 * command either: one timeout is enough to say so. */
+		if (g_error_matches(local_error, VMEM_ERROR, VMEM_ERROR_TIMED_OUT)) {
+			g_propagate_error(error, g_steal_pointer(&local_error));
+			return NULL;
+		}
+		g_debug("QMP %s: cannot enable migration events: %s", self->path,
+			local_error->message);
+	}
 	g_signal_connect(qmp, "event", G_CALLBACK(vmem_backend_qmp_on_event), self);
 	g_signal_connect(qmp, "closed", G_CALLBACK(vmem_backend_qmp_on_closed), self);
 	vmem_backend_qmp_drop_client(self);

@@ -434,6 +434,7 @@ vmem_qmp_new_for_socket(GSocket *socket, const char *peer, guint timeout_ms, GEr
 {
 	g_autoptr(VmemQmp) qmp = g_object_new(VMEM_TYPE_QMP, NULL);
 	g_autoptr(VmemQmpMessage) greeting = NULL;
+	g_autoptr(GError) local_error = NULL;
 
 	qmp->peer = g_strdup(peer);
 	qmp->socket = g_object_ref(socket);
@@ -444,9 +445,22 @@ vmem_qmp_new_for_socket(GSocket *socket, const char *peer, guint timeout_ms, GEr
 	g_socket_set_blocking(socket, FALSE);
 
 	greeting = vmem_qmp_wait_reply(
-		qmp, "", g_get_monotonic_time() + (gint64)qmp->timeout_ms * 1000, error);
-	if (greeting == NULL)
+		qmp, "", g_get_monotonic_time() + (gint64)qmp->timeout_ms * 1000, &local_error);
+	if (greeting == NULL) {
+		/* QEMU serves one client per QMP socket: a second one is accepted
+		 * by the kernel, but never greeted while the first is connected. */
+		if (g_error_matches(local_error, VMEM_ERROR, VMEM_ERROR_TIMED_OUT))
+			g_set_error(error, VMEM_ERROR, VMEM_ERROR_TIMED_OUT,
+				    /* TRANSLATORS: 1 a socket path, 2 milliseconds; keep QMP */
+				    _("QEMU at %1$s accepted the connection but did not answer "
+				      "within %2$u ms with its QMP greeting. QEMU talks to one QMP "
+				      "client per socket, so another program may hold this one. Is "
+				      "libvirt managing this QEMU? Use its libvirt URI."),
+				    peer, qmp->timeout_ms);
+		else
+			g_propagate_error(error, g_steal_pointer(&local_error));
 		return NULL;
+	}
 	if (greeting->kind != VMEM_QMP_MESSAGE_GREETING) {
 		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
 			    /* TRANSLATORS: %s is a socket path */

@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * virtmemctl list / show / resize / agent as built, like virsh: sizes (a
+ * bare number is KiB, nothing is rounded), domains by name, id or UUID and
+ * after `--`, JSON that stays UTF-8 in any locale, tables aligned for wide
+ * names, --help, and what `agent` says when it cannot ask.  On libvirt's
+ * test driver with a node file: domains with two virtio-mem devices of
+ * 2 MiB blocks, running, paused and shut off, one with a wide name and one
+ * whose name begins with a dash (the only one with an agent channel).
+ * The path of virtmemctl is the first argument after the GTest options.
+ */
+#include "config.h"
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <json-c/json.h>
+#include <sys/wait.h>
+
+/* virtmemctl(1), EXIT STATUS */
+#define EXIT_OK 0
+#define EXIT_USAGE 2
+#define EXIT_ERROR 9
+
+#define WIDE_NAME "ünï€ødé漢字"
+#define UUID_PAUSED "11111111-2222-3333-4444-555555555557"
+
+static const char *virtmemctl;
+static char *test_uri;
+
+typedef struct {
+	int status;
+	char *out;
+	char *err;
+} Run;
+
+static void
+run_clear(Run *r)
+{
+	g_clear_pointer(&r->out, g_free);
+	g_clear_pointer(&r->err, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
+
+/* Runs `virtmemctl -c TEST_URI ARGS...` with LC_ALL=@locale */
+static void
+run_in(Run *r, const char *locale, const char *const *args)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_auto(GStrv) envp = g_get_environ();
+	g_autoptr(GError) error = NULL;
+	int status = -1;
+
+	envp = g_environ_setenv(envp, "LC_ALL", locale, TRUE);
+	g_ptr_array_add(argv, (gpointer)virtmemctl);
+	g_ptr_array_add(argv, (gpointer) "-c");
+	g_ptr_array_add(argv, test_uri);
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer)args[i]);
+	g_ptr_array_add(argv, NULL);
+	g_spawn_sync(NULL, (char **)argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL, &r->out,
+		     &r->err, &status, &error);
+	g_assert_no_error(error);
+	g_assert_true(WIFEXITED(status));
+	r->status = WEXITSTATUS(status);
+	g_test_message("virtmemctl %s %s -> %d\n%s%s", args[0], args[1] ? args[1] : "", r->status,
+		       r->out, r->err);
+}
+
+static void
+run(Run *r, const char *const *args)
+{
+	run_in(r, "C.UTF-8", args);
+}
+
+/* Runs and expects @status and, on stderr, @part */
+static void
+expect_error(const char *const *args, int status, const char *part)
+{
+	g_auto(Run) r = {0};
+
+	run(&r, args);
+	g_assert_cmpint(r.status, ==, status);
+	g_assert_cmpstr(r.out, ==, "");
+	g_assert_nonnull(strstr(r.err, part));
+}
+
+/* A bare number is KiB, as in virsh update-memory-device; decimals, spaces
+ * and signs are refused before connecting (usage, 2). */
+static void
+test_size_syntax(void)
+{
+	expect_error((const char *const[]){"resize", "numa", "1.5G", NULL}, EXIT_USAGE,
+		     "virtmemctl: Decimals are not supported: write 1536M instead of “1.5G”.\n");
+	expect_error((const char *const[]){"resize", "numa", "1 G", NULL}, EXIT_USAGE,
+		     "Write the size “1 G” without spaces: 1G.");
+	/* not "Unknown option -1" */
+	expect_error((const char *const[]){"resize", "numa", "-1", NULL}, EXIT_USAGE,
+		     "The size “-1” is negative");
+	expect_error((const char *const[]){"resize", "numa", "-512M", "--live", NULL}, EXIT_USAGE,
+		     "The size “-512M” is negative");
+	expect_error((const char *const[]){"resize", "numa", "12parsecs", NULL}, EXIT_USAGE,
+		     "unknown unit “parsecs”");
+}
+
+/* A size that is not a whole number of blocks is refused where the plan is
+ * made, with the nearest sizes that are; never rounded down silently. */
+static void
+test_size_blocks(void)
+{
+	g_auto(Run) valid = {0};
+
+	/* 1024 KiB is half a block */
+	expect_error((const char *const[]){"resize", "numa", "1024", NULL}, EXIT_ERROR,
+		     "virtmemctl: Cannot resize to 1 MiB: the virtio-mem devices plug and unplug "
+		     "whole blocks of 2 MiB. Resize to 0 or 2M instead.\n");
+	expect_error((const char *const[]){"resize", "numa", "3M", NULL}, EXIT_ERROR,
+		     "Resize to 2M or 4M instead.");
+	expect_error((const char *const[]){"resize", "numa", "1GB", NULL}, EXIT_ERROR,
+		     "Resize to 952M or 954M instead.");
+	expect_error((const char *const[]){"resize", "numa", "1000MB", NULL}, EXIT_ERROR,
+		     "Resize to 952M or 954M instead.");
+	expect_error((const char *const[]){"resize", "numa", "3M", "--node", "1", NULL}, EXIT_ERROR,
+		     "Cannot resize the virtio-mem device ua-vmem1 to 3 MiB: it plugs and unplugs "
+		     "whole blocks of 2 MiB. Resize it to 2M or 4M instead.");
+	expect_error((const char *const[]){"resize", "numa", "5G", NULL}, EXIT_ERROR,
+		     "between 0 B and 4 GiB");
+	/* 1048576 KiB is 1 GiB: planned, then the test driver refuses the
+	 * update itself */
+	run(&valid, (const char *const[]){"resize", "numa", "1048576", NULL});
+	g_assert_cmpint(valid.status, ==, EXIT_ERROR);
+	g_assert_null(strstr(valid.err, "Cannot resize"));
+}
+
+static void
+test_node_negative(void)
+{
+	/* -1 was "no --node": it resized every device */
+	expect_error((const char *const[]){"resize", "numa", "2M", "--node", "-1", NULL},
+		     EXIT_USAGE, "--node takes a NUMA node number, 0 or more, not -1.");
+	expect_error((const char *const[]){"resize", "numa", "2M", "--node=-3", NULL}, EXIT_USAGE,
+		     "not -3");
+	expect_error((const char *const[]){"resize", "numa", "2M", "--timeout", "5", NULL},
+		     EXIT_USAGE, "needs --wait");
+	expect_error((const char *const[]){"list", "--bogus", NULL}, EXIT_USAGE,
+		     "Unknown option --bogus: see “virtmemctl list --help”.");
+}
+
+/* The "name" member of `show DOMAIN --json` */
+static char *
+show_name(const char *domain)
+{
+	g_auto(Run) r = {0};
+	json_object *root, *name;
+	char *ret;
+
+	run(&r, (const char *const[]){"show", "--json", "--", domain, NULL});
+	g_assert_cmpint(r.status, ==, EXIT_OK);
+	root = json_tokener_parse(r.out);
+	g_assert_nonnull(root);
+	g_assert_true(json_object_object_get_ex(root, "name", &name));
+	ret = g_strdup(json_object_get_string(name));
+	json_object_put(root);
+	return ret;
+}
+
+/* Like virsh: by id, UUID or name; the output names the domain. */
+static void
+test_domain_lookup(void)
+{
+	g_autofree char *by_id = show_name("1");
+	g_autofree char *by_id2 = show_name("2");
+	g_autofree char *by_uuid = show_name(UUID_PAUSED);
+	g_autofree char *by_name = show_name("paused");
+	g_autofree char *dash = show_name("-dash");
+	g_auto(Run) table = {0};
+
+	g_assert_cmpstr(by_id, ==, "numa");
+	g_assert_cmpstr(by_id2, ==, WIDE_NAME);
+	g_assert_cmpstr(by_uuid, ==, "paused");
+	g_assert_cmpstr(by_name, ==, "paused");
+	g_assert_cmpstr(dash, ==, "-dash");
+	run(&table, (const char *const[]){"show", UUID_PAUSED, NULL});
+	g_assert_cmpint(table.status, ==, EXIT_OK);
+	g_assert_true(g_str_has_prefix(table.out, "Domain paused (paused)\n"));
+	/* without `--` it is an option, which none is (not -d -a -s -h, the help) */
+	expect_error((const char *const[]){"show", "-dash", NULL}, EXIT_USAGE,
+		     "Unknown option -dash: see “virtmemctl show --help”. Put “--” before an "
+		     "argument that begins with a dash.");
+	/* `--` ends the options: the rest are arguments */
+	expect_error((const char *const[]){"resize", "--", "-dash", "3M", NULL}, EXIT_ERROR,
+		     "Cannot resize to 3 MiB");
+	expect_error((const char *const[]){"show", "no-such-domain", NULL}, EXIT_ERROR,
+		     "There is no domain with the name, id or UUID no-such-domain.");
+	expect_error((const char *const[]){"show", "--", "-nope", NULL}, EXIT_ERROR,
+		     "There is no domain with the name, id or UUID -nope.");
+}
+
+/* JSON is UTF-8 whatever the locale; g_print() would write "?n???d?". */
+static void
+test_json_utf8(void)
+{
+	g_auto(Run) list = {0};
+	g_auto(Run) show = {0};
+
+	run_in(&list, "C", (const char *const[]){"list", "--json", NULL});
+	g_assert_cmpint(list.status, ==, EXIT_OK);
+	g_assert_nonnull(strstr(list.out, "\"name\": \"" WIDE_NAME "\""));
+	g_assert_true(g_utf8_validate(list.out, -1, NULL));
+	run_in(&show, "C", (const char *const[]){"show", "2", "--json", NULL});
+	g_assert_cmpint(show.status, ==, EXIT_OK);
+	g_assert_true(g_str_has_prefix(show.out, "{\n  \"name\": \"" WIDE_NAME "\",\n"));
+}
+
+/* Columns aligned by what a terminal shows: 漢 and 字 take two columns
+ * each; sizes right-aligned, one spelling of units. */
+static void
+test_list_table(void)
+{
+	g_auto(Run) r = {0};
+
+	run(&r, (const char *const[]){"list", NULL});
+	g_assert_cmpint(r.status, ==, EXIT_OK);
+	g_assert_cmpstr(
+		r.out, ==,
+		"NAME         STATE     DEVICES   SIZE  REQUESTED  PLUGGED  POLICY\n"
+		"-dash        running         2  4 GiB        0 B      0 B  auto\n"
+		"numa         running         2  4 GiB        0 B      0 B  auto\n"
+		"off          shut off        2  4 GiB        0 B      0 B  auto\n"
+		"paused       paused          2  4 GiB        0 B      0 B  auto\n" WIDE_NAME
+		"  running         2  4 GiB        0 B      0 B  auto\n");
+}
+
+/* A domain that is not running has no address yet: "-" and null, not 0x0. */
+static void
+test_show_no_address(void)
+{
+	g_auto(Run) table = {0};
+	g_auto(Run) json = {0};
+	json_object *root, *devices, *address;
+
+	run(&table, (const char *const[]){"show", "off", NULL});
+	g_assert_cmpint(table.status, ==, EXIT_OK);
+	g_assert_cmpstr(table.out, ==,
+			"Domain off (shut off)\n"
+			"ALIAS     NODE  BLOCK   SIZE  REQUESTED  PLUGGED (QEMU)  ADDRESS  JOB\n"
+			"ua-vmem0     0  2 MiB  2 GiB        0 B             0 B        -  converged\n"
+			"ua-vmem1     1  2 MiB  2 GiB        0 B             0 B        -  converged\n");
+	g_assert_null(strstr(table.out, "0x0"));
+	run(&json, (const char *const[]){"show", "off", "--json", NULL});
+	root = json_tokener_parse(json.out);
+	g_assert_nonnull(root);
+	g_assert_true(json_object_object_get_ex(root, "devices", &devices));
+	g_assert_true(json_object_object_get_ex(json_object_array_get_idx(devices, 0), "address",
+						&address));
+	g_assert_null(address);
+	json_object_put(root);
+}
+
+static void
+test_help(void)
+{
+	g_auto(Run) top = {0};
+	g_auto(Run) resize = {0};
+	g_auto(Run) show = {0};
+	const char *options[] = {"--connect", "--version", "--json",   "--alias",
+				 "--node",    "--live",	   "--config", "--wait",
+				 "--timeout", "--force",   "--watch"};
+
+	run(&top, (const char *const[]){"--help", NULL});
+	g_assert_cmpint(top.status, ==, EXIT_OK);
+	for (guint i = 0; i < G_N_ELEMENTS(options); i++) {
+		g_test_message("%s", options[i]);
+		g_assert_nonnull(strstr(top.out, options[i]));
+	}
+	g_assert_nonnull(strstr(top.out, "name, id or UUID"));
+	g_assert_nonnull(strstr(top.out, "a number without unit is in KiB"));
+	run(&resize, (const char *const[]){"resize", "--help", NULL});
+	g_assert_cmpint(resize.status, ==, EXIT_OK);
+	g_assert_nonnull(strstr(resize.out, "\n  virtmemctl resize [OPTION…] DOMAIN SIZE\n"));
+	g_assert_nonnull(strstr(resize.out, "0, the default, waits as long as the guest makes "
+					    "progress"));
+	g_assert_nonnull(strstr(resize.out, "a number without unit is in KiB"));
+	run(&show, (const char *const[]){"show", "--help", NULL});
+	g_assert_nonnull(strstr(show.out, "\n  virtmemctl show [OPTION…] DOMAIN\n"));
+}
+
+/* Why the guest agent cannot be asked, in words a user can act on. */
+static void
+test_agent_errors(void)
+{
+	expect_error((const char *const[]){"agent", "numa", NULL}, EXIT_ERROR,
+		     "Domain numa has no channel for virtmem-agent");
+	expect_error((const char *const[]){"agent", "numa", NULL}, EXIT_ERROR,
+		     "<channel type='unix'><target type='virtio' "
+		     "name='org.virtmem.agent.0'/></channel>");
+	expect_error((const char *const[]){"agent", "paused", NULL}, EXIT_ERROR,
+		     "Domain paused is paused, so its guest agent cannot answer.");
+	expect_error((const char *const[]){"agent", "off", NULL}, EXIT_ERROR,
+		     "Domain off is not running");
+}
+
+/* The node file: tests/unit/backend-libvirt-numa.xml five times over. */
+static char *
+write_test_node(void)
+{
+	static const struct {
+		const char *name;
+		const char *uuid;
+		int runstate; /* virDomainState, 0: running */
+		gboolean channel;
+	} domains[] = {
+		{"numa", "11111111-2222-3333-4444-555555555555", 0, FALSE},
+		{WIDE_NAME, "11111111-2222-3333-4444-555555555556", 0, FALSE},
+		{"paused", UUID_PAUSED, 3, FALSE},
+		{"off", "11111111-2222-3333-4444-555555555558", 5, FALSE},
+		{"-dash", "11111111-2222-3333-4444-555555555559", 0, TRUE},
+	};
+	g_autofree char *domain_path =
+		g_test_build_filename(G_TEST_DIST, "unit", "backend-libvirt-numa.xml", NULL);
+	g_autofree char *domain = NULL;
+	g_autofree char *node_path = NULL;
+	g_autoptr(GString) node = g_string_new("<node>\n");
+	g_autoptr(GError) error = NULL;
+	char *dir = g_dir_make_tmp("virtmemctl-XXXXXX", &error);
+
+	g_assert_no_error(error);
+	g_assert_true(g_file_get_contents(domain_path, &domain, NULL, &error));
+	g_assert_no_error(error);
+	for (guint i = 0; i < G_N_ELEMENTS(domains); i++) {
+		g_autoptr(GString) d = g_string_new(domain);
+		g_autofree char *name = g_markup_printf_escaped("<name>%s</name><uuid>%s</uuid>",
+								domains[i].name, domains[i].uuid);
+		g_autoptr(GString) tail = g_string_new(NULL);
+
+		g_assert_cmpuint(g_string_replace(d, "<name>numa</name>", name, 1), ==, 1);
+		if (domains[i].channel)
+			g_string_append(tail, "<channel type='unix'><target type='virtio' "
+					      "name='org.virtmem.agent.0'/></channel>");
+		g_string_append(tail, "</devices>");
+		if (domains[i].runstate != 0) {
+			g_string_replace(d, "<domain type='test'>",
+					 "<domain type='test' "
+					 "xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>",
+					 1);
+			g_string_append_printf(tail, "<test:runstate>%d</test:runstate>",
+					       domains[i].runstate);
+		}
+		g_assert_cmpuint(g_string_replace(d, "</devices>", tail->str, 1), ==, 1);
+		g_string_append(node, d->str);
+	}
+	g_string_append(node, "</node>\n");
+	node_path = g_build_filename(dir, "node.xml", NULL);
+	g_assert_true(g_file_set_contents(node_path, node->str, -1, &error));
+	g_assert_no_error(error);
+	test_uri = g_strconcat("test://", node_path, NULL);
+	return dir;
+}
+
+int
+main(int argc, char **argv)
+{
+	g_autofree char *dir = NULL;
+	g_autofree char *node_path = NULL;
+	int rc;
+
+	g_test_init(&argc, &argv, NULL);
+	if (argc < 2)
+		g_error("usage: %s [GTEST-OPTION...] PATH-TO-VIRTMEMCTL", argv[0]);
+	virtmemctl = argv[1];
+	dir = write_test_node();
+	g_test_add_func("/virtmemctl/size/syntax", test_size_syntax);
+	g_test_add_func("/virtmemctl/size/blocks", test_size_blocks);
+	g_test_add_func("/virtmemctl/options/node-negative", test_node_negative);
+	g_test_add_func("/virtmemctl/domain/lookup", test_domain_lookup);
+	g_test_add_func("/virtmemctl/output/json-utf8", test_json_utf8);
+	g_test_add_func("/virtmemctl/output/list-table", test_list_table);
+	g_test_add_func("/virtmemctl/output/show-no-address", test_show_no_address);
+	g_test_add_func("/virtmemctl/help", test_help);
+	g_test_add_func("/virtmemctl/agent/errors", test_agent_errors);
+	rc = g_test_run();
+	node_path = g_build_filename(dir, "node.xml", NULL);
+	g_unlink(node_path);
+	g_rmdir(dir);
+	g_free(test_uri);
+	return rc;
+}
