@@ -240,11 +240,12 @@ test_show_no_address(void)
 
 	run(&table, (const char *const[]){"show", "off", NULL});
 	g_assert_cmpint(table.status, ==, EXIT_OK);
-	g_assert_cmpstr(table.out, ==,
-			"Domain off (shut off)\n"
-			"ALIAS     NODE  BLOCK   SIZE  REQUESTED  PLUGGED (QEMU)  ADDRESS  JOB\n"
-			"ua-vmem0     0  2 MiB  2 GiB        0 B             0 B        -  converged\n"
-			"ua-vmem1     1  2 MiB  2 GiB        0 B             0 B        -  converged\n");
+	g_assert_cmpstr(
+		table.out, ==,
+		"Domain off (shut off)\n"
+		"ALIAS     NODE  BLOCK   SIZE  REQUESTED  PLUGGED (QEMU)  ADDRESS  JOB\n"
+		"ua-vmem0     0  2 MiB  2 GiB        0 B             0 B        -  converged\n"
+		"ua-vmem1     1  2 MiB  2 GiB        0 B             0 B        -  converged\n");
 	g_assert_null(strstr(table.out, "0x0"));
 	run(&json, (const char *const[]){"show", "off", "--json", NULL});
 	root = json_tokener_parse(json.out);
