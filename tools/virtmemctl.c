@@ -41,6 +41,11 @@ static const VmemCtlCommand vmem_ctl_commands[] = {
 	 N_("DOMAIN [--json] [--watch]"),
 	 /* TRANSLATORS: what `virtmemctl agent` does, in --help */
 	 N_("Show the guest's view of its memory, from virtmem-agent"), vmem_ctl_agent},
+	{"policy",
+	 /* TRANSLATORS: arguments of `virtmemctl policy`; keep simulate and the --options */
+	 N_("simulate SCENARIO.json [--json] [--engine virtmem|balancer|mom|static]"),
+	 /* TRANSLATORS: what `virtmemctl policy` does, in --help */
+	 N_("Run the policy engine on a scenario of modelled guests, offline"), vmem_ctl_policy},
 };
 
 static char *

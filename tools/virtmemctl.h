@@ -78,6 +78,7 @@ int vmem_ctl_list(VmemCtl *ctl, int argc, char **argv);
 int vmem_ctl_show(VmemCtl *ctl, int argc, char **argv);
 int vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv);
 int vmem_ctl_agent(VmemCtl *ctl, int argc, char **argv);
+int vmem_ctl_policy(VmemCtl *ctl, int argc, char **argv);
 
 /* For every subcommand (virtmemctl.c) */
 GOptionContext *vmem_ctl_option_context_new(const char *command, const char *parameters,

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * virtmemctl policy: the policy engine from the command line.  Today one
+ * subcommand, `simulate`, which runs a scenario offline; `get` and `set`
+ * (the <virtmem:policy> of a domain) come with the daemon and take their
+ * place in vmem_ctl_policy_commands below.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <json-c/json.h>
+#include <math.h>
+
+#include "virtmemctl.h"
+#include "virtmemctl-agent-view.h"
+#include "vmem-json.h"
+#include "vmem-simulate.h"
+#include "vmem-size.h"
+
+/* A time or a duration: a whole number of seconds as an integer */
+static json_object *
+vmem_ctl_policy_json_seconds(double seconds)
+{
+	g_autofree char *text = NULL;
+
+	if (seconds == floor(seconds) && fabs(seconds) < 1e15)
+		return json_object_new_int64((gint64)seconds);
+	text = g_strdup_printf("%.3f", seconds);
+	return json_object_new_double_s(seconds, text);
+}
+
+static char *
+vmem_ctl_policy_format_seconds(double seconds)
+{
+	if (seconds == floor(seconds))
+		/* TRANSLATORS: a time in seconds, such as "12 s" */
+		return g_strdup_printf(_("%.0f s"), seconds);
+	/* TRANSLATORS: a time in seconds, such as "1.5 s" */
+	return g_strdup_printf(_("%.3f s"), seconds);
+}
+
+static const char *
+vmem_ctl_policy_domain_name(const VmemSimScenario *scenario, guint index)
+{
+	return ((const VmemSimDomainDef *)scenario->domains->pdata[index])->name;
+}
+
+static void
+vmem_ctl_policy_print_json(const VmemSimScenario *scenario, const VmemSimResult *result)
+{
+	g_autoptr(json_object) root = json_object_new_object();
+	json_object *decisions = json_object_new_array();
+	json_object *trace = json_object_new_array();
+	json_object *domains = json_object_new_array();
+	json_object *host = json_object_new_object();
+
+	json_object_object_add(root, "engine",
+			       json_object_new_string(vmem_sim_engine_to_string(result->engine)));
+	for (guint i = 0; i < result->decisions->len; i++) {
+		const VmemSimDecision *d = &g_array_index(result->decisions, VmemSimDecision, i);
+		json_object *obj = json_object_new_object();
+
+		json_object_object_add(obj, "t", vmem_ctl_policy_json_seconds(d->t));
+		json_object_object_add(
+			obj, "domain",
+			json_object_new_string(vmem_ctl_policy_domain_name(scenario, d->domain)));
+		json_object_object_add(obj, "alias", json_object_new_string(d->alias));
+		json_object_object_add(obj, "requested", json_object_new_uint64(d->requested));
+		json_object_object_add(obj, "reason", json_object_new_string(d->reason));
+		json_object_array_add(decisions, obj);
+	}
+	for (guint i = 0; i < result->trace->len; i++) {
+		const VmemSimTracePoint *p = &g_array_index(result->trace, VmemSimTracePoint, i);
+		json_object *obj = json_object_new_object();
+
+		json_object_object_add(obj, "t", vmem_ctl_policy_json_seconds(p->t));
+		json_object_object_add(
+			obj, "domain",
+			json_object_new_string(vmem_ctl_policy_domain_name(scenario, p->domain)));
+		json_object_object_add(obj, "requested", json_object_new_uint64(p->requested));
+		json_object_object_add(obj, "plugged", json_object_new_uint64(p->plugged));
+		json_object_object_add(obj, "used", json_object_new_uint64(p->used));
+		json_object_object_add(obj, "available", json_object_new_uint64(p->available));
+		json_object_array_add(trace, obj);
+	}
+	for (guint i = 0; i < result->domains->len; i++) {
+		const VmemSimDomainResult *r =
+			&g_array_index(result->domains, VmemSimDomainResult, i);
+		g_autofree char *gib_s = g_strdup_printf("%.3f", r->plugged_gib_seconds);
+		json_object *obj = json_object_new_object();
+
+		json_object_object_add(
+			obj, "name",
+			json_object_new_string(vmem_ctl_policy_domain_name(scenario, i)));
+		json_object_object_add(obj, "oom_events", json_object_new_uint64(r->oom_events));
+		json_object_object_add(obj, "pressure_seconds",
+				       vmem_ctl_policy_json_seconds(r->pressure_seconds));
+		json_object_object_add(obj, "plugged_gib_seconds",
+				       json_object_new_double_s(r->plugged_gib_seconds, gib_s));
+		json_object_object_add(obj, "max_plugged", json_object_new_uint64(r->max_plugged));
+		json_object_array_add(domains, obj);
+	}
+	json_object_object_add(host, "below_reserve_seconds",
+			       vmem_ctl_policy_json_seconds(result->below_reserve_seconds));
+	json_object_object_add(host, "min_available",
+			       json_object_new_uint64(result->min_available));
+	json_object_object_add(root, "decisions", decisions);
+	json_object_object_add(root, "trace", trace);
+	json_object_object_add(root, "domains", domains);
+	json_object_object_add(root, "host", host);
+	vmem_ctl_print_json(root);
+}
+
+static void
+vmem_ctl_policy_print_text(const char *file, const VmemSimScenario *scenario,
+			   const VmemSimResult *result)
+{
+	const char *timeline_headings[] = {
+		/* TRANSLATORS: column heading of `virtmemctl policy simulate`: the time */
+		_("TIME"),
+		/* TRANSLATORS: column heading: the domain's name */
+		_("DOMAIN"),
+		/* TRANSLATORS: column heading: the device's alias */
+		_("DEVICE"),
+		/* TRANSLATORS: column heading: the device's new requested size */
+		_("REQUESTED"),
+		/* TRANSLATORS: column heading: why */
+		_("REASON"),
+	};
+	const gboolean timeline_right[] = {TRUE, FALSE, FALSE, TRUE, FALSE};
+	const char *summary_headings[] = {
+		/* TRANSLATORS: column heading: the domain's name */
+		_("DOMAIN"),
+		/* TRANSLATORS: column heading: how many ticks the guest was out of memory */
+		_("OOM EVENTS"),
+		/* TRANSLATORS: column heading: how long the guest had less than its buffer */
+		_("PRESSURE"),
+		/* TRANSLATORS: column heading: plugged memory integrated over time */
+		_("PLUGGED GiB·s"),
+		/* TRANSLATORS: column heading: the most memory plugged at once */
+		_("MAX PLUGGED"),
+	};
+	const gboolean summary_right[] = {FALSE, TRUE, TRUE, TRUE, TRUE};
+	g_autoptr(VmemCtlTable) timeline = vmem_ctl_table_new(G_N_ELEMENTS(timeline_headings),
+							      timeline_headings, timeline_right);
+	g_autoptr(VmemCtlTable) summary =
+		vmem_ctl_table_new(G_N_ELEMENTS(summary_headings), summary_headings, summary_right);
+	g_autofree char *duration = vmem_ctl_policy_format_seconds(scenario->duration);
+	g_autofree char *tick = vmem_ctl_policy_format_seconds(scenario->tick);
+	g_autofree char *below = vmem_ctl_policy_format_seconds(result->below_reserve_seconds);
+	g_autofree char *least = vmem_size_format(result->min_available);
+	g_autofree char *timeline_text = NULL;
+	g_autofree char *summary_text = NULL;
+
+	g_print(
+		/* TRANSLATORS: 1 a file name, 2 an engine (virtmem, balancer, mom, static),
+		 * 3 and 4 times such as "600 s" */
+		_("Scenario %1$s, engine %2$s: %3$s, a decision every %4$s.\n\n"), file,
+		vmem_sim_engine_to_string(result->engine), duration, tick);
+	for (guint i = 0; i < result->decisions->len; i++) {
+		const VmemSimDecision *d = &g_array_index(result->decisions, VmemSimDecision, i);
+		g_autofree char *t = vmem_ctl_policy_format_seconds(d->t);
+		g_autofree char *requested = vmem_size_format(d->requested);
+		const char *cells[] = {t, vmem_ctl_policy_domain_name(scenario, d->domain),
+				       d->alias, requested, d->reason};
+
+		vmem_ctl_table_add_row(timeline, cells);
+	}
+	for (guint i = 0; i < result->domains->len; i++) {
+		const VmemSimDomainResult *r =
+			&g_array_index(result->domains, VmemSimDomainResult, i);
+		g_autofree char *oom = g_strdup_printf("%" G_GUINT64_FORMAT, r->oom_events);
+		g_autofree char *pressure = vmem_ctl_policy_format_seconds(r->pressure_seconds);
+		g_autofree char *gib_s = g_strdup_printf("%.1f", r->plugged_gib_seconds);
+		g_autofree char *max = vmem_size_format(r->max_plugged);
+		const char *cells[] = {vmem_ctl_policy_domain_name(scenario, i), oom, pressure,
+				       gib_s, max};
+
+		vmem_ctl_table_add_row(summary, cells);
+	}
+	timeline_text = vmem_ctl_table_format(timeline);
+	summary_text = vmem_ctl_table_format(summary);
+	g_print("%s\n%s\n", timeline_text, summary_text);
+	/* TRANSLATORS: 1 a time such as "12 s", 2 a size such as "3 GiB" */
+	g_print(_("The host was below its reserve for %1$s; its least available memory was %2$s.\n"),
+		below, least);
+}
+
+static int
+vmem_ctl_policy_simulate(VmemCtl *ctl, int argc, char **argv)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GOptionContext) context = NULL;
+	g_autoptr(GPtrArray) args = NULL;
+	g_autoptr(VmemSimScenario) scenario = NULL;
+	g_autoptr(VmemSimResult) result = NULL;
+	g_autofree char *engine_name = NULL;
+	g_autofree char *text = NULL;
+	VmemSimEngine engine = VMEM_SIM_ENGINE_VIRTMEM;
+	gsize len = 0;
+	gboolean json = FALSE;
+	const GOptionEntry entries[] = {
+		/* TRANSLATORS: help of --json */
+		{"json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL},
+		{"engine", 0, 0, G_OPTION_ARG_STRING, &engine_name,
+		 /* TRANSLATORS: help of --engine; keep the engine names */
+		 N_("Who decides: virtmem (the default), or the baselines balancer, mom or static"),
+		 /* TRANSLATORS: the argument of --engine in --help */
+		 N_("ENGINE")},
+		{NULL},
+	};
+
+	context = vmem_ctl_option_context_new(
+		"policy simulate",
+		/* TRANSLATORS: the arguments of `virtmemctl policy simulate` */
+		_("SCENARIO.json"),
+		/* TRANSLATORS: summary of `virtmemctl policy simulate --help` */
+		_("Run the policy engine, or a baseline, on a scenario of modelled guests and "
+		  "host, offline."),
+		entries);
+	if (!vmem_ctl_parse_options(context, &argc, &argv, &args, &error) || args->len != 1) {
+		if (error == NULL)
+			g_set_error_literal(&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+					    /* TRANSLATORS: usage error; keep “policy simulate” */
+					    _("policy simulate takes one scenario file."));
+		vmem_ctl_print_error(ctl, error);
+		return VMEM_CTL_EXIT_FAILURE;
+	}
+	if (engine_name != NULL && !vmem_sim_engine_from_string(engine_name, &engine)) {
+		g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    /* TRANSLATORS: %s is what the user gave; keep the engine names */
+			    _("Unknown engine “%s”: use virtmem, balancer, mom or static."),
+			    engine_name);
+		vmem_ctl_print_error(ctl, error);
+		return VMEM_CTL_EXIT_FAILURE;
+	}
+	if (!g_file_get_contents(args->pdata[0], &text, &len, &error)) {
+		vmem_ctl_print_error(ctl, error);
+		return VMEM_CTL_EXIT_FAILURE;
+	}
+	scenario = vmem_sim_scenario_parse(text, len, &error);
+	if (scenario == NULL) {
+		g_prefix_error(&error, "%s: ", (const char *)args->pdata[0]);
+		vmem_ctl_print_error(ctl, error);
+		return VMEM_CTL_EXIT_FAILURE;
+	}
+	result = vmem_sim_run(scenario, engine);
+	if (json)
+		vmem_ctl_policy_print_json(scenario, result);
+	else
+		vmem_ctl_policy_print_text(args->pdata[0], scenario, result);
+	return VMEM_CTL_EXIT_OK;
+}
+
+/* The subcommands of `virtmemctl policy`: `get` and `set` join here. */
+static const struct {
+	const char *name;
+	VmemCtlCommandFunc run;
+} vmem_ctl_policy_commands[] = {
+	{"simulate", vmem_ctl_policy_simulate},
+};
+
+int
+vmem_ctl_policy(VmemCtl *ctl, int argc, char **argv)
+{
+	if (argc >= 2) {
+		for (guint i = 0; i < G_N_ELEMENTS(vmem_ctl_policy_commands); i++) {
+			if (g_str_equal(argv[1], vmem_ctl_policy_commands[i].name))
+				return vmem_ctl_policy_commands[i].run(ctl, argc - 1, argv + 1);
+		}
+	}
+	g_printerr(
+		/* TRANSLATORS: %s is what the user typed, maybe nothing; keep "simulate" */
+		_("virtmemctl policy: unknown subcommand “%s”; use “virtmemctl policy simulate "
+		  "SCENARIO.json”.\n"),
+		argc >= 2 ? argv[1] : "");
+	return VMEM_CTL_EXIT_FAILURE;
+}
