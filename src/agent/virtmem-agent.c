@@ -27,6 +27,11 @@
 #define VMA_REQUEST_MAX 4096
 #define VMA_REQUEST_DEPTH_MAX 4
 #define VMA_UEVENT_DEBOUNCE_MS 100
+/* While the host side of the port is closed, the port cannot be polled (it
+ * reports POLLHUP all the time): look this often whether the host came, so
+ * that a host that connects gets the hello and a report at once instead of
+ * at the next tick. */
+#define VMA_CONNECT_CHECK_MS 100
 #define VMA_RESCAN_MS 30000
 
 typedef struct {
@@ -263,6 +268,8 @@ vma_agent_run(VmaAgent *a)
 		uint64_t now = vma_now_ms();
 		uint64_t wake;
 
+		if (a->is_port && !a->connected && now < a->next_tick_ms)
+			vma_agent_check_port(a);
 		if (now >= a->next_tick_ms) {
 			vma_agent_check_port(a);
 			vma_agent_report(a, "periodic", a->uevent_fd < 0 || now >= a->next_scan_ms);
@@ -281,6 +288,8 @@ vma_agent_run(VmaAgent *a)
 		wake = a->next_tick_ms;
 		if (a->report_at_ms != 0 && a->report_at_ms < wake)
 			wake = a->report_at_ms;
+		if (a->is_port && !a->connected && now + VMA_CONNECT_CHECK_MS < wake)
+			wake = now + VMA_CONNECT_CHECK_MS;
 		now = vma_now_ms();
 
 		if (a->in_fd >= 0 && (a->connected || !a->is_port)) {
