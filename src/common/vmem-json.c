@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "vmem-error.h"
+#include "vmem-excerpt.h"
 
 /* The index of a member that is not an array entry. */
 #define VMEM_JSON_NOT_ENTRY G_MAXSIZE
@@ -35,25 +36,7 @@
 char *
 vmem_json_excerpt(const char *text, gsize len)
 {
-	g_autoptr(GString) out = g_string_new(NULL);
-	g_autofree char *valid = NULL;
-	gsize cut = MIN(len, VMEM_JSON_EXCERPT_MAX);
-
-	/* Back up over at most three continuation bytes of a split character. */
-	for (guint i = 0; i < 3 && cut > 0 && cut < len && ((guchar)text[cut] & 0xc0) == 0x80; i++)
-		cut--;
-	valid = g_utf8_make_valid(text, (gssize)cut);
-	for (const char *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
-
-		if (g_unichar_isprint(c))
-			g_string_append_unichar(out, c);
-		else
-			g_string_append_c(out, '?');
-	}
-	if (cut < len)
-		g_string_append(out, "…");
-	return g_string_free(g_steal_pointer(&out), FALSE);
+	return vmem_text_excerpt(text, (gssize)len, VMEM_JSON_EXCERPT_MAX);
 }
 
 static gboolean

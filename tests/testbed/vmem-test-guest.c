@@ -345,6 +345,27 @@ vmem_test_guest_run(VmemTestGuest *guest, const char *command, char **ret_output
 				     ret_output, ret_status, error);
 }
 
+/**
+ * vmem_test_guest_output:
+ *
+ * For tests: runs @command in the guest, fails the test unless it exits
+ * with 0, and returns its output without surrounding white space.
+ */
+char *
+vmem_test_guest_output(VmemTestGuest *guest, const char *command)
+{
+	g_autoptr(GError) error = NULL;
+	char *output = NULL;
+	int status = -1;
+
+	g_assert_true(vmem_test_guest_run(guest, command, &output, &status, &error));
+	g_assert_no_error(error);
+	if (status != 0)
+		g_error("`%s` failed with status %d in %s: %s", command, status, guest->name,
+			output);
+	return g_strstrip(output);
+}
+
 static gboolean
 vmem_test_guest_run_ok(VmemTestGuest *guest, const char *command, char **ret_output, GError **error)
 {

@@ -71,6 +71,7 @@ const char *vmem_test_guest_get_console_log(VmemTestGuest *guest);
 gboolean vmem_test_guest_is_running(VmemTestGuest *guest);
 
 /* The control port: run a shell command in the guest. */
+char *vmem_test_guest_output(VmemTestGuest *guest, const char *command);
 gboolean vmem_test_guest_run(VmemTestGuest *guest, const char *command, char **ret_output,
 			     int *ret_status, GError **error);
 gboolean vmem_test_guest_meminfo(VmemTestGuest *guest, const char *field, guint64 *ret_kib,

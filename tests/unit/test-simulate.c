@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "vmem-test-compare.h"
+#include "vmem-test-run.h"
 
 /* virtmemctl(1), EXIT STATUS */
 #define EXIT_OK 0
@@ -40,41 +41,19 @@ static const char *virtmemctl;
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
 
-typedef struct {
-	int status;
-	char *out;
-	char *err;
-} Run;
-
-static void
-run_clear(Run *r)
-{
-	g_clear_pointer(&r->out, g_free);
-	g_clear_pointer(&r->err, g_free);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
-
 /* Runs `virtmemctl policy simulate ARGS...` in @dir */
 static void
-run_simulate(Run *r, const char *dir, const char *const *args)
+run_simulate(VmemTestRun *r, const char *dir, const char *const *args)
 {
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_auto(GStrv) envp = g_get_environ();
-	g_autoptr(GError) error = NULL;
-	int status = -1;
 
-	envp = g_environ_setenv(envp, "LC_ALL", "C.UTF-8", TRUE);
 	g_ptr_array_add(argv, (gpointer)virtmemctl);
 	g_ptr_array_add(argv, (gpointer) "policy");
 	g_ptr_array_add(argv, (gpointer) "simulate");
 	for (guint i = 0; args[i] != NULL; i++)
 		g_ptr_array_add(argv, (gpointer)args[i]);
 	g_ptr_array_add(argv, NULL);
-	g_spawn_sync(dir, (char **)argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL, &r->out, &r->err,
-		     &status, &error);
-	g_assert_no_error(error);
-	g_assert_true(WIFEXITED(status));
-	r->status = WEXITSTATUS(status);
+	vmem_test_run(r, dir, "C.UTF-8", (const char *const *)argv->pdata);
 }
 
 static char *
@@ -107,8 +86,8 @@ test_golden(gconstpointer data)
 	g_autofree char *stem = g_test_build_filename(G_TEST_DIST, "policy", base, NULL);
 	g_autofree char *json_path = g_strconcat(stem, ".json", NULL);
 	g_autofree char *txt_path = g_strconcat(stem, ".txt", NULL);
-	g_auto(Run) json = {0};
-	g_auto(Run) text = {0};
+	g_auto(VmemTestRun) json = {0};
+	g_auto(VmemTestRun) text = {0};
 
 	run_simulate(&json, dir,
 		     (const char *const[]){file, "--json", "--engine", g->engine, NULL});
@@ -152,7 +131,7 @@ expect_bad(const char *scenario, const char *part)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree char *path = NULL;
-	g_auto(Run) r = {0};
+	g_auto(VmemTestRun) r = {0};
 	int fd = g_file_open_tmp("virtmem-scenario-XXXXXX.json", &path, &error);
 
 	g_assert_no_error(error);
@@ -376,7 +355,7 @@ prop_check(const char *scenario, const char *engine, const PropDomain *doms, gui
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree char *path = NULL;
-	g_auto(Run) r = {0};
+	g_auto(VmemTestRun) r = {0};
 	g_autoptr(json_object) root = NULL;
 	json_object *trace, *decisions, *domains;
 	int fd = g_file_open_tmp("virtmem-prop-XXXXXX.json", &path, &error);

@@ -16,6 +16,8 @@
 #include <json-c/json.h>
 #include <sys/wait.h>
 
+#include "vmem-test-run.h"
+
 /* virtmemctl(1), EXIT STATUS */
 #define EXIT_OK 0
 #define EXIT_USAGE 2
@@ -27,47 +29,23 @@
 static const char *virtmemctl;
 static char *test_uri;
 
-typedef struct {
-	int status;
-	char *out;
-	char *err;
-} Run;
-
-static void
-run_clear(Run *r)
-{
-	g_clear_pointer(&r->out, g_free);
-	g_clear_pointer(&r->err, g_free);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
-
 /* Runs `virtmemctl -c TEST_URI ARGS...` with LC_ALL=@locale */
 static void
-run_in(Run *r, const char *locale, const char *const *args)
+run_in(VmemTestRun *r, const char *locale, const char *const *args)
 {
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_auto(GStrv) envp = g_get_environ();
-	g_autoptr(GError) error = NULL;
-	int status = -1;
 
-	envp = g_environ_setenv(envp, "LC_ALL", locale, TRUE);
 	g_ptr_array_add(argv, (gpointer)virtmemctl);
 	g_ptr_array_add(argv, (gpointer) "-c");
 	g_ptr_array_add(argv, test_uri);
 	for (guint i = 0; args[i] != NULL; i++)
 		g_ptr_array_add(argv, (gpointer)args[i]);
 	g_ptr_array_add(argv, NULL);
-	g_spawn_sync(NULL, (char **)argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL, &r->out,
-		     &r->err, &status, &error);
-	g_assert_no_error(error);
-	g_assert_true(WIFEXITED(status));
-	r->status = WEXITSTATUS(status);
-	g_test_message("virtmemctl %s %s -> %d\n%s%s", args[0], args[1] ? args[1] : "", r->status,
-		       r->out, r->err);
+	vmem_test_run(r, NULL, locale, (const char *const *)argv->pdata);
 }
 
 static void
-run(Run *r, const char *const *args)
+run(VmemTestRun *r, const char *const *args)
 {
 	run_in(r, "C.UTF-8", args);
 }
@@ -76,7 +54,7 @@ run(Run *r, const char *const *args)
 static void
 expect_error(const char *const *args, int status, const char *part)
 {
-	g_auto(Run) r = {0};
+	g_auto(VmemTestRun) r = {0};
 
 	run(&r, args);
 	g_assert_cmpint(r.status, ==, status);
@@ -107,7 +85,7 @@ test_size_syntax(void)
 static void
 test_size_blocks(void)
 {
-	g_auto(Run) valid = {0};
+	g_auto(VmemTestRun) valid = {0};
 
 	/* 1024 KiB is half a block */
 	expect_error((const char *const[]){"resize", "numa", "1024", NULL}, EXIT_ERROR,
@@ -149,7 +127,7 @@ test_node_negative(void)
 static char *
 show_name(const char *domain)
 {
-	g_auto(Run) r = {0};
+	g_auto(VmemTestRun) r = {0};
 	json_object *root, *name;
 	char *ret;
 
@@ -172,7 +150,7 @@ test_domain_lookup(void)
 	g_autofree char *by_uuid = show_name(UUID_PAUSED);
 	g_autofree char *by_name = show_name("paused");
 	g_autofree char *dash = show_name("-dash");
-	g_auto(Run) table = {0};
+	g_auto(VmemTestRun) table = {0};
 
 	g_assert_cmpstr(by_id, ==, "numa");
 	g_assert_cmpstr(by_id2, ==, WIDE_NAME);
@@ -199,8 +177,8 @@ test_domain_lookup(void)
 static void
 test_json_utf8(void)
 {
-	g_auto(Run) list = {0};
-	g_auto(Run) show = {0};
+	g_auto(VmemTestRun) list = {0};
+	g_auto(VmemTestRun) show = {0};
 
 	run_in(&list, "C", (const char *const[]){"list", "--json", NULL});
 	g_assert_cmpint(list.status, ==, EXIT_OK);
@@ -216,7 +194,7 @@ test_json_utf8(void)
 static void
 test_list_table(void)
 {
-	g_auto(Run) r = {0};
+	g_auto(VmemTestRun) r = {0};
 
 	run(&r, (const char *const[]){"list", NULL});
 	g_assert_cmpint(r.status, ==, EXIT_OK);
@@ -234,8 +212,8 @@ test_list_table(void)
 static void
 test_show_no_address(void)
 {
-	g_auto(Run) table = {0};
-	g_auto(Run) json = {0};
+	g_auto(VmemTestRun) table = {0};
+	g_auto(VmemTestRun) json = {0};
 	json_object *root, *devices, *address;
 
 	run(&table, (const char *const[]){"show", "off", NULL});
@@ -260,9 +238,9 @@ test_show_no_address(void)
 static void
 test_help(void)
 {
-	g_auto(Run) top = {0};
-	g_auto(Run) resize = {0};
-	g_auto(Run) show = {0};
+	g_auto(VmemTestRun) top = {0};
+	g_auto(VmemTestRun) resize = {0};
+	g_auto(VmemTestRun) show = {0};
 	const char *options[] = {"--connect", "--version", "--json",   "--alias",
 				 "--node",    "--live",	   "--config", "--wait",
 				 "--timeout", "--force",   "--watch"};

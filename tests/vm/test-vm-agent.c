@@ -129,24 +129,11 @@ resize(VmemTestGuest *guest, guint64 mib)
 	g_assert_no_error(error);
 }
 
-static char *
-guest_output(VmemTestGuest *guest, const char *command)
-{
-	g_autoptr(GError) error = NULL;
-	char *output = NULL;
-	int status = -1;
-
-	g_assert_true(vmem_test_guest_run(guest, command, &output, &status, &error));
-	g_assert_no_error(error);
-	g_assert_cmpint(status, ==, 0);
-	return output;
-}
-
 /* VmRSS in KiB and utime + stime in clock ticks of the guest's agent. */
 static void
 agent_usage(VmemTestGuest *guest, guint64 *ret_rss_kib, guint64 *ret_ticks)
 {
-	g_autofree char *out = guest_output(
+	g_autofree char *out = vmem_test_guest_output(
 		guest, "p=$(pidof virtmem-agent); grep VmRSS /proc/$p/status | tr -s ' ' | "
 		       "cut -d' ' -f2; cut -d' ' -f14,15 /proc/$p/stat");
 	g_auto(GStrv) lines = g_strsplit(out, "\n", 0);
@@ -164,7 +151,8 @@ static void
 check_footprint(VmemTestGuest *guest)
 {
 	guint64 rss0 = 0, rss1 = 0, ticks0 = 0, ticks1 = 0;
-	g_autofree char *hz = guest_output(guest, "getconf CLK_TCK 2>/dev/null || echo 100");
+	g_autofree char *hz =
+		vmem_test_guest_output(guest, "getconf CLK_TCK 2>/dev/null || echo 100");
 	guint64 clk_tck = g_ascii_strtoull(hz, NULL, 10);
 	double cpu_percent;
 
@@ -283,7 +271,7 @@ test_agent_movable(void)
 	/* The agent is killed and started again: a new hello, reports go on. */
 	seq_before = vmem_agent_channel_get_report(ch, NULL)->seq;
 	hellos_before = ev.hellos;
-	g_free(guest_output(
+	g_free(vmem_test_guest_output(
 		guest, "killall virtmem-agent; sleep 0.5; /bin/virtmem-agent --port " AGENT_PORT
 		       " </dev/null >/dev/null 2>&1 3>&- &"));
 	/* (the agent may also have answered the channel's own hello request
@@ -385,7 +373,8 @@ test_agent_reboot(void)
 	/* The guest reboots (virtio-mem unplugs everything, the driver plugs
 	 * the requested size again): the agent of the new boot says hello. */
 	hellos = ev.hellos;
-	g_free(guest_output(guest, "(sleep 1; reboot -f) </dev/null >/dev/null 2>&1 3>&- &"));
+	g_free(vmem_test_guest_output(guest,
+				      "(sleep 1; reboot -f) </dev/null >/dev/null 2>&1 3>&- &"));
 	wait_for(&ev.hellos, hellos + 1, 120);
 	g_assert_true(vmem_test_guest_is_running(guest));
 	g_assert_true(vmem_test_guest_wait_current(guest, ALIAS, 512 * KIB_PER_MIB, 120, &error));

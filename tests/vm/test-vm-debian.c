@@ -77,21 +77,6 @@ wait_for(guint *counter, guint want, guint timeout_s)
 	g_source_remove(id);
 }
 
-static char *
-guest_output(VmemTestGuest *guest, const char *command)
-{
-	g_autoptr(GError) error = NULL;
-	char *output = NULL;
-	int status = -1;
-
-	g_assert_true(vmem_test_guest_run(guest, command, &output, &status, &error));
-	g_assert_no_error(error);
-	if (status != 0)
-		g_error("`%s` failed with status %d in %s: %s", command, status,
-			vmem_test_guest_get_name(guest), output);
-	return g_strstrip(output);
-}
-
 static guint64
 mem_total_kib(VmemTestGuest *guest)
 {
@@ -129,7 +114,7 @@ console_boots(VmemTestGuest *guest)
 static void
 assert_same_boot(VmemTestGuest *guest, const char *boot_id, guint boots)
 {
-	g_autofree char *now = guest_output(guest, "cat /proc/sys/kernel/random/boot_id");
+	g_autofree char *now = vmem_test_guest_output(guest, "cat /proc/sys/kernel/random/boot_id");
 
 	g_assert_true(vmem_test_guest_is_running(guest));
 	g_assert_cmpstr(now, ==, boot_id);
@@ -150,11 +135,11 @@ boot(VmemTestGuest *guest)
 
 	g_assert_true(vmem_test_guest_start(guest, &error));
 	g_assert_no_error(error);
-	state = guest_output(guest, "systemctl is-system-running --wait || true");
+	state = vmem_test_guest_output(guest, "systemctl is-system-running --wait || true");
 	seconds = (g_get_monotonic_time() - start) / (double)G_USEC_PER_SEC;
-	target_us = guest_output(
+	target_us = vmem_test_guest_output(
 		guest, "systemctl show --value -p ActiveEnterTimestampMonotonic multi-user.target");
-	failed = guest_output(guest, "systemctl list-units --failed --plain --no-legend");
+	failed = vmem_test_guest_output(guest, "systemctl list-units --failed --plain --no-legend");
 	g_test_message(
 		"%s: %s after %.1f s (multi-user.target %.1f s after the kernel started)%s%s",
 		vmem_test_guest_get_name(guest), state, seconds,
@@ -231,8 +216,9 @@ grow_and_shrink(VmemTestGuest *guest, VmemAgentChannel *ch, Events *ev, guint64 
 		       " -> %" G_GUINT64_FORMAT " KiB",
 		       mib, total0, total1);
 	g_assert_cmpuint(total1 - total0, ==, mib * KIB_PER_MIB);
-	offline = guest_output(guest, "grep -l offline /sys/devices/system/memory/memory*/state "
-				      "| wc -l");
+	offline = vmem_test_guest_output(guest,
+					 "grep -l offline /sys/devices/system/memory/memory*/state "
+					 "| wc -l");
 	g_assert_cmpstr(offline, ==, "0");
 
 	resize(guest, 0);
@@ -263,9 +249,9 @@ test_kernel(gconstpointer data)
 	guest = vmem_test_guest_new(tb, name, &config, &error);
 	g_assert_no_error(error);
 	boot(guest);
-	release = guest_output(guest, "uname -r");
+	release = vmem_test_guest_output(guest, "uname -r");
 	g_assert_true(g_str_has_prefix(release, k->series));
-	boot_id = guest_output(guest, "cat /proc/sys/kernel/random/boot_id");
+	boot_id = vmem_test_guest_output(guest, "cat /proc/sys/kernel/random/boot_id");
 	g_assert_cmpuint(console_boots(guest), ==, 1);
 
 	ch = vmem_agent_channel_new_libvirt(vmem_test_guest_get_domain(guest));
@@ -275,9 +261,10 @@ test_kernel(gconstpointer data)
 	wait_for(&ev.hellos, 1, 60);
 	wait_for(&ev.reports, 1, 30);
 	/* Started by its unit (from the port's device), once. */
-	agent = guest_output(guest, "u=virtmem-agent.service; echo $(systemctl is-active $u) "
-				    "$(systemctl show --value -p NRestarts $u) $(readlink "
-				    "/proc/$(systemctl show --value -p MainPID $u)/exe)");
+	agent = vmem_test_guest_output(guest,
+				       "u=virtmem-agent.service; echo $(systemctl is-active $u) "
+				       "$(systemctl show --value -p NRestarts $u) $(readlink "
+				       "/proc/$(systemctl show --value -p MainPID $u)/exe)");
 	g_assert_cmpstr(agent, ==, "active 0 /usr/bin/virtmem-agent");
 	r = vmem_agent_channel_get_report(ch, NULL);
 	g_assert_cmpstr(r->kernel, ==, release);
@@ -295,10 +282,10 @@ test_kernel(gconstpointer data)
 	resize(guest, 512);
 	wait_online_movable(ch, &ev, 512);
 	hellos = ev.hellos;
-	g_free(guest_output(guest, "systemctl --no-block reboot"));
+	g_free(vmem_test_guest_output(guest, "systemctl --no-block reboot"));
 	wait_for(&ev.hellos, hellos + 1, 180);
-	g_free(guest_output(guest, "systemctl is-system-running --wait || true"));
-	boot_id2 = guest_output(guest, "cat /proc/sys/kernel/random/boot_id");
+	g_free(vmem_test_guest_output(guest, "systemctl is-system-running --wait || true"));
+	boot_id2 = vmem_test_guest_output(guest, "cat /proc/sys/kernel/random/boot_id");
 	g_assert_cmpstr(boot_id2, !=, boot_id);
 	g_assert_cmpuint(console_boots(guest), ==, 2);
 	g_assert_true(vmem_test_guest_wait_current(guest, ALIAS, 512 * KIB_PER_MIB,
@@ -334,10 +321,10 @@ test_initramfs_driver(void)
 	g_assert_no_error(error);
 	boot(guest);
 	/* virtio_mem came before systemd, so before udev and the rules. */
-	first = guest_output(guest,
-			     "dmesg | grep -m1 -o -e 'virtio_mem' -e 'systemd 2[0-9][0-9] '");
+	first = vmem_test_guest_output(
+		guest, "dmesg | grep -m1 -o -e 'virtio_mem' -e 'systemd 2[0-9][0-9] '");
 	g_assert_cmpstr(first, ==, "virtio_mem");
-	boot_id = guest_output(guest, "cat /proc/sys/kernel/random/boot_id");
+	boot_id = vmem_test_guest_output(guest, "cat /proc/sys/kernel/random/boot_id");
 	ch = vmem_agent_channel_new_libvirt(vmem_test_guest_get_domain(guest));
 	g_signal_connect(ch, "event", G_CALLBACK(on_event), &ev);
 	g_assert_true(vmem_agent_channel_start(ch, &error));
@@ -371,11 +358,12 @@ test_no_agent_port(void)
 	g_assert_no_error(error);
 	seconds = boot(guest);
 	g_assert_cmpfloat(seconds, <, BOOT_BOUND_S);
-	jobs = guest_output(guest, "systemctl list-jobs --no-legend");
+	jobs = vmem_test_guest_output(guest, "systemctl list-jobs --no-legend");
 	g_assert_cmpstr(jobs, ==, "");
-	agent = guest_output(guest, "systemctl is-active virtmem-agent.service || true");
+	agent = vmem_test_guest_output(guest, "systemctl is-active virtmem-agent.service || true");
 	g_assert_cmpstr(agent, ==, "inactive");
-	timeouts = guest_output(guest, "journalctl -b -q --no-pager | grep -c 'Timed out' || true");
+	timeouts = vmem_test_guest_output(
+		guest, "journalctl -b -q --no-pager | grep -c 'Timed out' || true");
 	g_assert_cmpstr(timeouts, ==, "0");
 	g_assert_cmpint(virDomainDestroy(vmem_test_guest_get_domain(guest)), ==, 0);
 }

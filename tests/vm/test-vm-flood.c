@@ -20,19 +20,6 @@
 #define FLOOD_S 15
 #define FLOOD_RSS_MAX_KIB (64 * 1024)
 
-static char *
-guest_output(VmemTestGuest *guest, const char *command)
-{
-	g_autoptr(GError) error = NULL;
-	char *output = NULL;
-	int status = -1;
-
-	g_assert_true(vmem_test_guest_run(guest, command, &output, &status, &error));
-	g_assert_no_error(error);
-	g_assert_cmpint(status, ==, 0);
-	return output;
-}
-
 /* A field of /proc/PID/status, in KiB; 0 once the process is gone. */
 static guint64
 proc_status_kib(GPid pid, const char *field)
@@ -105,7 +92,7 @@ flood_agent(VmemTestbed *tb, VmemTestGuest *guest, const char *what, const char 
 	pid = (GPid)g_ascii_strtoll(g_subprocess_get_identifier(proc), NULL, 10);
 	spin(5000);
 	g_assert_cmpuint(proc_status_kib(pid, "VmRSS:"), >, 0);
-	writer = guest_output(guest, command);
+	writer = vmem_test_guest_output(guest, command);
 	g_strstrip(writer);
 	for (guint i = 0; i < FLOOD_S * 10; i++) {
 		spin(100);
@@ -120,7 +107,7 @@ flood_agent(VmemTestbed *tb, VmemTestGuest *guest, const char *what, const char 
 	kill_writer = g_strdup_printf("kill %s; /bin/virtmem-agent --port " AGENT_PORT
 				      " </dev/null >/dev/null 2>&1 3>&- & echo",
 				      writer);
-	g_free(guest_output(guest, kill_writer));
+	g_free(vmem_test_guest_output(guest, kill_writer));
 	g_test_message(
 		"agent flood (%s) for %d s: virtmemctl agent --watch peak RSS %" G_GUINT64_FORMAT
 		" KiB (bound %d KiB), CPU %.0f %% of one core",
@@ -146,7 +133,8 @@ test_agent_flood(void)
 	g_assert_true(vmem_test_guest_start(guest, &error));
 	g_assert_no_error(error);
 	/* The flood: the agent's own hello and report, again and again. */
-	g_free(guest_output(guest, "virtmem-agent --once --stdout </dev/null > /hold/lines; echo"));
+	g_free(vmem_test_guest_output(
+		guest, "virtmem-agent --once --stdout </dev/null > /hold/lines; echo"));
 
 	flood_agent(tb, guest, "report lines", "yes \"$(cat /hold/lines)\"");
 	flood_agent(tb, guest, "empty lines", "yes ''");

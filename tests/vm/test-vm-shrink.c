@@ -30,19 +30,6 @@ typedef struct {
 	char *boot_id;
 } Fixture;
 
-static char *
-guest_output(VmemTestGuest *guest, const char *command)
-{
-	g_autoptr(GError) error = NULL;
-	char *output = NULL;
-	int status = -1;
-
-	g_assert_true(vmem_test_guest_run(guest, command, &output, &status, &error));
-	g_assert_no_error(error);
-	g_assert_cmpint(status, ==, 0);
-	return output;
-}
-
 /* The guest never rebooted or crashed since the test began. */
 static void
 assert_same_boot(Fixture *f)
@@ -50,7 +37,7 @@ assert_same_boot(Fixture *f)
 	g_autofree char *boot_id = NULL;
 
 	g_assert_true(vmem_test_guest_is_running(f->guest));
-	boot_id = guest_output(f->guest, "cat /proc/sys/kernel/random/boot_id");
+	boot_id = vmem_test_guest_output(f->guest, "cat /proc/sys/kernel/random/boot_id");
 	g_assert_cmpstr(boot_id, ==, f->boot_id);
 }
 
@@ -151,7 +138,7 @@ test_shrink(void)
 	g_assert_no_error(error);
 	f.backend = vmem_testbed_get_backend(f.tb, &error);
 	g_assert_no_error(error);
-	f.boot_id = guest_output(f.guest, "cat /proc/sys/kernel/random/boot_id");
+	f.boot_id = vmem_test_guest_output(f.guest, "cat /proc/sys/kernel/random/boot_id");
 	agent = open_agent(&f);
 
 	/* A shrink checked while another resize still moves: what the guest
@@ -203,7 +190,7 @@ test_shrink(void)
 	g_assert_true(vmem_test_guest_hold(f.guest, 700, &error));
 	g_assert_no_error(error);
 	g_clear_object(&agent);
-	g_free(guest_output(f.guest, "killall virtmem-agent; echo"));
+	g_free(vmem_test_guest_output(f.guest, "killall virtmem-agent; echo"));
 	g_assert_cmpint(resize(&f, 256, NULL, 90, &progress), ==, VMEM_JOB_STUCK_UNPLUG);
 	g_assert_cmpint(progress.stuck_reason, ==, VMEM_JOB_STUCK_UNKNOWN);
 	g_assert_cmpuint(progress.n_kicks, ==, 0);
@@ -212,8 +199,8 @@ test_shrink(void)
 	/* Freed, the guest gives the memory back. */
 	g_assert_true(vmem_test_guest_release(f.guest, &error));
 	g_assert_no_error(error);
-	ignored = guest_output(f.guest, "/bin/virtmem-agent --port " AGENT_PORT
-					" </dev/null >/dev/null 2>&1 3>&- & echo");
+	ignored = vmem_test_guest_output(f.guest, "/bin/virtmem-agent --port " AGENT_PORT
+						  " </dev/null >/dev/null 2>&1 3>&- & echo");
 	agent = open_agent(&f);
 	g_assert_cmpint(resize(&f, 256, agent, 120, &progress), ==, VMEM_JOB_CONVERGED);
 	assert_same_boot(&f);

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "vmem-test-run.h"
+
+#include <sys/wait.h>
+
+/**
+ * vmem_test_run:
+ * @dir: (nullable): the working directory, %NULL for the test's
+ * @locale: (nullable): LC_ALL for the program, %NULL to keep the test's
+ * @argv: the program and its arguments
+ *
+ * Runs @argv to its end; the output and the exit status go to @r, and
+ * into the test's log.
+ */
+void
+vmem_test_run(VmemTestRun *r, const char *dir, const char *locale, const char *const *argv)
+{
+	g_auto(GStrv) envp = g_get_environ();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *line = g_strjoinv(" ", (char **)argv);
+	int status = -1;
+
+	if (locale != NULL)
+		envp = g_environ_setenv(envp, "LC_ALL", locale, TRUE);
+	g_spawn_sync(dir, (char **)argv, envp, G_SPAWN_DEFAULT, NULL, NULL, &r->out, &r->err,
+		     &status, &error);
+	g_assert_no_error(error);
+	g_assert_true(WIFEXITED(status));
+	r->status = WEXITSTATUS(status);
+	g_test_message("%s -> %d\n%s%s", line, r->status, r->out, r->err);
+}
+
+void
+vmem_test_run_clear(VmemTestRun *r)
+{
+	g_clear_pointer(&r->out, g_free);
+	g_clear_pointer(&r->err, g_free);
+}
