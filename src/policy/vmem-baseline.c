@@ -2,8 +2,8 @@
 /*
  * The baselines, as the simulator runs them:
  *
- * - balancer: virtio-mem-balancer, a small Python daemon over virsh, as
- *   described in virtmem's issue 10 (its rule, not its code): every 15 s,
+ * - balancer: virtio-mem-balancer, a small Python daemon over virsh, by
+ *   its published rule (not its code): every 15 s,
  *   grow by 512 MiB when the guest has less than 15 % of its memory
  *   unused, shrink by 512 MiB when it has more than 40 %.
  * - mom: oVirt's Memory Overcommitment Manager, its balloon policy
