@@ -556,6 +556,26 @@ vmem_test_spin(guint ms)
 }
 
 /**
+ * vmem_test_wait_for:
+ * @counter: what the test's signal handlers count
+ * @want: the count to reach
+ * @timeout_s: fail the test after this long
+ *
+ * Runs the default main context until *@counter reaches @want.
+ */
+void
+vmem_test_wait_for(const guint *counter, guint want, guint timeout_s)
+{
+	gboolean timed_out = FALSE;
+	guint id = g_timeout_add_seconds(timeout_s, vmem_test_spin_done, &timed_out);
+
+	while (*counter < want && !timed_out)
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_false(timed_out);
+	g_source_remove(id);
+}
+
+/**
  * vmem_test_guest_wait_current:
  *
  * Waits until the device's `<current>` equals @current_kib.

@@ -93,5 +93,6 @@ guint vmem_test_guest_get_size_events(VmemTestGuest *guest, const char *alias,
 				      guint64 *ret_last_size_kib);
 
 void vmem_test_spin(guint ms);
+void vmem_test_wait_for(const guint *counter, guint want, guint timeout_s);
 
 G_END_DECLS

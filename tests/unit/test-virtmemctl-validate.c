@@ -19,6 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "vmem-test-node.h"
+#include "vmem-test-run.h"
+
 /* virtmemctl(1), EXIT STATUS */
 #define EXIT_OK 0
 #define EXIT_FINDINGS 1
@@ -29,31 +32,25 @@
 
 static const char *virtmemctl;
 /* test:///PATH: libvirt's test driver with the domain "numa" running */
-static char *test_uri;
+static const char *test_uri;
 
 static int
 run(const char *const *args, char **ret_out, char **ret_err)
 {
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	g_autofree char *out = NULL;
-	g_autofree char *err = NULL;
-	int status = -1;
+	g_auto(VmemTestRun) r = {0};
 
 	g_ptr_array_add(argv, (gpointer)virtmemctl);
 	for (guint i = 0; args[i] != NULL; i++)
 		g_ptr_array_add(argv, (gpointer)args[i]);
 	g_ptr_array_add(argv, NULL);
 	/* Output not asked for is still captured: it must not mix with TAP. */
-	g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-		     &status, &error);
+	vmem_test_run(&r, NULL, NULL, (const char *const *)argv->pdata);
 	if (ret_out != NULL)
-		*ret_out = g_steal_pointer(&out);
+		*ret_out = g_steal_pointer(&r.out);
 	if (ret_err != NULL)
-		*ret_err = g_steal_pointer(&err);
-	g_assert_no_error(error);
-	g_assert_true(WIFEXITED(status));
-	return WEXITSTATUS(status);
+		*ret_err = g_steal_pointer(&r.err);
+	return r.status;
 }
 
 /* The verdict the fixture's expected files call for */
@@ -481,42 +478,32 @@ test_long_value(void)
 }
 
 /* A node file for libvirt's test driver: tests/unit/backend-libvirt-numa.xml,
- * running.  Returns its directory. */
-static char *
+ * running. */
+static VmemTestNode *
 write_test_node(void)
 {
 	g_autofree char *domain_path =
 		g_test_build_filename(G_TEST_DIST, "unit", "backend-libvirt-numa.xml", NULL);
 	g_autofree char *domain = NULL;
-	g_autofree char *node = NULL;
-	g_autofree char *node_path = NULL;
 	g_autoptr(GError) error = NULL;
-	char *dir = g_dir_make_tmp("virtmemctl-XXXXXX", &error);
 
-	g_assert_no_error(error);
 	g_assert_true(g_file_get_contents(domain_path, &domain, NULL, &error));
 	g_assert_no_error(error);
-	node = g_strconcat("<node>\n", domain, "</node>\n", NULL);
-	node_path = g_build_filename(dir, "node.xml", NULL);
-	g_assert_true(g_file_set_contents(node_path, node, -1, &error));
-	g_assert_no_error(error);
-	test_uri = g_strconcat("test://", node_path, NULL);
-	return dir;
+	return vmem_test_node_new(domain);
 }
 
 int
 main(int argc, char **argv)
 {
-	g_autofree char *dir = NULL;
-	g_autofree char *node_path = NULL;
-	int rc;
+	g_autoptr(VmemTestNode) node = NULL;
 
 	g_test_init(&argc, &argv, NULL);
 	if (argc < 2)
 		g_error("usage: %s [GTEST-OPTION...] PATH-TO-VIRTMEMCTL", argv[0]);
 	virtmemctl = argv[1];
 	g_setenv("LC_ALL", "C.UTF-8", TRUE);
-	dir = write_test_node();
+	node = write_test_node();
+	test_uri = node->uri;
 	g_test_add_func("/virtmemctl-validate/fixtures", test_fixtures);
 	g_test_add_func("/virtmemctl-validate/json", test_json);
 	g_test_add_func("/virtmemctl-validate/worst-status-wins", test_worst_status_wins);
@@ -527,10 +514,5 @@ main(int argc, char **argv)
 	g_test_add_func("/virtmemctl/list-json", test_list_json);
 	g_test_add_func("/virtmemctl/show-json", test_show_json);
 	g_test_add_func("/virtmemctl/error-status", test_error_status);
-	rc = g_test_run();
-	node_path = g_build_filename(dir, "node.xml", NULL);
-	g_unlink(node_path);
-	g_rmdir(dir);
-	g_free(test_uri);
-	return rc;
+	return g_test_run();
 }

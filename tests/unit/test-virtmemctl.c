@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 #include <sys/wait.h>
 
+#include "vmem-test-node.h"
 #include "vmem-test-run.h"
 
 /* virtmemctl(1), EXIT STATUS */
@@ -27,7 +28,7 @@
 #define UUID_PAUSED "11111111-2222-3333-4444-555555555557"
 
 static const char *virtmemctl;
-static char *test_uri;
+static const char *test_uri;
 
 /* Runs `virtmemctl -c TEST_URI ARGS...` with LC_ALL=@locale */
 static void
@@ -37,7 +38,7 @@ run_in(VmemTestRun *r, const char *locale, const char *const *args)
 
 	g_ptr_array_add(argv, (gpointer)virtmemctl);
 	g_ptr_array_add(argv, (gpointer) "-c");
-	g_ptr_array_add(argv, test_uri);
+	g_ptr_array_add(argv, (gpointer)test_uri);
 	for (guint i = 0; args[i] != NULL; i++)
 		g_ptr_array_add(argv, (gpointer)args[i]);
 	g_ptr_array_add(argv, NULL);
@@ -279,7 +280,7 @@ test_agent_errors(void)
 }
 
 /* The node file: tests/unit/backend-libvirt-numa.xml five times over. */
-static char *
+static VmemTestNode *
 write_test_node(void)
 {
 	static const struct {
@@ -297,12 +298,9 @@ write_test_node(void)
 	g_autofree char *domain_path =
 		g_test_build_filename(G_TEST_DIST, "unit", "backend-libvirt-numa.xml", NULL);
 	g_autofree char *domain = NULL;
-	g_autofree char *node_path = NULL;
-	g_autoptr(GString) node = g_string_new("<node>\n");
+	g_autoptr(GString) node = g_string_new(NULL);
 	g_autoptr(GError) error = NULL;
-	char *dir = g_dir_make_tmp("virtmemctl-XXXXXX", &error);
 
-	g_assert_no_error(error);
 	g_assert_true(g_file_get_contents(domain_path, &domain, NULL, &error));
 	g_assert_no_error(error);
 	for (guint i = 0; i < G_N_ELEMENTS(domains); i++) {
@@ -327,26 +325,20 @@ write_test_node(void)
 		g_assert_cmpuint(g_string_replace(d, "</devices>", tail->str, 1), ==, 1);
 		g_string_append(node, d->str);
 	}
-	g_string_append(node, "</node>\n");
-	node_path = g_build_filename(dir, "node.xml", NULL);
-	g_assert_true(g_file_set_contents(node_path, node->str, -1, &error));
-	g_assert_no_error(error);
-	test_uri = g_strconcat("test://", node_path, NULL);
-	return dir;
+	return vmem_test_node_new(node->str);
 }
 
 int
 main(int argc, char **argv)
 {
-	g_autofree char *dir = NULL;
-	g_autofree char *node_path = NULL;
-	int rc;
+	g_autoptr(VmemTestNode) node = NULL;
 
 	g_test_init(&argc, &argv, NULL);
 	if (argc < 2)
 		g_error("usage: %s [GTEST-OPTION...] PATH-TO-VIRTMEMCTL", argv[0]);
 	virtmemctl = argv[1];
-	dir = write_test_node();
+	node = write_test_node();
+	test_uri = node->uri;
 	g_test_add_func("/virtmemctl/size/syntax", test_size_syntax);
 	g_test_add_func("/virtmemctl/size/blocks", test_size_blocks);
 	g_test_add_func("/virtmemctl/options/node-negative", test_node_negative);
@@ -356,10 +348,5 @@ main(int argc, char **argv)
 	g_test_add_func("/virtmemctl/output/show-no-address", test_show_no_address);
 	g_test_add_func("/virtmemctl/help", test_help);
 	g_test_add_func("/virtmemctl/agent/errors", test_agent_errors);
-	rc = g_test_run();
-	node_path = g_build_filename(dir, "node.xml", NULL);
-	g_unlink(node_path);
-	g_rmdir(dir);
-	g_free(test_uri);
-	return rc;
+	return g_test_run();
 }

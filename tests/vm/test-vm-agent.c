@@ -59,35 +59,6 @@ on_event(VmemAgentChannel *channel, VmemAgentChannelEvent event, gpointer user_d
 	}
 }
 
-static gboolean
-on_timeout(gpointer user_data)
-{
-	*(gboolean *)user_data = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
-static void
-wait_for(guint *counter, guint want, guint timeout_s)
-{
-	gboolean timed_out = FALSE;
-	guint id = g_timeout_add_seconds(timeout_s, on_timeout, &timed_out);
-
-	while (*counter < want && !timed_out)
-		g_main_context_iteration(NULL, TRUE);
-	g_assert_false(timed_out);
-	g_source_remove(id);
-}
-
-static void
-spin_loop(guint ms)
-{
-	gboolean done = FALSE;
-
-	g_timeout_add(ms, on_timeout, &done);
-	while (!done)
-		g_main_context_iteration(NULL, TRUE);
-}
-
 static guint64
 abs_diff(guint64 a, guint64 b)
 {
@@ -114,7 +85,7 @@ wait_online_matches(VmemAgentChannel *ch, Events *ev, guint64 current_kib)
 			g_error("agent never reported %" G_GUINT64_FORMAT " MiB online:\n%s",
 				current_kib / KIB_PER_MIB, text);
 		}
-		wait_for(&ev->reports, ev->reports + 1, 30);
+		vmem_test_wait_for(&ev->reports, ev->reports + 1, 30);
 	}
 }
 
@@ -159,7 +130,7 @@ check_footprint(VmemTestGuest *guest)
 	g_assert_cmpuint(clk_tck, >, 0);
 	agent_usage(guest, &rss0, &ticks0);
 	/* The host keeps reading (the loop runs), as virtmemd would. */
-	spin_loop(FOOTPRINT_S * 1000);
+	vmem_test_spin(FOOTPRINT_S * 1000);
 	agent_usage(guest, &rss1, &ticks1);
 	cpu_percent = 100.0 * (double)(ticks1 - ticks0) / (double)clk_tck / FOOTPRINT_S;
 	g_test_message("agent footprint at a 1 s interval over %d s: VmRSS %" G_GUINT64_FORMAT
@@ -188,7 +159,7 @@ boot_and_listen(const char *name, const VmemTestGuestConfig *config, Events *ev,
 	g_signal_connect(ch, "event", G_CALLBACK(on_event), ev);
 	g_assert_true(vmem_agent_channel_start(ch, &error));
 	g_assert_no_error(error);
-	wait_for(&ev->hellos, 1, 60);
+	vmem_test_wait_for(&ev->hellos, 1, 60);
 	*ret_guest = guest;
 	return ch;
 }
@@ -213,7 +184,7 @@ test_agent_movable(void)
 	vmem_test_guest_config_init(&config);
 	/* Through libvirt. */
 	ch = boot_and_listen("agent", &config, &ev, &guest);
-	wait_for(&ev.reports, 1, 60);
+	vmem_test_wait_for(&ev.reports, 1, 60);
 	g_assert_cmpuint(vmem_agent_channel_get_hello(ch)->protocol, ==, 1);
 
 	/* One reader at a time: a second one is refused, saying why, and the
@@ -224,14 +195,14 @@ test_agent_movable(void)
 	g_assert_nonnull(strstr(error->message, "one reader at a time"));
 	g_clear_error(&error);
 	g_clear_object(&second);
-	spin_loop(500);
+	vmem_test_spin(500);
 	g_assert_true(vmem_agent_channel_is_connected(ch));
 	g_assert_cmpuint(ev.disconnected, ==, 0);
 
 	ev.requested_us = g_get_monotonic_time();
 	g_assert_true(vmem_agent_channel_request_report(ch, &error));
 	g_assert_no_error(error);
-	wait_for(&ev.request_reports, 1, 30);
+	vmem_test_wait_for(&ev.request_reports, 1, 30);
 	g_test_message("report-now round trip through libvirt: %.3f s",
 		       ev.round_trip_us / (double)G_USEC_PER_SEC);
 
@@ -276,21 +247,21 @@ test_agent_movable(void)
 		       " </dev/null >/dev/null 2>&1 3>&- &"));
 	/* (the agent may also have answered the channel's own hello request
 	 * earlier: count from now) */
-	wait_for(&ev.hellos, hellos_before + 1, 60);
-	wait_for(&ev.reports, ev.reports + 1, 30);
+	vmem_test_wait_for(&ev.hellos, hellos_before + 1, 60);
+	vmem_test_wait_for(&ev.reports, ev.reports + 1, 30);
 	r = vmem_agent_channel_get_report(ch, NULL);
 	g_assert_cmpuint(r->seq, <, seq_before);
 	r = wait_online_matches(ch, &ev, 256 * KIB_PER_MIB);
 
 	/* Through QEMU's unix socket, once libvirt's stream is gone. */
 	g_clear_object(&ch);
-	spin_loop(200);
+	vmem_test_spin(200);
 	sock = vmem_agent_channel_new_socket(vmem_test_guest_get_agent_socket(guest));
 	g_signal_connect(sock, "event", G_CALLBACK(on_event), &sev);
 	g_assert_true(vmem_agent_channel_start(sock, &error));
 	g_assert_no_error(error);
-	wait_for(&sev.hellos, 1, 60);
-	wait_for(&sev.reports, 1, 30);
+	vmem_test_wait_for(&sev.hellos, 1, 60);
+	vmem_test_wait_for(&sev.reports, 1, 30);
 	resize(guest, 512);
 	wait_online_matches(sock, &sev, 512 * KIB_PER_MIB);
 
@@ -314,7 +285,7 @@ test_agent_zone_normal(void)
 	vmem_test_guest_config_init(&config);
 	config.online_movable = FALSE;
 	ch = boot_and_listen("agent-normal", &config, &ev, &guest);
-	wait_for(&ev.reports, 1, 60);
+	vmem_test_wait_for(&ev.reports, 1, 60);
 
 	resize(guest, 512);
 	r = wait_online_matches(ch, &ev, 512 * KIB_PER_MIB);
@@ -342,7 +313,7 @@ test_agent_no_driver(void)
 	vmem_test_guest_config_init(&config);
 	config.virtio_mem_driver = FALSE;
 	ch = boot_and_listen("agent-nodrv", &config, &ev, &guest);
-	wait_for(&ev.reports, 1, 60);
+	vmem_test_wait_for(&ev.reports, 1, 60);
 	r = vmem_agent_channel_get_report(ch, NULL);
 	g_assert_false(r->driver_loaded);
 	g_assert_cmpuint(r->driver_devices, ==, 0);
@@ -375,7 +346,7 @@ test_agent_reboot(void)
 	hellos = ev.hellos;
 	g_free(vmem_test_guest_output(guest,
 				      "(sleep 1; reboot -f) </dev/null >/dev/null 2>&1 3>&- &"));
-	wait_for(&ev.hellos, hellos + 1, 120);
+	vmem_test_wait_for(&ev.hellos, hellos + 1, 120);
 	g_assert_true(vmem_test_guest_is_running(guest));
 	g_assert_true(vmem_test_guest_wait_current(guest, ALIAS, 512 * KIB_PER_MIB, 120, &error));
 	g_assert_no_error(error);
@@ -392,10 +363,10 @@ test_agent_reboot(void)
 	/* The domain goes away under an open channel: it notices, keeps the
 	 * last report and keeps trying to reconnect, without errors. */
 	g_assert_cmpint(virDomainDestroy(vmem_test_guest_get_domain(guest)), ==, 0);
-	wait_for(&ev.disconnected, 1, 30);
+	vmem_test_wait_for(&ev.disconnected, 1, 30);
 	g_assert_false(vmem_agent_channel_is_connected(ch));
 	g_assert_nonnull(vmem_agent_channel_get_report(ch, NULL));
-	spin_loop(2500);
+	vmem_test_spin(2500);
 	g_clear_object(&ch);
 }
 

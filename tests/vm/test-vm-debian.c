@@ -58,25 +58,6 @@ on_event(VmemAgentChannel *channel, VmemAgentChannelEvent event, gpointer user_d
 		ev->reports++;
 }
 
-static gboolean
-on_timeout(gpointer user_data)
-{
-	*(gboolean *)user_data = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
-static void
-wait_for(guint *counter, guint want, guint timeout_s)
-{
-	gboolean timed_out = FALSE;
-	guint id = g_timeout_add_seconds(timeout_s, on_timeout, &timed_out);
-
-	while (*counter < want && !timed_out)
-		g_main_context_iteration(NULL, TRUE);
-	g_assert_false(timed_out);
-	g_source_remove(id);
-}
-
 static guint64
 mem_total_kib(VmemTestGuest *guest)
 {
@@ -196,7 +177,7 @@ wait_online_movable(VmemAgentChannel *ch, Events *ev, guint64 mib)
 				" MiB online movable:\n%s",
 				mib, text);
 		}
-		wait_for(&ev->reports, ev->reports + 1, 30);
+		vmem_test_wait_for(&ev->reports, ev->reports + 1, 30);
 	}
 }
 
@@ -258,8 +239,8 @@ test_kernel(gconstpointer data)
 	g_signal_connect(ch, "event", G_CALLBACK(on_event), &ev);
 	g_assert_true(vmem_agent_channel_start(ch, &error));
 	g_assert_no_error(error);
-	wait_for(&ev.hellos, 1, 60);
-	wait_for(&ev.reports, 1, 30);
+	vmem_test_wait_for(&ev.hellos, 1, 60);
+	vmem_test_wait_for(&ev.reports, 1, 30);
 	/* Started by its unit (from the port's device), once. */
 	agent = vmem_test_guest_output(guest,
 				       "u=virtmem-agent.service; echo $(systemctl is-active $u) "
@@ -283,7 +264,7 @@ test_kernel(gconstpointer data)
 	wait_online_movable(ch, &ev, 512);
 	hellos = ev.hellos;
 	g_free(vmem_test_guest_output(guest, "systemctl --no-block reboot"));
-	wait_for(&ev.hellos, hellos + 1, 180);
+	vmem_test_wait_for(&ev.hellos, hellos + 1, 180);
 	g_free(vmem_test_guest_output(guest, "systemctl is-system-running --wait || true"));
 	boot_id2 = vmem_test_guest_output(guest, "cat /proc/sys/kernel/random/boot_id");
 	g_assert_cmpstr(boot_id2, !=, boot_id);
@@ -329,7 +310,7 @@ test_initramfs_driver(void)
 	g_signal_connect(ch, "event", G_CALLBACK(on_event), &ev);
 	g_assert_true(vmem_agent_channel_start(ch, &error));
 	g_assert_no_error(error);
-	wait_for(&ev.reports, 1, 60);
+	vmem_test_wait_for(&ev.reports, 1, 60);
 	g_assert_true(vmem_test_guest_wait_current(guest, ALIAS, 512 * KIB_PER_MIB,
 						   RESIZE_TIMEOUT_S, &error));
 	g_assert_no_error(error);

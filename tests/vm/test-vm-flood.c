@@ -51,23 +51,6 @@ proc_cpu_ticks(GPid pid)
 	return g_ascii_strtoull(fields[11], NULL, 10) + g_ascii_strtoull(fields[12], NULL, 10);
 }
 
-static gboolean
-on_tick(gpointer user_data)
-{
-	*(gboolean *)user_data = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
-static void
-spin(guint ms)
-{
-	gboolean tick = FALSE;
-
-	g_timeout_add(ms, on_tick, &tick);
-	while (!tick)
-		g_main_context_iteration(NULL, TRUE);
-}
-
 /* Runs `virtmemctl agent DOM --watch` (once it has the agent's first
  * report) for FLOOD_S while the guest writes @flood to the agent's port in
  * place of the agent, and checks the reader's peak RSS. */
@@ -90,12 +73,12 @@ flood_agent(VmemTestbed *tb, VmemTestGuest *guest, const char *what, const char 
 				"agent", vmem_test_guest_get_name(guest), "--watch", NULL);
 	g_assert_no_error(error);
 	pid = (GPid)g_ascii_strtoll(g_subprocess_get_identifier(proc), NULL, 10);
-	spin(5000);
+	vmem_test_spin(5000);
 	g_assert_cmpuint(proc_status_kib(pid, "VmRSS:"), >, 0);
 	writer = vmem_test_guest_output(guest, command);
 	g_strstrip(writer);
 	for (guint i = 0; i < FLOOD_S * 10; i++) {
-		spin(100);
+		vmem_test_spin(100);
 		hwm = MAX(hwm, proc_status_kib(pid, "VmHWM:"));
 		cpu = MAX(cpu, proc_cpu_ticks(pid));
 	}
