@@ -73,6 +73,8 @@ vmem_domain_event_to_string(VmemDomainEvent event)
 		return "migration-finished";
 	case VMEM_DOMAIN_EVENT_GONE:
 		return "gone";
+	case VMEM_DOMAIN_EVENT_CHANGED:
+		return "changed";
 	}
 	return "unknown";
 }

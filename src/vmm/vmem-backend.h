@@ -52,7 +52,10 @@ const char *vmem_run_state_to_string(VmemRunState state);
  * @VMEM_DOMAIN_EVENT_SHUTDOWN: the guest shut down or the domain stopped
  * @VMEM_DOMAIN_EVENT_MIGRATION_STARTED: a migration (or save) began
  * @VMEM_DOMAIN_EVENT_MIGRATION_FINISHED: it completed, failed or was cancelled
- * @VMEM_DOMAIN_EVENT_GONE: the connection to the VMM was lost
+ * @VMEM_DOMAIN_EVENT_GONE: the connection to the VMM was lost (the domain
+ *   is %NULL when the whole connection is: every domain is gone)
+ * @VMEM_DOMAIN_EVENT_CHANGED: the domain's definition changed: its
+ *   metadata (the policy), a device added or removed, defined or undefined
  *
  * Lifecycle changes that matter to a resize job.
  */
@@ -65,6 +68,7 @@ typedef enum {
 	VMEM_DOMAIN_EVENT_MIGRATION_STARTED,
 	VMEM_DOMAIN_EVENT_MIGRATION_FINISHED,
 	VMEM_DOMAIN_EVENT_GONE,
+	VMEM_DOMAIN_EVENT_CHANGED,
 } VmemDomainEvent;
 
 const char *vmem_domain_event_to_string(VmemDomainEvent event);

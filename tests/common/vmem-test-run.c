@@ -24,7 +24,7 @@ vmem_test_run(VmemTestRun *r, const char *dir, const char *locale, const char *c
 
 	if (locale != NULL)
 		envp = g_environ_setenv(envp, "LC_ALL", locale, TRUE);
-	g_spawn_sync(dir, (char **)argv, envp, G_SPAWN_DEFAULT, NULL, NULL, &r->out, &r->err,
+	g_spawn_sync(dir, (char **)argv, envp, G_SPAWN_SEARCH_PATH, NULL, NULL, &r->out, &r->err,
 		     &status, &error);
 	g_assert_no_error(error);
 	g_assert_true(WIFEXITED(status));

@@ -28,6 +28,10 @@ struct _VmemBackendLibvirt {
 	int reboot_callback;
 	int migration_callback;
 	int job_callback;
+	int metadata_callback;
+	int device_added_callback;
+	int device_removed_callback;
+	gboolean close_callback;
 };
 
 G_DEFINE_FINAL_TYPE(VmemBackendLibvirt, vmem_backend_libvirt, VMEM_TYPE_BACKEND)
@@ -355,6 +359,10 @@ vmem_backend_libvirt_on_lifecycle(virConnectPtr conn, virDomainPtr dom, int even
 	case VIR_DOMAIN_EVENT_CRASHED:
 		vmem_backend_emit_domain_event(opaque, name, VMEM_DOMAIN_EVENT_SHUTDOWN);
 		break;
+	case VIR_DOMAIN_EVENT_DEFINED:
+	case VIR_DOMAIN_EVENT_UNDEFINED:
+		vmem_backend_emit_domain_event(opaque, name, VMEM_DOMAIN_EVENT_CHANGED);
+		break;
 	default:
 		break;
 	}
@@ -382,14 +390,48 @@ vmem_backend_libvirt_on_job_completed(virConnectPtr conn, virDomainPtr dom,
 				       VMEM_DOMAIN_EVENT_MIGRATION_FINISHED);
 }
 
+/* Metadata (the policy) changed, or a device was added or removed. */
+static void
+vmem_backend_libvirt_on_changed(virConnectPtr conn, virDomainPtr dom, void *opaque)
+{
+	vmem_backend_emit_domain_event(opaque, virDomainGetName(dom), VMEM_DOMAIN_EVENT_CHANGED);
+}
+
+static void
+vmem_backend_libvirt_on_metadata(virConnectPtr conn, virDomainPtr dom, int type, const char *nsuri,
+				 void *opaque)
+{
+	vmem_backend_libvirt_on_changed(conn, dom, opaque);
+}
+
+static void
+vmem_backend_libvirt_on_device(virConnectPtr conn, virDomainPtr dom, const char *alias,
+			       void *opaque)
+{
+	vmem_backend_libvirt_on_changed(conn, dom, opaque);
+}
+
+/* The connection broke (libvirtd stopped, the socket closed): every
+ * domain is gone for this backend; its owner opens a new one. */
+static void
+vmem_backend_libvirt_on_close(virConnectPtr conn, int reason, void *opaque)
+{
+	vmem_backend_emit_domain_event(opaque, NULL, VMEM_DOMAIN_EVENT_GONE);
+}
+
 static void
 vmem_backend_libvirt_finalize(GObject *object)
 {
 	VmemBackendLibvirt *self = VMEM_BACKEND_LIBVIRT(object);
-	int *ids[] = {&self->size_callback, &self->lifecycle_callback, &self->reboot_callback,
-		      &self->migration_callback, &self->job_callback};
+	int *ids[] = {&self->size_callback,	    &self->lifecycle_callback,
+		      &self->reboot_callback,	    &self->migration_callback,
+		      &self->job_callback,	    &self->metadata_callback,
+		      &self->device_added_callback, &self->device_removed_callback};
 
 	if (self->conn != NULL) {
+		if (self->close_callback)
+			virConnectUnregisterCloseCallback(self->conn,
+							  vmem_backend_libvirt_on_close);
 		for (guint i = 0; i < G_N_ELEMENTS(ids); i++) {
 			if (*ids[i] >= 0)
 				virConnectDomainEventDeregisterAny(self->conn, *ids[i]);
@@ -418,7 +460,8 @@ static void
 vmem_backend_libvirt_init(VmemBackendLibvirt *self)
 {
 	self->size_callback = self->lifecycle_callback = self->reboot_callback = -1;
-	self->migration_callback = self->job_callback = -1;
+	self->migration_callback = self->job_callback = self->metadata_callback = -1;
+	self->device_added_callback = self->device_removed_callback = -1;
 }
 
 static int
@@ -464,8 +507,23 @@ vmem_backend_libvirt_new(virConnectPtr conn, GError **error)
 		     VIR_DOMAIN_EVENT_CALLBACK(vmem_backend_libvirt_on_migration), error)) < 0 ||
 	    (self->job_callback = vmem_backend_libvirt_register(
 		     self, VIR_DOMAIN_EVENT_ID_JOB_COMPLETED,
-		     VIR_DOMAIN_EVENT_CALLBACK(vmem_backend_libvirt_on_job_completed), error)) < 0)
+		     VIR_DOMAIN_EVENT_CALLBACK(vmem_backend_libvirt_on_job_completed), error)) <
+		    0 ||
+	    (self->metadata_callback = vmem_backend_libvirt_register(
+		     self, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
+		     VIR_DOMAIN_EVENT_CALLBACK(vmem_backend_libvirt_on_metadata), error)) < 0 ||
+	    (self->device_added_callback = vmem_backend_libvirt_register(
+		     self, VIR_DOMAIN_EVENT_ID_DEVICE_ADDED,
+		     VIR_DOMAIN_EVENT_CALLBACK(vmem_backend_libvirt_on_device), error)) < 0 ||
+	    (self->device_removed_callback = vmem_backend_libvirt_register(
+		     self, VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
+		     VIR_DOMAIN_EVENT_CALLBACK(vmem_backend_libvirt_on_device), error)) < 0)
 		return NULL;
+	/* A connection that cannot break (qemu:///embed) has no close callback. */
+	self->close_callback = virConnectRegisterCloseCallback(conn, vmem_backend_libvirt_on_close,
+							       self, NULL) == 0;
+	if (!self->close_callback)
+		virResetLastError();
 	return VMEM_BACKEND(g_steal_pointer(&self));
 }
 
