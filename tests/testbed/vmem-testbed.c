@@ -205,6 +205,7 @@ vmem_testbed_open(VmemTestbed *tb, GError **error)
 	return TRUE;
 }
 
+/* Starts libvirtd, and virtlogd unless it runs already (a restart). */
 static gboolean
 vmem_testbed_start_daemon(VmemTestbed *tb, GError **error)
 {
@@ -251,9 +252,10 @@ vmem_testbed_start_daemon(VmemTestbed *tb, GError **error)
 		"mount --bind '%s' /var/lib/libvirt\n"
 		"mount --bind '%s' /var/log/libvirt\n"
 		"mount --bind '%s' /var/cache/libvirt\n"
-		"virtlogd --pid-file '%s' &\n"
+		"%s%s%s"
 		"exec libvirtd\n",
-		etc, run, lib, log, cache, virtlogd_pidfile);
+		etc, run, lib, log, cache, tb->virtlogd_pid ? "" : "virtlogd --pid-file '",
+		tb->virtlogd_pid ? "" : virtlogd_pidfile, tb->virtlogd_pid ? "" : "' &\n");
 	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_INHERIT);
 	g_subprocess_launcher_set_stdout_file_path(launcher, daemon_log);
 	g_subprocess_launcher_set_stderr_file_path(launcher, daemon_log);
@@ -266,6 +268,7 @@ vmem_testbed_start_daemon(VmemTestbed *tb, GError **error)
 	vmem_testbed_track_pid(
 		(GPid)g_ascii_strtoll(g_subprocess_get_identifier(tb->libvirtd), NULL, 10));
 
+	g_free(tb->uri);
 	tb->uri = g_strdup_printf("qemu+unix:///system?socket=%s", sock);
 	for (guint i = 0; i < 600; i++) {
 		if (tb->virtlogd_pid == 0) {
@@ -404,6 +407,29 @@ vmem_testbed_remove_tree(const char *path)
 		}
 	}
 	g_remove(path);
+}
+
+/**
+ * vmem_testbed_restart_libvirtd:
+ *
+ * Stops the private libvirtd (the guests keep running) and starts it
+ * again, as an administrator's restart would.  The test bed's connection
+ * is a new one; the guests' libvirt handles are stale afterwards: only
+ * their control and agent ports still work.
+ */
+gboolean
+vmem_testbed_restart_libvirtd(VmemTestbed *tb, GError **error)
+{
+	g_assert(tb->mode == VMEM_TESTBED_DAEMON);
+	g_clear_object(&tb->backend);
+	if (tb->conn != NULL)
+		virConnectClose(g_steal_pointer(&tb->conn));
+	kill((GPid)g_ascii_strtoll(g_subprocess_get_identifier(tb->libvirtd) ?: "0", NULL, 10),
+	     SIGTERM);
+	if (!g_subprocess_wait(tb->libvirtd, NULL, error))
+		return FALSE;
+	g_clear_object(&tb->libvirtd);
+	return vmem_testbed_start_daemon(tb, error);
 }
 
 /**

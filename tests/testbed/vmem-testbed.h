@@ -59,6 +59,7 @@ const char *vmem_testbed_get_uri(VmemTestbed *tb);
 virConnectPtr vmem_testbed_get_connection(VmemTestbed *tb);
 VmemBackend *vmem_testbed_get_backend(VmemTestbed *tb, GError **error);
 gboolean vmem_testbed_all_processes_gone(void);
+gboolean vmem_testbed_restart_libvirtd(VmemTestbed *tb, GError **error);
 
 VmemTestGuest *vmem_test_guest_new(VmemTestbed *tb, const char *name,
 				   const VmemTestGuestConfig *config, GError **error);

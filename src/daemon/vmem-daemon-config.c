@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * virtmemd.conf: one [virtmemd] group.  Unknown keys are refused, so a
+ * typo does not silently leave a default in place.
+ */
+#include "config.h"
+
+#include "vmem-daemon-config.h"
+
+#include <glib/gi18n.h>
+
+#include "vmem-error.h"
+#include "vmem-size.h"
+
+#define VMEM_DAEMON_GROUP "virtmemd"
+/* The tick's bounds: faster is no use (the guest reports every second at
+ * most), slower no longer "dynamic". */
+#define VMEM_DAEMON_TICK_MIN 0.1
+#define VMEM_DAEMON_TICK_MAX 3600.0
+
+void
+vmem_daemon_config_init(VmemDaemonConfig *config)
+{
+	*config = (VmemDaemonConfig){
+		.bus_type = G_BUS_TYPE_SYSTEM,
+		.tick = 1.0,
+		.meminfo = g_strdup("/proc/meminfo"),
+		.admin_group = g_strdup("libvirt"),
+		.resize_timeout = 60,
+	};
+}
+
+void
+vmem_daemon_config_clear(VmemDaemonConfig *config)
+{
+	g_clear_pointer(&config->uri, g_free);
+	g_clear_pointer(&config->meminfo, g_free);
+	g_clear_pointer(&config->admin_group, g_free);
+}
+
+static gboolean
+vmem_daemon_config_bad(GError **error, const char *origin, const char *key, const char *why)
+{
+	/* TRANSLATORS: %1$s is a file name, %2$s a key in it, %3$s what is wrong */
+	g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA, _("%1$s: key “%2$s”: %3$s"), origin,
+		    key, why);
+	return FALSE;
+}
+
+static gboolean
+vmem_daemon_config_apply(VmemDaemonConfig *config, GKeyFile *file, const char *origin,
+			 GError **error)
+{
+	g_auto(GStrv) keys = NULL;
+	g_auto(GStrv) groups = g_key_file_get_groups(file, NULL);
+
+	for (guint i = 0; groups[i] != NULL; i++) {
+		if (!g_str_equal(groups[i], VMEM_DAEMON_GROUP)) {
+			/* TRANSLATORS: %1$s is a file name, %2$s a [group] in it */
+			g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+				    _("%1$s: unknown group “[%2$s]”; the settings are in "
+				      "[virtmemd]."),
+				    origin, groups[i]);
+			return FALSE;
+		}
+	}
+	if (!g_key_file_has_group(file, VMEM_DAEMON_GROUP))
+		return TRUE;
+	keys = g_key_file_get_keys(file, VMEM_DAEMON_GROUP, NULL, error);
+	if (keys == NULL)
+		return FALSE;
+	for (guint i = 0; keys[i] != NULL; i++) {
+		const char *key = keys[i];
+		g_autofree char *value = g_key_file_get_string(file, VMEM_DAEMON_GROUP, key, NULL);
+		g_autoptr(GError) local = NULL;
+
+		if (value == NULL)
+			value = g_strdup("");
+		if (g_str_equal(key, "uri")) {
+			g_free(config->uri);
+			config->uri = *value ? g_strdup(value) : NULL;
+		} else if (g_str_equal(key, "tick")) {
+			double tick = g_key_file_get_double(file, VMEM_DAEMON_GROUP, key, &local);
+
+			if (local != NULL || tick < VMEM_DAEMON_TICK_MIN ||
+			    tick > VMEM_DAEMON_TICK_MAX)
+				return vmem_daemon_config_bad(
+					error, origin, key,
+					_("The tick is a number of seconds from 0.1 to 3600."));
+			config->tick = tick;
+		} else if (g_str_equal(key, "reserve")) {
+			if (!vmem_size_parse_arg(value, &config->reserve, &local))
+				return vmem_daemon_config_bad(error, origin, key, local->message);
+		} else if (g_str_equal(key, "meminfo")) {
+			if (!g_path_is_absolute(value))
+				return vmem_daemon_config_bad(error, origin, key,
+							      _("The path must be absolute."));
+			g_free(config->meminfo);
+			config->meminfo = g_strdup(value);
+		} else if (g_str_equal(key, "admin-group")) {
+			g_free(config->admin_group);
+			config->admin_group = *value ? g_strdup(value) : NULL;
+		} else if (g_str_equal(key, "resize-timeout")) {
+			guint64 seconds = 0;
+
+			if (!g_ascii_string_to_unsigned(value, 10, 1, 3600, &seconds, NULL))
+				return vmem_daemon_config_bad(
+					error, origin, key,
+					_("The timeout is a whole number of seconds from 1 to 3600."));
+			config->resize_timeout = (guint)seconds;
+		} else if (g_str_equal(key, "log-level")) {
+			if (!g_str_equal(value, "info") && !g_str_equal(value, "debug"))
+				return vmem_daemon_config_bad(error, origin, key,
+							      _("The log level is info or debug."));
+			config->debug = g_str_equal(value, "debug");
+		} else {
+			return vmem_daemon_config_bad(error, origin, key,
+						      _("There is no such setting."));
+		}
+	}
+	return TRUE;
+}
+
+/**
+ * vmem_daemon_config_load_data:
+ * @data: the text of a virtmemd.conf
+ * @origin: where it comes from, for errors
+ *
+ * Applies the settings in @data to @config.
+ */
+gboolean
+vmem_daemon_config_load_data(VmemDaemonConfig *config, const char *data, const char *origin,
+			     GError **error)
+{
+	g_autoptr(GKeyFile) file = g_key_file_new();
+	g_autoptr(GError) local = NULL;
+
+	if (!g_key_file_load_from_data(file, data, -1, G_KEY_FILE_NONE, &local)) {
+		/* TRANSLATORS: %1$s is a file name, %2$s GLib's reason */
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA, _("%1$s: %2$s"), origin,
+			    local->message);
+		return FALSE;
+	}
+	return vmem_daemon_config_apply(config, file, origin, error);
+}
+
+/**
+ * vmem_daemon_config_load:
+ * @path: a virtmemd.conf
+ * @must_exist: whether a missing file is an error (it is not for the
+ *   default path: the defaults then apply)
+ */
+gboolean
+vmem_daemon_config_load(VmemDaemonConfig *config, const char *path, gboolean must_exist,
+			GError **error)
+{
+	g_autofree char *data = NULL;
+	g_autoptr(GError) local = NULL;
+
+	if (!g_file_get_contents(path, &data, NULL, &local)) {
+		if (!must_exist && g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			return TRUE;
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_IO, "%s", local->message);
+		return FALSE;
+	}
+	return vmem_daemon_config_load_data(config, data, path, error);
+}

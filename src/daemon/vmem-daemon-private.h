@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What vmem-daemon.c and vmem-daemon-bus.c share.
+ */
+#pragma once
+
+#include "vmem-daemon.h"
+#include "vmem-dbus.h"
+#include "vmem-managed.h"
+
+G_BEGIN_DECLS
+
+struct _VmemDaemon {
+	VmemDaemonConfig config;
+	gint64 start_us;
+
+	VmemBackend *backend; /* NULL while disconnected */
+	gulong size_handler, event_handler;
+	guint reconnect_source;
+	guint reconnect_delay_s;
+	GHashTable *domains; /* name → VmemManaged */
+	double discovered_at;
+
+	guint tick_source;
+	gboolean host_overcommitted;
+
+	GDBusConnection *bus;
+	GDBusObjectManagerServer *manager;
+	VmemDBusManager1 *manager_iface;
+};
+
+double vmem_daemon_now(VmemDaemon *daemon);
+
+void vmem_daemon_bus_export_manager(VmemDaemon *daemon);
+void vmem_daemon_bus_export(VmemDaemon *daemon, VmemManaged *managed);
+void vmem_daemon_bus_unexport(VmemDaemon *daemon, VmemManaged *managed);
+
+G_END_DECLS

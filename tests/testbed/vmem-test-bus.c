@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "vmem-test-bus.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+
+#include "vmem-error.h"
+#include "vmem-testbed-private.h"
+
+#define VMEM_TEST_BUS_NAME "org.virtmem.Manager1"
+#define VMEM_TEST_BUS_PATH "/org/virtmem/Manager1"
+
+struct _VmemTestBus {
+	char *dir;
+	char *address;
+	GSubprocess *daemon;
+	GDBusConnection *connection;
+};
+
+/* A system bus like Debian's: nobody may call a method or own a name
+ * unless a policy allows it; @policy_file is included.  Without it, the
+ * bus lets everyone do everything (for the daemon's own checks). */
+static char *
+vmem_test_bus_config(const char *dir, const char *policy_file)
+{
+	if (policy_file == NULL)
+		return g_strdup_printf(
+			"<busconfig><type>system</type><listen>unix:path=%s/bus</listen>"
+			"<auth>EXTERNAL</auth><policy context='default'><allow user='*'/>"
+			"<allow own='*'/><allow send_destination='*'/>"
+			"<allow receive_sender='*'/></policy></busconfig>",
+			dir);
+	return g_strdup_printf(
+		"<busconfig><type>system</type><listen>unix:path=%s/bus</listen>"
+		"<auth>EXTERNAL</auth><policy context='default'><allow user='*'/>"
+		"<deny own='*'/><deny send_type='method_call'/><allow send_type='signal'/>"
+		"<allow send_requested_reply='true' send_type='method_return'/>"
+		"<allow send_requested_reply='true' send_type='error'/>"
+		"<allow receive_type='method_call'/><allow receive_type='method_return'/>"
+		"<allow receive_type='error'/><allow receive_type='signal'/>"
+		"<allow send_destination='org.freedesktop.DBus'/></policy>"
+		"<include>%s</include></busconfig>",
+		dir, policy_file);
+}
+
+/**
+ * vmem_test_bus_new:
+ * @policy_file: (nullable): a bus policy to include, or %NULL for a bus
+ *   that allows everything
+ *
+ * Starts a dbus-daemon on a socket that any user may reach.
+ */
+VmemTestBus *
+vmem_test_bus_new(const char *policy_file, GError **error)
+{
+	VmemTestBus *bus = g_new0(VmemTestBus, 1);
+	g_autofree char *config = NULL;
+	g_autofree char *config_file = NULL;
+	g_autofree char *socket = NULL;
+
+	bus->dir = g_dir_make_tmp("virtmem-bus-XXXXXX", error);
+	if (bus->dir == NULL || g_chmod(bus->dir, 0755) < 0) {
+		vmem_test_bus_free(bus);
+		return NULL;
+	}
+	config = vmem_test_bus_config(bus->dir, policy_file);
+	config_file = g_build_filename(bus->dir, "bus.conf", NULL);
+	socket = g_build_filename(bus->dir, "bus", NULL);
+	if (!g_file_set_contents(config_file, config, -1, error)) {
+		vmem_test_bus_free(bus);
+		return NULL;
+	}
+	bus->daemon = g_subprocess_new(G_SUBPROCESS_FLAGS_NONE, error, "dbus-daemon", "--nofork",
+				       "--nosyslog", "--config-file", config_file, NULL);
+	if (bus->daemon == NULL) {
+		vmem_test_bus_free(bus);
+		return NULL;
+	}
+	vmem_testbed_track_pid(
+		(GPid)g_ascii_strtoll(g_subprocess_get_identifier(bus->daemon), NULL, 10));
+	bus->address = g_strdup_printf("unix:path=%s", socket);
+	for (guint i = 0; i < 200 && bus->connection == NULL; i++) {
+		if (g_file_test(socket, G_FILE_TEST_EXISTS))
+			bus->connection = g_dbus_connection_new_for_address_sync(
+				bus->address,
+				G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+					G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+				NULL, NULL, NULL);
+		if (bus->connection == NULL)
+			g_usleep(50 * 1000);
+	}
+	if (bus->connection == NULL) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_TIMED_OUT,
+			    "dbus-daemon did not listen on %s within 10 s", socket);
+		vmem_test_bus_free(bus);
+		return NULL;
+	}
+	return bus;
+}
+
+void
+vmem_test_bus_free(VmemTestBus *bus)
+{
+	if (bus == NULL)
+		return;
+	if (bus->connection != NULL)
+		g_dbus_connection_close_sync(bus->connection, NULL, NULL);
+	g_clear_object(&bus->connection);
+	if (bus->daemon != NULL) {
+		g_subprocess_send_signal(bus->daemon, SIGTERM);
+		g_subprocess_wait(bus->daemon, NULL, NULL);
+		g_object_unref(bus->daemon);
+	}
+	if (bus->dir != NULL) {
+		g_autofree char *config_file = g_build_filename(bus->dir, "bus.conf", NULL);
+		g_autofree char *socket = g_build_filename(bus->dir, "bus", NULL);
+
+		g_remove(config_file);
+		g_remove(socket);
+		g_rmdir(bus->dir);
+	}
+	g_free(bus->dir);
+	g_free(bus->address);
+	g_free(bus);
+}
+
+const char *
+vmem_test_bus_get_address(VmemTestBus *bus)
+{
+	return bus->address;
+}
+
+GDBusConnection *
+vmem_test_bus_get_connection(VmemTestBus *bus)
+{
+	return bus->connection;
+}
+
+/**
+ * vmem_test_virtmemd_start:
+ * @config_file: (nullable): its virtmemd.conf
+ * @log_file: where its stderr goes
+ *
+ * Starts the built virtmemd ($VIRTMEMD) on @bus as the system bus.
+ */
+GSubprocess *
+vmem_test_virtmemd_start(VmemTestBus *bus, const char *uri, const char *config_file,
+			 const char *log_file, GError **error)
+{
+	g_autoptr(GSubprocessLauncher) launcher =
+		g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+	const char *virtmemd = g_getenv("VIRTMEMD");
+	GSubprocess *process;
+
+	if (virtmemd == NULL) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_NOT_FOUND,
+			    "VIRTMEMD names no virtmemd to test");
+		return NULL;
+	}
+	g_subprocess_launcher_setenv(launcher, "DBUS_SYSTEM_BUS_ADDRESS", bus->address, TRUE);
+	g_subprocess_launcher_set_stderr_file_path(launcher, log_file);
+	process = g_subprocess_launcher_spawn(launcher, error, virtmemd, "--system", "--connect",
+					      uri, "--config",
+					      config_file ? config_file : "/dev/null", NULL);
+	if (process != NULL)
+		vmem_testbed_track_pid(
+			(GPid)g_ascii_strtoll(g_subprocess_get_identifier(process), NULL, 10));
+	return process;
+}
+
+/* Ends virtmemd with @signal (SIGTERM for a clean stop, SIGKILL for a crash). */
+void
+vmem_test_virtmemd_stop(GSubprocess *virtmemd, int signal)
+{
+	if (virtmemd == NULL)
+		return;
+	g_subprocess_send_signal(virtmemd, signal);
+	g_subprocess_wait(virtmemd, NULL, NULL);
+}
+
+GVariant *
+vmem_test_bus_get_property(GDBusConnection *connection, const char *path, const char *iface,
+			   const char *property)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
+		connection, VMEM_TEST_BUS_NAME, path, "org.freedesktop.DBus.Properties", "Get",
+		g_variant_new("(ss)", iface, property), G_VARIANT_TYPE("(v)"),
+		G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+	GVariant *value = NULL;
+
+	g_assert_no_error(error);
+	g_variant_get(reply, "(v)", &value);
+	return value;
+}
+
+/* The requested sizes of a domain's devices added up, from its Devices. */
+guint64
+vmem_test_bus_device_requested(GDBusConnection *connection, const char *path)
+{
+	g_autoptr(GVariant) devices =
+		vmem_test_bus_get_property(connection, path, "org.virtmem.Domain1", "Devices");
+	GVariantIter iter;
+	guint64 requested, total = 0;
+
+	if (devices == NULL)
+		return 0;
+	g_variant_iter_init(&iter, devices);
+	while (g_variant_iter_next(&iter, "(&suttt@t)", NULL, NULL, NULL, NULL, &requested, NULL))
+		total += requested;
+	return total;
+}
+
+/**
+ * vmem_test_virtmemd_wait_domain:
+ * @name: a domain name
+ * @ret_path: (out): its object path
+ *
+ * Waits (spinning the default main context) for virtmemd to publish
+ * @name among its managed objects.
+ */
+gboolean
+vmem_test_virtmemd_wait_domain(GDBusConnection *connection, const char *name, guint timeout_s,
+			       char **ret_path, GError **error)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
+
+	while (g_get_monotonic_time() < end) {
+		g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
+			connection, VMEM_TEST_BUS_NAME, VMEM_TEST_BUS_PATH,
+			"org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL,
+			G_VARIANT_TYPE("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NONE, 5000, NULL,
+			NULL);
+
+		if (reply != NULL) {
+			g_autoptr(GVariant) objects = g_variant_get_child_value(reply, 0);
+			GVariantIter iter;
+			const char *path;
+			GVariant *ifaces;
+
+			g_variant_iter_init(&iter, objects);
+			while (g_variant_iter_next(&iter, "{&o@a{sa{sv}}}", &path, &ifaces)) {
+				g_autoptr(GVariant) props =
+					g_variant_lookup_value(ifaces, "org.virtmem.Domain1", NULL);
+				const char *n = NULL;
+
+				g_variant_unref(ifaces);
+				if (props != NULL && g_variant_lookup(props, "Name", "&s", &n) &&
+				    g_str_equal(n, name)) {
+					*ret_path = g_strdup(path);
+					return TRUE;
+				}
+			}
+		}
+		g_usleep(200 * 1000);
+	}
+	g_set_error(error, VMEM_ERROR, VMEM_ERROR_TIMED_OUT,
+		    "virtmemd did not publish domain %s within %u s", name, timeout_s);
+	return FALSE;
+}

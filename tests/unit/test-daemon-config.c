@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * virtmemd.conf and the host's meminfo: what is accepted, and a clear
+ * error naming the key for what is not.
+ */
+#include "config.h"
+
+#include "vmem-daemon-config.h"
+#include "vmem-error.h"
+#include "vmem-host.h"
+#include "vmem-size.h"
+
+static void
+test_config_valid(void)
+{
+	g_autoptr(GError) error = NULL;
+	VmemDaemonConfig config;
+
+	vmem_daemon_config_init(&config);
+	g_assert_cmpfloat(config.tick, ==, 1.0);
+	g_assert_cmpuint(config.reserve, ==, 0);
+	g_assert_true(vmem_daemon_config_load_data(&config,
+						   "# comment\n[virtmemd]\nuri=qemu:///system\n"
+						   "tick=0.5\nreserve=2GiB\nmeminfo=/tmp/m\n"
+						   "admin-group=kvm\nresize-timeout=30\n"
+						   "log-level=debug\n",
+						   "test.conf", &error));
+	g_assert_no_error(error);
+	g_assert_cmpstr(config.uri, ==, "qemu:///system");
+	g_assert_cmpfloat(config.tick, ==, 0.5);
+	g_assert_cmpuint(config.reserve, ==, 2 * VMEM_SIZE_GIB);
+	g_assert_cmpstr(config.meminfo, ==, "/tmp/m");
+	g_assert_cmpstr(config.admin_group, ==, "kvm");
+	g_assert_cmpuint(config.resize_timeout, ==, 30);
+	g_assert_true(config.debug);
+	/* An empty file keeps the defaults. */
+	g_assert_true(vmem_daemon_config_load_data(&config, "", "empty.conf", &error));
+	g_assert_no_error(error);
+	vmem_daemon_config_clear(&config);
+}
+
+static void
+test_config_invalid(void)
+{
+	/* Each is refused with an error that names this part of it. */
+	const char *cases[][2] = {
+		{"[virtmemd]\ntik=1\n", "tik"},
+		{"[virtmem]\ntick=1\n", "[virtmem]"},
+		{"[virtmemd]\ntick=0\n", "tick"},
+		{"[virtmemd]\ntick=fast\n", "tick"},
+		{"[virtmemd]\ntick=99999\n", "tick"},
+		{"[virtmemd]\nreserve=-1G\n", "reserve"},
+		{"[virtmemd]\nreserve=lots\n", "reserve"},
+		{"[virtmemd]\nmeminfo=proc/meminfo\n", "meminfo"},
+		{"[virtmemd]\nresize-timeout=0\n", "resize-timeout"},
+		{"[virtmemd]\nlog-level=loud\n", "log-level"},
+		{"tick=1\n", "test.conf"},
+		{"[virtmemd\n", "test.conf"},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GError) error = NULL;
+		VmemDaemonConfig config;
+
+		vmem_daemon_config_init(&config);
+		g_assert_false(
+			vmem_daemon_config_load_data(&config, cases[i][0], "test.conf", &error));
+		g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA);
+		g_test_message("%s -> %s", cases[i][0], error->message);
+		g_assert_nonnull(strstr(error->message, cases[i][1]));
+		vmem_daemon_config_clear(&config);
+	}
+}
+
+static void
+test_config_file(void)
+{
+	g_autoptr(GError) error = NULL;
+	VmemDaemonConfig config;
+
+	vmem_daemon_config_init(&config);
+	/* The default file may be missing, a file named on the command line not. */
+	g_assert_true(
+		vmem_daemon_config_load(&config, "/nonexistent/virtmemd.conf", FALSE, &error));
+	g_assert_no_error(error);
+	g_assert_false(
+		vmem_daemon_config_load(&config, "/nonexistent/virtmemd.conf", TRUE, &error));
+	g_assert_error(error, VMEM_ERROR, VMEM_ERROR_IO);
+	vmem_daemon_config_clear(&config);
+}
+
+static void
+test_meminfo(void)
+{
+	const struct {
+		const char *text;
+		gboolean ok;
+		guint64 available;
+	} cases[] = {
+		{"MemTotal:       16384 kB\nMemFree:  1 kB\nMemAvailable:    8192 kB\n", TRUE,
+		 8192 * VMEM_SIZE_KIB},
+		{"MemAvailable: 0 kB\n", TRUE, 0},
+		{"MemTotal: 1 kB\n", FALSE, 0},
+		{"MemAvailable: lots kB\n", FALSE, 0},
+		{"MemAvailable: 12 MB\n", FALSE, 0},
+		{"MemAvailable: 99999999999999999999999 kB\n", FALSE, 0},
+		{"MemAvailable: -5 kB\n", FALSE, 0},
+		{"", FALSE, 0},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GError) error = NULL;
+		guint64 available = 0;
+
+		g_assert_cmpint(vmem_host_parse_meminfo(cases[i].text, &available, &error), ==,
+				cases[i].ok);
+		if (cases[i].ok)
+			g_assert_cmpuint(available, ==, cases[i].available);
+		else
+			g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA);
+	}
+}
+
+static void
+test_meminfo_real(void)
+{
+	g_autoptr(GError) error = NULL;
+	guint64 available = 0;
+
+	g_assert_true(vmem_host_read_meminfo("/proc/meminfo", &available, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(available, >, 0);
+	g_assert_false(vmem_host_read_meminfo("/nonexistent", &available, &error));
+	g_assert_error(error, VMEM_ERROR, VMEM_ERROR_IO);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/daemon/config/valid", test_config_valid);
+	g_test_add_func("/daemon/config/invalid", test_config_invalid);
+	g_test_add_func("/daemon/config/file", test_config_file);
+	g_test_add_func("/daemon/meminfo/parse", test_meminfo);
+	g_test_add_func("/daemon/meminfo/real", test_meminfo_real);
+	return g_test_run();
+}

@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * virtmemd on a private libvirtd and a private system bus with virtmem's
+ * bus policy, managing real TCG guests:
+ * - an unprivileged caller reads the properties but is refused Resize(),
+ *   SetPolicy() and Pause(), by the bus policy and by the daemon itself;
+ *   root's Resize() holds as an override until Resume();
+ * - a memory ramp in the guest makes it grow before the guest runs short
+ *   (no OOM kill, no reboot), and the release shrinks it back after the
+ *   cooldown;
+ * - killed mid-resize and started again, it converges without asking
+ *   again; libvirtd restarted under it, it reconnects;
+ * - under a host reserve, the lower priority domain gives memory first.
+ * Every guest must keep its boot (boot_id, running, no OOM on its console).
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+
+#include "vmem-test-bus.h"
+#include "vmem-test-run.h"
+#include "vmem-testbed.h"
+
+#define MIB (G_GUINT64_CONSTANT(1024) * 1024)
+#define DOMAIN1 "org.virtmem.Domain1"
+#define MANAGER1 "org.virtmem.Manager1"
+#define POLICY_NS "http://virtmem.org/xmlns/policy/1"
+
+typedef struct {
+	VmemTestGuest *guest;
+	char *boot_id;
+	char *path; /* its object on the bus */
+} Guest;
+
+typedef struct {
+	VmemTestbed *tb;
+	VmemTestBus *bus;
+	GDBusConnection *conn;
+	GSubprocess *virtmemd;
+	char *dir;
+	char *config;
+	char *meminfo;
+	char *log;
+	Guest a, b;
+} Fixture;
+
+static Fixture f;
+
+static void
+guest_start(Guest *g, const char *name, guint64 requested_mib)
+{
+	g_autoptr(GError) error = NULL;
+	VmemTestGuestConfig config;
+
+	vmem_test_guest_config_init(&config);
+	config.requested_mib = requested_mib;
+	g->guest = vmem_test_guest_new(f.tb, name, &config, &error);
+	g_assert_no_error(error);
+	g_assert_true(vmem_test_guest_start(g->guest, &error));
+	g_assert_no_error(error);
+	g->boot_id = vmem_test_guest_output(g->guest, "cat /proc/sys/kernel/random/boot_id");
+}
+
+/* The guest still runs the boot it started with, and never ran short. */
+static void
+assert_same_boot(Guest *g)
+{
+	g_autofree char *now =
+		vmem_test_guest_output(g->guest, "cat /proc/sys/kernel/random/boot_id");
+	g_autofree char *console = NULL;
+
+	g_assert_true(vmem_test_guest_is_running(g->guest));
+	g_assert_cmpstr(now, ==, g->boot_id);
+	g_assert_true(g_file_get_contents(vmem_test_guest_get_console_log(g->guest), &console, NULL,
+					  NULL));
+	g_assert_null(strstr(console, "Out of memory"));
+	g_assert_null(strstr(console, "Kernel panic"));
+}
+
+static void
+set_policy(Guest *g, const char *xml)
+{
+	virDomainPtr dom = vmem_test_guest_get_domain(g->guest);
+
+	g_assert_cmpint(virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, xml, "virtmem",
+					     POLICY_NS, VIR_DOMAIN_AFFECT_LIVE),
+			==, 0);
+}
+
+static void
+daemon_start(void)
+{
+	g_autoptr(GError) error = NULL;
+
+	f.virtmemd = vmem_test_virtmemd_start(f.bus, vmem_testbed_get_uri(f.tb), f.config, f.log,
+					      &error);
+	g_assert_no_error(error);
+}
+
+static void
+daemon_stop(int signal)
+{
+	vmem_test_virtmemd_stop(f.virtmemd, signal);
+	g_clear_object(&f.virtmemd);
+}
+
+static char *
+wait_domain(Guest *g)
+{
+	g_autoptr(GError) error = NULL;
+	char *path = NULL;
+
+	g_assert_true(vmem_test_virtmemd_wait_domain(f.conn, vmem_test_guest_get_name(g->guest), 60,
+						     &path, &error));
+	g_assert_no_error(error);
+	return path;
+}
+
+static char *
+get_string(const char *path, const char *property)
+{
+	g_autoptr(GVariant) value = vmem_test_bus_get_property(f.conn, path, DOMAIN1, property);
+
+	g_assert_nonnull(value);
+	return g_variant_dup_string(value, NULL);
+}
+
+static guint64
+plugged_mib(Guest *g)
+{
+	guint64 current_kib = 0;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(vmem_test_guest_get_sizes(g->guest, "ua-vmem0", NULL, &current_kib, &error));
+	g_assert_no_error(error);
+	return current_kib / 1024;
+}
+
+static guint64
+requested_mib(Guest *g)
+{
+	return vmem_test_bus_device_requested(f.conn, g->path) / MIB;
+}
+
+static guint64
+available_mib(Guest *g)
+{
+	guint64 kib = 0;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(vmem_test_guest_meminfo(g->guest, "MemAvailable", &kib, &error));
+	g_assert_no_error(error);
+	return kib / 1024;
+}
+
+static void
+write_meminfo(guint64 available_mib)
+{
+	g_autofree char *text = g_strdup_printf(
+		"MemTotal:       33554432 kB\nMemAvailable:   %" G_GUINT64_FORMAT " kB\n",
+		available_mib * 1024);
+
+	g_assert_true(g_file_set_contents(f.meminfo, text, -1, NULL));
+}
+
+/* `gdbus call` on the private system bus as nobody: @args after the
+ * method, such as "uint64 0" "{}". */
+static void
+call_as_nobody(VmemTestRun *r, const char *path, const char *method, const char *arg1,
+	       const char *arg2)
+{
+	g_autofree char *address =
+		g_strdup_printf("DBUS_SYSTEM_BUS_ADDRESS=%s", vmem_test_bus_get_address(f.bus));
+	const char *argv[] = {"setpriv",
+			      "--reuid=nobody",
+			      "--regid=nogroup",
+			      "--clear-groups",
+			      "env",
+			      address,
+			      "gdbus",
+			      "call",
+			      "--system",
+			      "--dest",
+			      MANAGER1,
+			      "--object-path",
+			      path,
+			      "--method",
+			      method,
+			      arg1,
+			      arg2,
+			      NULL};
+
+	vmem_test_run(r, NULL, NULL, argv);
+}
+
+static void
+test_access(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	g_autofree char *automation = NULL;
+	const char *denied[][3] = {
+		{DOMAIN1 ".Resize", "0", "{}"},
+		{DOMAIN1 ".SetPolicy", "{'mode': <'off'>}", NULL},
+		{DOMAIN1 ".Pause", NULL, NULL},
+	};
+
+	/* Reading works for anyone. */
+	{
+		g_auto(VmemTestRun) r = {0};
+
+		call_as_nobody(&r, f.a.path, "org.freedesktop.DBus.Properties.Get", DOMAIN1,
+			       "Name");
+		g_assert_cmpint(r.status, ==, 0);
+		g_assert_nonnull(strstr(r.out, vmem_test_guest_get_name(f.a.guest)));
+	}
+	/* Changing is refused by the bus policy... */
+	for (guint i = 0; i < G_N_ELEMENTS(denied); i++) {
+		g_auto(VmemTestRun) r = {0};
+
+		call_as_nobody(&r, f.a.path, denied[i][0], denied[i][1], denied[i][2]);
+		g_test_message("%s as nobody: %s", denied[i][0], r.err);
+		g_assert_cmpint(r.status, !=, 0);
+		g_assert_nonnull(strstr(r.err, "AccessDenied"));
+	}
+	/* ...and by the daemon itself, on a bus that lets everything through. */
+	{
+		VmemTestBus *system_bus = f.bus;
+		GDBusConnection *system_conn = f.conn;
+		g_autofree char *path = NULL;
+
+		daemon_stop(SIGTERM);
+		f.bus = vmem_test_bus_new(NULL, &error);
+		g_assert_no_error(error);
+		f.conn = vmem_test_bus_get_connection(f.bus);
+		daemon_start();
+		path = wait_domain(&f.a);
+		for (guint i = 0; i < G_N_ELEMENTS(denied); i++) {
+			g_auto(VmemTestRun) r = {0};
+
+			call_as_nobody(&r, path, denied[i][0], denied[i][1], denied[i][2]);
+			g_test_message("%s as nobody, open bus: %s", denied[i][0], r.err);
+			g_assert_cmpint(r.status, !=, 0);
+			g_assert_nonnull(strstr(r.err, "org.virtmem.Error.AccessDenied"));
+		}
+		daemon_stop(SIGTERM);
+		vmem_test_bus_free(f.bus);
+		f.bus = system_bus;
+		f.conn = system_conn;
+		daemon_start();
+		g_free(wait_domain(&f.a));
+	}
+
+	/* Root may: a Resize() holds as an override until Resume(). */
+	reply = g_dbus_connection_call_sync(
+		f.conn, MANAGER1, f.a.path, DOMAIN1, "Resize",
+		g_variant_new("(t@a{sv})", 256 * MIB,
+			      g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0)),
+		NULL, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+	g_assert_no_error(error);
+	g_clear_pointer(&reply, g_variant_unref);
+	automation = get_string(f.a.path, "Automation");
+	g_assert_cmpstr(automation, ==, "override");
+	g_assert_true(vmem_test_guest_wait_current(f.a.guest, "ua-vmem0", 256 * 1024, 120, &error));
+	g_assert_no_error(error);
+	reply = g_dbus_connection_call_sync(f.conn, MANAGER1, f.a.path, DOMAIN1, "Resume", NULL,
+					    NULL, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+	g_assert_no_error(error);
+	g_free(automation);
+	automation = get_string(f.a.path, "Automation");
+	g_assert_cmpstr(automation, ==, "manual");
+	assert_same_boot(&f.a);
+}
+
+/* Holds @mib MiB more on the guest's tmpfs, in 64 MiB steps of a second:
+ * a load that rises slower than the guest plugs. */
+static void
+ramp_up(Guest *g, guint64 from_mib, guint64 to_mib)
+{
+	for (guint64 mib = from_mib; mib < to_mib; mib += 64) {
+		g_autofree char *command = g_strdup_printf(
+			"dd if=/dev/zero of=/hold/data bs=1M count=64 seek=%" G_GUINT64_FORMAT
+			" conv=notrunc 2>&1 && echo held",
+			mib);
+		g_autofree char *out = vmem_test_guest_output(g->guest, command);
+
+		g_assert_nonnull(strstr(out, "held"));
+		g_test_message("held %" G_GUINT64_FORMAT " MiB: requested %" G_GUINT64_FORMAT
+			       " MiB, plugged %" G_GUINT64_FORMAT
+			       " MiB, available %" G_GUINT64_FORMAT " MiB",
+			       mib + 64, requested_mib(g), plugged_mib(g), available_mib(g));
+		vmem_test_spin(1000);
+	}
+}
+
+static void
+test_grow_shrink(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *decision = NULL;
+	g_autoptr(GVariant) last = NULL;
+	guint64 peak, settled;
+
+	set_policy(&f.a, "<policy mode='auto'><buffer percent='20'/><cooldown grow='1' "
+			 "shrink='15'/><priority>9</priority></policy>");
+	ramp_up(&f.a, 0, 1024);
+	vmem_test_spin(3000);
+	peak = requested_mib(&f.a);
+	g_test_message("after the ramp: requested %" G_GUINT64_FORMAT
+		       " MiB, available %" G_GUINT64_FORMAT " MiB",
+		       peak, available_mib(&f.a));
+	/* It grew by what the guest holds, and the guest kept a buffer. */
+	g_assert_cmpuint(peak, >=, 1024);
+	g_assert_cmpuint(available_mib(&f.a), >=, 128);
+	assert_same_boot(&f.a);
+
+	/* Released: after the cooldown it shrinks back towards the buffer. */
+	g_free(vmem_test_guest_output(f.a.guest, "rm -f /hold/data; echo"));
+	for (guint i = 0; i < 180 && requested_mib(&f.a) > peak / 4; i++)
+		vmem_test_spin(1000);
+	g_test_message("after the release: requested %" G_GUINT64_FORMAT " MiB",
+		       requested_mib(&f.a));
+	g_assert_cmpuint(requested_mib(&f.a), <=, peak / 4);
+	last = vmem_test_bus_get_property(f.conn, f.a.path, DOMAIN1, "LastDecision");
+	decision = g_variant_print(last, FALSE);
+	g_test_message("last decision: %s", decision);
+	g_assert_nonnull(strstr(decision, "shrink"));
+	g_assert_true(
+		vmem_test_guest_wait_settled(f.a.guest, "ua-vmem0", 3, 120, &settled, &error));
+	g_assert_no_error(error);
+	assert_same_boot(&f.a);
+}
+
+/* Killed right after it asked for more, virtmemd starts again from the
+ * live XML: the guest converges on the request, which is not made again. */
+static void
+test_restart(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GVariant) decision = NULL;
+	guint64 from = 0, to = 0;
+
+	set_policy(&f.a, "<policy mode='manual'/>");
+	vmem_test_spin(1500);
+	reply = g_dbus_connection_call_sync(
+		f.conn, MANAGER1, f.a.path, DOMAIN1, "Resize",
+		g_variant_new("(t@a{sv})", 1536 * MIB,
+			      g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0)),
+		NULL, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+	g_assert_no_error(error);
+	daemon_stop(SIGKILL);
+	g_assert_cmpuint(plugged_mib(&f.a), <, 1536);
+	daemon_start();
+	g_free(wait_domain(&f.a));
+	g_assert_true(
+		vmem_test_guest_wait_current(f.a.guest, "ua-vmem0", 1536 * 1024, 120, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(requested_mib(&f.a), ==, 1536);
+	decision = vmem_test_bus_get_property(f.conn, f.a.path, DOMAIN1, "LastDecision");
+	g_variant_get(decision, "(dtt&s&s)", NULL, &from, &to, NULL, NULL);
+	g_assert_cmpuint(to, ==, 0); /* the new daemon decided nothing */
+	assert_same_boot(&f.a);
+}
+
+/* Both at 1 GiB with nothing to do, then the host falls short of its
+ * reserve: the priority 1 domain gives first, the priority 9 one keeps. */
+static void
+test_priority(void)
+{
+	guint64 a_before, b_before;
+
+	set_policy(&f.a, "<policy mode='auto'><cooldown grow='1' shrink='3600'/>"
+			 "<priority>9</priority></policy>");
+	set_policy(&f.b, "<policy mode='auto'><cooldown grow='1' shrink='3600'/>"
+			 "<priority>1</priority></policy>");
+	vmem_test_spin(3000);
+	a_before = requested_mib(&f.a);
+	b_before = requested_mib(&f.b);
+	g_test_message("before: a %" G_GUINT64_FORMAT " MiB, b %" G_GUINT64_FORMAT " MiB", a_before,
+		       b_before);
+	g_assert_cmpuint(b_before, ==, 1024);
+	write_meminfo(2048 - 256);
+	for (guint i = 0; i < 30 && requested_mib(&f.b) == b_before; i++)
+		vmem_test_spin(500);
+	g_test_message("short of the reserve: a %" G_GUINT64_FORMAT " MiB, b %" G_GUINT64_FORMAT
+		       " MiB",
+		       requested_mib(&f.a), requested_mib(&f.b));
+	g_assert_cmpuint(requested_mib(&f.b), <, b_before);
+	g_assert_cmpuint(requested_mib(&f.a), ==, a_before);
+	write_meminfo(16384);
+	assert_same_boot(&f.a);
+	assert_same_boot(&f.b);
+}
+
+/* libvirtd restarted under it: virtmemd reconnects and manages again. */
+static void
+test_libvirtd_restart(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) connected = NULL;
+	g_autofree char *log = NULL;
+	g_autofree char *path = NULL;
+
+	g_assert_true(vmem_testbed_restart_libvirtd(f.tb, &error));
+	g_assert_no_error(error);
+	for (guint i = 0; i < 120; i++) {
+		g_clear_pointer(&log, g_free);
+		g_assert_true(g_file_get_contents(f.log, &log, NULL, NULL));
+		if (strstr(log, "was lost") != NULL &&
+		    strstr(strstr(log, "was lost"), "Connected to") != NULL)
+			break;
+		vmem_test_spin(500);
+	}
+	g_assert_nonnull(strstr(log, "was lost"));
+	g_assert_nonnull(strstr(strstr(log, "was lost"), "Connected to"));
+	path = wait_domain(&f.a);
+	connected =
+		vmem_test_bus_get_property(f.conn, "/org/virtmem/Manager1", MANAGER1, "Connected");
+	g_assert_true(g_variant_get_boolean(connected));
+	g_assert_cmpstr(path, ==, f.a.path);
+}
+
+static void
+setup(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *config = NULL;
+
+	f.tb = vmem_testbed_new(VMEM_TESTBED_DAEMON, &error);
+	g_assert_no_error(error);
+	f.bus = vmem_test_bus_new(g_getenv("VIRTMEM_BUS_POLICY"), &error);
+	g_assert_no_error(error);
+	f.conn = vmem_test_bus_get_connection(f.bus);
+	f.dir = g_dir_make_tmp("virtmem-daemon-XXXXXX", &error);
+	g_assert_no_error(error);
+	f.config = g_build_filename(f.dir, "virtmemd.conf", NULL);
+	f.meminfo = g_build_filename(f.dir, "meminfo", NULL);
+	f.log = g_build_filename(f.dir, "virtmemd.log", NULL);
+	write_meminfo(16384);
+	config = g_strdup_printf("[virtmemd]\ntick=1\nreserve=2GiB\nmeminfo=%s\n", f.meminfo);
+	g_assert_true(g_file_set_contents(f.config, config, -1, NULL));
+	guest_start(&f.a, "daemon-a", 0);
+	guest_start(&f.b, "daemon-b", 1024);
+	daemon_start();
+	f.a.path = wait_domain(&f.a);
+	f.b.path = wait_domain(&f.b);
+}
+
+static void
+teardown(void)
+{
+	g_autofree char *log = NULL;
+
+	daemon_stop(SIGTERM);
+	if (g_file_get_contents(f.log, &log, NULL, NULL))
+		g_test_message("virtmemd's log:\n%s", log);
+	vmem_test_bus_free(f.bus);
+	vmem_testbed_free(f.tb);
+	g_assert_true(vmem_testbed_all_processes_gone());
+	g_remove(f.config);
+	g_remove(f.meminfo);
+	g_remove(f.log);
+	g_rmdir(f.dir);
+}
+
+/* One test bed for all: each step starts where the one before ended. */
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/daemon/setup", setup);
+	g_test_add_func("/daemon/access", test_access);
+	g_test_add_func("/daemon/grow-shrink", test_grow_shrink);
+	g_test_add_func("/daemon/restart", test_restart);
+	g_test_add_func("/daemon/priority", test_priority);
+	g_test_add_func("/daemon/libvirtd-restart", test_libvirtd_restart);
+	g_test_add_func("/daemon/teardown", teardown);
+	return g_test_run();
+}
