@@ -413,6 +413,7 @@ test_damaged(void)
 		g_autoptr(VmemImage) image = parse_bytes(b, b->len, &error);
 
 		g_assert_no_error(error);
+		g_assert_nonnull(image);
 	}
 
 	/* libvirt's header: partial save, unknown format, XML */
@@ -594,6 +595,7 @@ test_virtio_mem_damaged(void)
 		g_autoptr(VmemImage) image = parse_bytes(b, b->len, &error);
 
 		g_assert_no_error(error);
+		g_assert_nonnull(image);
 	}
 	g_clear_pointer(&b, g_byte_array_unref);
 
@@ -804,34 +806,61 @@ test_tib(void)
 }
 
 static void
+write_seed(const char *dir, const char *name, const GByteArray *b, gsize len)
+{
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+
+	g_assert_true(g_file_set_contents(path, (const char *)b->data, (gssize)len, NULL));
+}
+
+static void
 write_corpus(const char *dir)
 {
-	/* small: 512-byte pages, a few of them */
+	/* small: 512-byte pages, a few of them; a virtio-mem device of 2
+	 * blocks of 2 pages, block 0 plugged, page 0 written */
 	TestSpec spec = {
 		.compact = TRUE,
 		.page_bits = 9,
 		.n_blocks = 2,
 		.blocks = {{"pc.ram", 2, {1, G_MAXUINT64}},
-			   {"0000:00:01.2:00.0/memua-vmem0", 1, {0, G_MAXUINT64}}},
+			   {"0000:00:01.2:00.0/memua-vmem0", 4, {0, G_MAXUINT64}}},
+		.device = {TRUE, FALSE, NULL, 2, 0x1},
 	};
 	TestImage img;
 
 	build(&spec, &img);
-	g_assert_true(g_file_set_contents(g_build_filename(dir, "plain", NULL),
-					  (const char *)img.bytes->data, img.bytes->len, NULL));
-	g_file_set_contents(g_build_filename(dir, "truncated", NULL), (const char *)img.bytes->data,
-			    img.bytes->len / 2, NULL);
+	write_seed(dir, "plain", img.bytes, img.bytes->len);
+	write_seed(dir, "truncated", img.bytes, img.bytes->len / 2);
+	write_seed(dir, "truncated-early", img.bytes, img.early_bitmap + 3);
 	img.bytes->data[img.bitmap_offset[1]] = 0x10;
-	g_file_set_contents(g_build_filename(dir, "padding-bit", NULL),
-			    (const char *)img.bytes->data, img.bytes->len, NULL);
+	write_seed(dir, "padding-bit", img.bytes, img.bytes->len);
+	/* a page written in unplugged block 1 */
+	img.bytes->data[img.bitmap_offset[1]] = 0x05;
+	write_seed(dir, "unplugged-page", img.bytes, img.bytes->len);
+	img.bytes->data[img.bitmap_offset[1]] = 0x01;
+	set_be64(img.bytes, img.early_bitmap, 0x5);
+	write_seed(dir, "early-padding-bit", img.bytes, img.bytes->len);
+	set_be64(img.bytes, img.early_bitmap, 0x1);
+	set_be64(img.bytes, img.early_fields + 8, G_GUINT64_CONSTANT(1) << 40);
+	write_seed(dir, "early-bitmap-overflow", img.bytes, img.bytes->len);
 	g_byte_array_unref(img.bytes);
+
+	spec.device.before_ram = TRUE;
+	build(&spec, &img);
+	write_seed(dir, "early-before-ram", img.bytes, img.bytes->len);
+	g_byte_array_unref(img.bytes);
+	spec.device.before_ram = FALSE;
+	spec.device.idstr = "virtio-mem-device-early";
+	build(&spec, &img);
+	write_seed(dir, "early-no-device-path", img.bytes, img.bytes->len);
+	g_byte_array_unref(img.bytes);
+	spec.device.idstr = NULL;
+
 	spec.libvirt = TRUE;
 	build(&spec, &img);
-	g_file_set_contents(g_build_filename(dir, "libvirt", NULL), (const char *)img.bytes->data,
-			    img.bytes->len, NULL);
+	write_seed(dir, "libvirt", img.bytes, img.bytes->len);
 	set_be64(img.bytes, img.mrh_offset[1] + 12, G_MAXUINT64 - 3);
-	g_file_set_contents(g_build_filename(dir, "bitmap-overflow", NULL),
-			    (const char *)img.bytes->data, img.bytes->len, NULL);
+	write_seed(dir, "bitmap-overflow", img.bytes, img.bytes->len);
 	g_byte_array_unref(img.bytes);
 }
 
