@@ -30,7 +30,8 @@
  *     ceil(region_size / block_size / 64) be64 words (bit i of word j is
  *     block 64 j + i: migration/vmstate-types.c, put_bitmap), 0x7e be32
  *     section_id
- *   the rest of the stream (0x02 ram part, ..., device state, 0x1f EOF)
+ *   the rest of the stream (0x02 ram part, ..., device state, 0x00 EOF,
+ *     0x06 be32 length and the JSON description of the stream)
  *
  * The ram section and the early sections are the setup phase
  * (migration/savevm.c, qemu_savevm_state_setup): one section per handler
@@ -63,7 +64,8 @@
 #define QEMU_VM_SUBSECTION 0x05
 #define QEMU_VM_CONFIGURATION 0x07
 #define QEMU_VM_COMMAND 0x08
-#define QEMU_VM_EOF 0x1f
+#define QEMU_VM_EOF 0x00
+#define QEMU_VM_VMDESCRIPTION 0x06
 #define QEMU_VM_SECTION_FOOTER 0x7e
 #define RAM_SAVE_FLAG_MEM_SIZE 0x04
 #define RAM_SAVE_FLAG_EOS 0x10
@@ -80,6 +82,8 @@
 /* How far to look for the ram section past device sections */
 #define MAX_SKIP (16u * 1024 * 1024)
 #define BITMAP_CHUNK (1024u * 1024)
+/* How far from the end to look for the stream's JSON description */
+#define MAX_VMDESC (16u * 1024 * 1024)
 
 typedef struct {
 	VmemImageReader *reader;
@@ -1139,6 +1143,47 @@ check_virtio_mem_devices(VmemImageReader *reader, const VmemImage *image, GError
 	return TRUE;
 }
 
+/* The stream ends as QEMU ends it: QEMU_VM_EOF, QEMU_VM_VMDESCRIPTION,
+ * be32 length and that much JSON, to the end of the file
+ * (migration/savevm.c, qemu_savevm_state_complete_precopy_non_iterable).
+ * QEMU leaves the description out only for machine types of QEMU 2.2 and
+ * older, which QEMU 10 no longer has; a bare QEMU_VM_EOF (a zero byte) at
+ * the end would say nothing.  JSON text holds no byte 0x06, so the last
+ * one is the description's marker.  A file cut anywhere after the setup
+ * phase fails this. */
+static gboolean
+check_stream_end(VmemImageReader *reader, const VmemImage *image, GError **error)
+{
+	guint64 size = vmem_image_reader_get_size(reader);
+	guint64 start = MAX(image->setup_end, size > MAX_VMDESC ? size - MAX_VMDESC : 0);
+	gsize len = (gsize)(size - start);
+	g_autofree guint8 *buf = NULL;
+
+	if (len < 1)
+		return invalid(error, size, "end of the stream",
+			       _("the file ends before it: it is truncated."));
+	buf = g_malloc(len);
+	if (!vmem_image_reader_read(reader, start, buf, len, "end of the stream", error))
+		return FALSE;
+	for (gsize i = len; i-- > 1;) {
+		guint32 json_len;
+
+		if (buf[i] != QEMU_VM_VMDESCRIPTION)
+			continue;
+		if (buf[i - 1] != QEMU_VM_EOF || len - i < 5)
+			break;
+		json_len = (guint32)buf[i + 1] << 24 | (guint32)buf[i + 2] << 16 |
+			   (guint32)buf[i + 3] << 8 | buf[i + 4];
+		if (json_len == len - i - 5 && json_len > 0 && buf[i + 5] == '{' &&
+		    buf[len - 1] == '}')
+			return TRUE;
+		break;
+	}
+	return invalid(error, size, "end of the stream",
+		       _("the file does not end with QEMU's end of stream and its JSON "
+			 "description: it is truncated."));
+}
+
 /**
  * vmem_image_verify:
  * @reader: the file @image was parsed from
@@ -1150,7 +1195,7 @@ check_virtio_mem_devices(VmemImageReader *reader, const VmemImage *image, GError
  * allocated data in a page area where the bitmap has no page, and each
  * virtio-mem device state matches a RAMBlock of its size, agrees with
  * itself (plugged size and bitmap) and has no page written in a block it
- * says is unplugged.
+ * says is unplugged; and the file ends where QEMU's stream ends.
  *
  * Returns: %TRUE when all hold
  */
@@ -1170,7 +1215,8 @@ vmem_image_verify(VmemImageReader *reader, const VmemImage *image, GError **erro
 		if (!check_data_has_bits(reader, b, error))
 			return FALSE;
 	}
-	if (!check_virtio_mem_devices(reader, image, error))
+	if (!check_virtio_mem_devices(reader, image, error) ||
+	    !check_stream_end(reader, image, error))
 		return FALSE;
 	/* last, so that compact images (the fuzz seeds) reach every check */
 	for (guint i = 0; i < image->blocks->len; i++) {

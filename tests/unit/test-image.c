@@ -126,6 +126,9 @@ pad_to(GByteArray *b, guint64 len)
 	}
 }
 
+/* QEMU's JSON description of the stream, which ends it */
+static const char test_vmdesc[] = "{\"page_size\": 4096, \"devices\": []}";
+
 static void
 put_early(GByteArray *b, const TestSpec *spec, TestImage *img, guint64 page)
 {
@@ -243,7 +246,10 @@ build(const TestSpec *spec, TestImage *img)
 	put_be64(b, 0x10);
 	put_u8(b, 0x7e);
 	put_be32(b, 0);
-	put_u8(b, 0x1f);
+	put_u8(b, 0x00);
+	put_u8(b, 0x06);
+	put_be32(b, (guint32)strlen(test_vmdesc));
+	put(b, test_vmdesc, strlen(test_vmdesc));
 	img->bytes = b;
 }
 
@@ -620,6 +626,29 @@ test_virtio_mem_damaged(void)
 	g_byte_array_unref(img.bytes);
 }
 
+/* The file ends where the stream ends, with QEMU_VM_EOF and the JSON
+ * description: cut anywhere after the setup phase, refused. */
+static void
+test_stream_end(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmemImage) image = NULL;
+	TestImage img;
+
+	build(&good_spec, &img);
+	image = parse_bytes(img.bytes, img.bytes->len, &error);
+	g_assert_no_error(error);
+	for (gsize len = img.setup_end + 1; len < img.bytes->len; len++)
+		assert_refused(img.bytes, len, "end of the stream");
+	/* a length that is not the rest of the file; no QEMU_VM_EOF */
+	img.bytes->data[img.bytes->len - strlen(test_vmdesc) - 1]++;
+	assert_refused(img.bytes, img.bytes->len, "end of the stream");
+	img.bytes->data[img.bytes->len - strlen(test_vmdesc) - 1]--;
+	img.bytes->data[img.bytes->len - strlen(test_vmdesc) - 6] = 0x1f;
+	assert_refused(img.bytes, img.bytes->len, "end of the stream");
+	g_byte_array_unref(img.bytes);
+}
+
 static char *
 write_temp(const GByteArray *b, int *ret_fd)
 {
@@ -751,7 +780,10 @@ test_tib(void)
 							: 0);
 	put_u8(tail, 0x7e);
 	put_be32(tail, 1);
-	put_u8(tail, 0x1f);
+	put_u8(tail, 0x00);
+	put_u8(tail, 0x06);
+	put_be32(tail, (guint32)strlen(test_vmdesc));
+	put(tail, test_vmdesc, strlen(test_vmdesc));
 
 	path = write_temp(head, &fd);
 	memset(page, 0x5a, sizeof(page));
@@ -880,6 +912,7 @@ main(int argc, char **argv)
 	g_test_add_func("/image/overlap", test_overlap);
 	g_test_add_func("/image/virtio-mem/good", test_virtio_mem_good);
 	g_test_add_func("/image/virtio-mem/damaged", test_virtio_mem_damaged);
+	g_test_add_func("/image/stream-end", test_stream_end);
 	g_test_add_func("/image/file", test_file);
 	g_test_add_func("/image/tib", test_tib);
 	return g_test_run();

@@ -10,7 +10,7 @@
  * case (the file is sparse and large: no copies), it is refused, with the
  * structure at fault, by both (exit 1): offsets moved, a page bit set in
  * an unplugged block, a broken stream header, a broken device state, and
- * truncated in the page area and in the device state.
+ * truncated at its end, in the device state and in the page area.
  */
 #include "config.h"
 
@@ -285,6 +285,27 @@ test_mapped_ram(void)
 
 		damage(fd, path, device->bitmap_offset - 37, &bad, 1, FALSE, "version");
 		damage(fd, path, footer, &bad, 1, FALSE, "footer");
+	}
+	{
+		/* the last byte of QEMU's JSON description cut off */
+		g_autoptr(VmemImage) parsed = NULL;
+		guint8 last;
+
+		g_assert_cmpint(g_stat(path, &st), ==, 0);
+		g_assert_cmpint(pread(fd, &last, 1, st.st_size - 1), ==, 1);
+		g_assert_cmpint(ftruncate(fd, st.st_size - 1), ==, 0);
+		parsed = parse_file(path, FALSE, &error);
+		g_assert_no_error(error);
+		g_clear_pointer(&parsed, vmem_image_free);
+		parsed = parse_file(path, TRUE, &error);
+		g_assert_null(parsed);
+		g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA);
+		g_test_message("last byte cut: %s", error->message);
+		g_assert_nonnull(strstr(error->message, "end of the stream"));
+		g_clear_error(&error);
+		g_assert_cmpint(run_tool("verify", path, &json), ==, 1);
+		g_clear_pointer(&json, json_object_put);
+		g_assert_cmpint(pwrite(fd, &last, 1, st.st_size - 1), ==, 1);
 	}
 	/* repaired: consistent again */
 	g_clear_pointer(&image, vmem_image_free);
