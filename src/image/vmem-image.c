@@ -1148,9 +1148,9 @@ check_virtio_mem_devices(VmemImageReader *reader, const VmemImage *image, GError
  * (migration/savevm.c, qemu_savevm_state_complete_precopy_non_iterable).
  * QEMU leaves the description out only for machine types of QEMU 2.2 and
  * older, which QEMU 10 no longer has; a bare QEMU_VM_EOF (a zero byte) at
- * the end would say nothing.  JSON text holds no byte 0x06, so the last
- * one is the description's marker.  A file cut anywhere after the setup
- * phase fails this. */
+ * the end would say nothing.  Zeros after the description are allowed.  JSON text holds no byte
+ * 0x06, so the last one is the description's marker.  A file cut anywhere after the setup phase
+ * fails this. */
 static gboolean
 check_stream_end(VmemImageReader *reader, const VmemImage *image, GError **error)
 {
@@ -1165,6 +1165,9 @@ check_stream_end(VmemImageReader *reader, const VmemImage *image, GError **error
 	buf = g_malloc(len);
 	if (!vmem_image_reader_read(reader, start, buf, len, "end of the stream", error))
 		return FALSE;
+	/* zeros after it: padding to a block, as a writer may leave */
+	while (len > 0 && buf[len - 1] == 0)
+		len--;
 	for (gsize i = len; i-- > 1;) {
 		guint32 json_len;
 

@@ -646,6 +646,12 @@ test_stream_end(void)
 	img.bytes->data[img.bytes->len - strlen(test_vmdesc) - 1]--;
 	img.bytes->data[img.bytes->len - strlen(test_vmdesc) - 6] = 0x1f;
 	assert_refused(img.bytes, img.bytes->len, "end of the stream");
+	img.bytes->data[img.bytes->len - strlen(test_vmdesc) - 6] = 0x00;
+	/* padded with zeros after the description: still the end */
+	pad_to(img.bytes, img.bytes->len + 4096);
+	g_clear_pointer(&image, vmem_image_free);
+	image = parse_bytes(img.bytes, img.bytes->len, &error);
+	g_assert_no_error(error);
 	g_byte_array_unref(img.bytes);
 }
 
