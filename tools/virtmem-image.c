@@ -52,58 +52,108 @@ json_u64(guint64 value)
 }
 
 static json_object *
+json_string_or_null(const char *value)
+{
+	return value ? json_object_new_string(value) : NULL;
+}
+
+static json_object *
+device_to_json(const VmemImage *image, const VmemImageVirtioMem *d)
+{
+	json_object *obj = json_object_new_object();
+	const VmemImageBlock *b =
+		d->block_index == G_MAXUINT ? NULL : image->blocks->pdata[d->block_index];
+
+	json_object_object_add(obj, "device_state", json_object_new_string(d->idstr));
+	json_object_object_add(obj, "instance", json_u64(d->instance));
+	json_object_object_add(obj, "section_offset", json_u64(d->section_offset));
+	json_object_object_add(obj, "ram_block", json_string_or_null(b ? b->name : NULL));
+	json_object_object_add(obj, "addr", json_u64(d->addr));
+	json_object_object_add(obj, "region_size", json_u64(d->region_size));
+	json_object_object_add(obj, "block_size", json_u64(d->block_size));
+	json_object_object_add(obj, "node", json_u64(d->node));
+	json_object_object_add(obj, "size", json_u64(d->size));
+	json_object_object_add(obj, "blocks", json_u64(d->n_blocks));
+	json_object_object_add(obj, "plugged_blocks", json_u64(d->plugged_blocks));
+	json_object_object_add(obj, "plugged_bytes", json_u64(d->plugged_blocks * d->block_size));
+	return obj;
+}
+
+static json_object *
 image_to_json(const VmemImage *image)
 {
 	json_object *root = json_object_new_object();
 	json_object *blocks = json_object_new_array();
+	json_object *devices = json_object_new_array();
 	json_object *caps = json_object_new_array();
 	json_object *skipped = json_object_new_array();
+	json_object *libvirt = NULL;
 
-	json_object_object_add(root, "file-size", json_u64(image->file_size));
+	json_object_object_add(root, "file_size", json_u64(image->file_size));
 	if (image->libvirt.present) {
 		const VmemImageLibvirt *lv = &image->libvirt;
-		json_object *obj = json_object_new_object();
 
-		json_object_object_add(obj, "version", json_u64(lv->version));
-		json_object_object_add(obj, "format", json_u64(lv->format));
-		json_object_object_add(obj, "was-running",
+		libvirt = json_object_new_object();
+		json_object_object_add(libvirt, "version", json_u64(lv->version));
+		json_object_object_add(libvirt, "format", json_u64(lv->format));
+		json_object_object_add(libvirt, "was_running",
 				       json_object_new_boolean(lv->was_running));
-		json_object_object_add(obj, "xml-length", json_u64(lv->xml_length));
-		json_object_object_add(obj, "data-length", json_u64(lv->data_length));
-		json_object_object_add(obj, "cookie-offset", json_u64(lv->cookie_offset));
-		if (lv->name)
-			json_object_object_add(obj, "name", json_object_new_string(lv->name));
-		if (lv->uuid)
-			json_object_object_add(obj, "uuid", json_object_new_string(lv->uuid));
-		json_object_object_add(root, "libvirt", obj);
+		json_object_object_add(libvirt, "xml_length", json_u64(lv->xml_length));
+		json_object_object_add(libvirt, "data_length", json_u64(lv->data_length));
+		json_object_object_add(libvirt, "cookie_offset", json_u64(lv->cookie_offset));
+		json_object_object_add(libvirt, "name", json_string_or_null(lv->name));
+		json_object_object_add(libvirt, "uuid", json_string_or_null(lv->uuid));
 	}
-	json_object_object_add(root, "stream-offset", json_u64(image->stream_offset));
+	json_object_object_add(root, "libvirt", libvirt);
+	json_object_object_add(root, "stream_offset", json_u64(image->stream_offset));
 	json_object_object_add(root, "machine", json_object_new_string(image->machine));
 	for (guint i = 0; image->capabilities[i]; i++)
 		json_object_array_add(caps, json_object_new_string(image->capabilities[i]));
 	json_object_object_add(root, "capabilities", caps);
 	for (guint i = 0; image->skipped_sections[i]; i++)
 		json_object_array_add(skipped, json_object_new_string(image->skipped_sections[i]));
-	json_object_object_add(root, "skipped-sections", skipped);
-	json_object_object_add(root, "ram-total", json_u64(image->ram_total));
+	json_object_object_add(root, "skipped_sections", skipped);
+	json_object_object_add(root, "ram_total", json_u64(image->ram_total));
 	for (guint i = 0; i < image->blocks->len; i++) {
 		const VmemImageBlock *b = image->blocks->pdata[i];
 		json_object *obj = json_object_new_object();
 
 		json_object_object_add(obj, "name", json_object_new_string(b->name));
-		json_object_object_add(obj, "used-length", json_u64(b->used_length));
-		json_object_object_add(obj, "page-size", json_u64(b->page_size));
+		json_object_object_add(obj, "used_length", json_u64(b->used_length));
+		json_object_object_add(obj, "page_size", json_u64(b->page_size));
 		json_object_object_add(obj, "skipped", json_object_new_boolean(b->skipped));
-		json_object_object_add(obj, "bitmap-offset", json_u64(b->bitmap_offset));
-		json_object_object_add(obj, "bitmap-size", json_u64(b->bitmap_size));
-		json_object_object_add(obj, "pages-offset", json_u64(b->pages_offset));
-		json_object_object_add(obj, "pages-written", json_u64(b->pages_written));
+		json_object_object_add(obj, "bitmap_offset", json_u64(b->bitmap_offset));
+		json_object_object_add(obj, "bitmap_size", json_u64(b->bitmap_size));
+		json_object_object_add(obj, "pages_offset", json_u64(b->pages_offset));
+		json_object_object_add(obj, "pages_written", json_u64(b->pages_written));
 		json_object_object_add(obj, "allocated",
 				       b->allocated == G_MAXUINT64 ? NULL : json_u64(b->allocated));
+		json_object_object_add(obj, "virtio_mem",
+				       b->virtio_mem ? device_to_json(image, b->virtio_mem) : NULL);
 		json_object_array_add(blocks, obj);
 	}
 	json_object_object_add(root, "blocks", blocks);
+	for (guint i = 0; i < image->devices->len; i++)
+		json_object_array_add(devices, device_to_json(image, image->devices->pdata[i]));
+	json_object_object_add(root, "virtio_mem_devices", devices);
+	json_object_object_add(root, "setup_end", json_u64(image->setup_end));
+	json_object_object_add(root, "setup_end_section",
+			       json_string_or_null(image->setup_end_name));
 	return root;
+}
+
+static void
+print_device(const VmemImageVirtioMem *d)
+{
+	g_autofree char *block = vmem_size_format(d->block_size);
+	g_autofree char *plugged = vmem_size_format(d->plugged_blocks * d->block_size);
+
+	/* TRANSLATORS: a virtio-mem device's plugged blocks: how many of how
+	 * many, the block size, their total size, its NUMA node and the name
+	 * of its device state in the stream */
+	g_print(_("  virtio-mem: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+		  " blocks of %s plugged (%s), node %u, device state %s\n"),
+		d->plugged_blocks, d->n_blocks, block, plugged, d->node, d->idstr);
 }
 
 static void
@@ -137,14 +187,32 @@ print_info(const VmemImage *image)
 		if (b->skipped) {
 			/* TRANSLATORS: a RAMBlock QEMU left out (shared memory) */
 			g_print(_("RAMBlock %s: %s, not in the image\n"), b->name, used);
-			continue;
+		} else {
+			/* TRANSLATORS: a RAMBlock: name, size, page size, pages
+			 * written (count and size), bytes allocated on disk */
+			g_print(_("RAMBlock %s: %s, page size %" G_GUINT64_FORMAT
+				  ", %" G_GUINT64_FORMAT " pages written (%s), %s allocated\n"),
+				b->name, used, b->page_size, b->pages_written, written, alloc);
 		}
-		/* TRANSLATORS: a RAMBlock: name, size, page size, pages written
-		 * (count and size), bytes allocated on disk */
-		g_print(_("RAMBlock %s: %s, page size %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
-			  " pages written (%s), %s allocated\n"),
-			b->name, used, b->page_size, b->pages_written, written, alloc);
+		if (b->virtio_mem)
+			print_device(b->virtio_mem);
 	}
+	for (guint i = 0; i < image->devices->len; i++) {
+		const VmemImageVirtioMem *d = image->devices->pdata[i];
+
+		if (d->block_index != G_MAXUINT)
+			continue;
+		/* TRANSLATORS: a virtio-mem device state whose RAMBlock is
+		 * not in the image */
+		g_print(_("virtio-mem device state %s: no RAMBlock matches it\n"), d->idstr);
+		print_device(d);
+	}
+	if (image->setup_end_name)
+		/* TRANSLATORS: the reader stopped at a section it does not
+		 * know: its name and offset */
+		g_print(_("setup section %s at offset %" G_GUINT64_FORMAT
+			  " not read: virtio-mem device states after it are not shown\n"),
+			image->setup_end_name, image->setup_end);
 }
 
 static int

@@ -23,6 +23,10 @@ struct _VmemImageReader {
 	int fd; /* -1 for memory */
 	const guint8 *data;
 	guint64 size;
+	guint64 bytes_read;
+	guint64 watch_start;
+	guint64 watch_end;
+	guint64 watched_bytes;
 };
 
 /**
@@ -90,6 +94,49 @@ vmem_image_reader_get_size(const VmemImageReader *reader)
 }
 
 /**
+ * vmem_image_reader_get_bytes_read:
+ * @reader: a reader
+ *
+ * Returns: how many bytes @reader read so far (what a parse costs: headers
+ *   and bitmaps, never pages)
+ */
+guint64
+vmem_image_reader_get_bytes_read(const VmemImageReader *reader)
+{
+	return reader->bytes_read;
+}
+
+/**
+ * vmem_image_reader_watch:
+ * @reader: a reader
+ * @offset: where the watched range starts
+ * @length: how long it is
+ *
+ * Counts from now on the bytes read inside [@offset, @offset + @length),
+ * e.g. a page area that a parse must never read.
+ */
+void
+vmem_image_reader_watch(VmemImageReader *reader, guint64 offset, guint64 length)
+{
+	reader->watch_start = offset;
+	reader->watch_end = length > G_MAXUINT64 - offset ? G_MAXUINT64 : offset + length;
+	reader->watched_bytes = 0;
+}
+
+/**
+ * vmem_image_reader_get_watched_bytes:
+ * @reader: a reader
+ *
+ * Returns: the bytes read inside the range given to
+ *   vmem_image_reader_watch() since that call
+ */
+guint64
+vmem_image_reader_get_watched_bytes(const VmemImageReader *reader)
+{
+	return reader->watched_bytes;
+}
+
+/**
  * vmem_image_reader_check_range:
  * @reader: a reader
  * @offset: where @what starts in the file
@@ -137,6 +184,10 @@ vmem_image_reader_read(VmemImageReader *reader, guint64 offset, void *buf, gsize
 
 	if (!vmem_image_reader_check_range(reader, offset, length, what, error))
 		return FALSE;
+	reader->bytes_read += length;
+	if (offset < reader->watch_end && offset + length > reader->watch_start)
+		reader->watched_bytes +=
+			MIN(offset + length, reader->watch_end) - MAX(offset, reader->watch_start);
 	if (reader->fd < 0) {
 		memcpy(buf, reader->data + offset, length);
 		return TRUE;

@@ -13,6 +13,9 @@ void vmem_image_reader_free(VmemImageReader *reader);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemImageReader, vmem_image_reader_free)
 
 guint64 vmem_image_reader_get_size(const VmemImageReader *reader);
+guint64 vmem_image_reader_get_bytes_read(const VmemImageReader *reader);
+void vmem_image_reader_watch(VmemImageReader *reader, guint64 offset, guint64 length);
+guint64 vmem_image_reader_get_watched_bytes(const VmemImageReader *reader);
 gboolean vmem_image_reader_check_range(const VmemImageReader *reader, guint64 offset,
 				       guint64 length, const char *what, GError **error);
 gboolean vmem_image_reader_read(VmemImageReader *reader, guint64 offset, void *buf, gsize length,

@@ -16,6 +16,8 @@ G_BEGIN_DECLS
 /* QEMU's migration/ram.c: sizeof(MappedRamHeader), packed */
 #define VMEM_IMAGE_MAPPED_RAM_HEADER_SIZE 28
 
+typedef struct _VmemImageVirtioMem VmemImageVirtioMem;
+
 /**
  * VmemImageBlock:
  * @name: the RAMBlock's idstr ("pc.ram", "0000:00:01.2:00.0/memua-vmem0")
@@ -31,6 +33,8 @@ G_BEGIN_DECLS
  * @padding_bits: bits set in the bitmap beyond the last page
  * @allocated: bytes allocated on disk in the page area, or G_MAXUINT64 when
  *   not asked or unknown
+ * @virtio_mem: (nullable) (transfer none): the state of the virtio-mem
+ *   device whose memory this block is, when the stream has it
  */
 typedef struct {
 	char *name;
@@ -45,7 +49,54 @@ typedef struct {
 	guint64 pages_written;
 	guint64 padding_bits;
 	guint64 allocated;
+	const VmemImageVirtioMem *virtio_mem;
 } VmemImageBlock;
+
+/* QEMU's hw/virtio/virtio-mem.c: vmstate_virtio_mem_device_early */
+#define VMEM_IMAGE_VIRTIO_MEM_EARLY "virtio-mem-device-early"
+
+/**
+ * VmemImageVirtioMem:
+ * @idstr: the section's name, "DEVPATH/virtio-mem-device-early"
+ * @instance: the section's instance id
+ * @section_offset: where the section starts
+ * @section_end: where it ends (after its footer)
+ * @addr: the device's guest-physical address
+ * @region_size: the size of its memory backend (its RAMBlock)
+ * @block_size: its block size
+ * @node: its NUMA node
+ * @size: its plugged size as the device recorded it
+ * @bitmap_offset: where its plugged-block bitmap starts in the file
+ * @n_blocks: blocks in the region (bits in the bitmap)
+ * @bitmap: (array): the bitmap, one bit per block (bit i of word j is
+ *   block 64 j + i), host order
+ * @plugged_blocks: bits set in the bitmap
+ * @padding_bits: bits set beyond the last block
+ * @block_index: the index of its RAMBlock in #VmemImage.blocks, or
+ *   G_MAXUINT when none matches
+ *
+ * The state of one virtio-mem device from the stream's early section:
+ * which blocks of its memory the guest has plugged.
+ */
+struct _VmemImageVirtioMem {
+	char *idstr;
+	guint32 instance;
+	guint64 section_offset;
+	guint64 section_end;
+	guint64 addr;
+	guint64 region_size;
+	guint64 block_size;
+	guint32 node;
+	guint64 size;
+	guint64 bitmap_offset;
+	guint64 n_blocks;
+	guint64 *bitmap;
+	guint64 plugged_blocks;
+	guint64 padding_bits;
+	guint block_index;
+};
+
+gboolean vmem_image_virtio_mem_is_plugged(const VmemImageVirtioMem *device, guint64 block);
 
 /**
  * VmemImageLibvirt:
@@ -84,6 +135,12 @@ typedef struct {
  * @ram_section_offset: where the ram section starts
  * @ram_total: the ram section's total of used lengths
  * @blocks: (element-type VmemImageBlock): the RAMBlocks in stream order
+ * @devices: (element-type VmemImageVirtioMem): the virtio-mem devices'
+ *   early states, in stream order
+ * @setup_end: where the reader stopped reading the setup phase's sections
+ * @setup_end_name: (nullable): the name of the section there when it is
+ *   one the reader does not know (then device states after it, if any,
+ *   were not read), %NULL when the setup phase was read to its end
  */
 typedef struct {
 	guint64 file_size;
@@ -95,6 +152,9 @@ typedef struct {
 	guint64 ram_section_offset;
 	guint64 ram_total;
 	GPtrArray *blocks;
+	GPtrArray *devices;
+	guint64 setup_end;
+	char *setup_end_name;
 } VmemImage;
 
 /**
