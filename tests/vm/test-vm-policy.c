@@ -3,9 +3,9 @@
  * virtmemctl policy get / set as built, against a real guest on a private
  * libvirtd: a set with --live --config round-trips through `get --json`,
  * both the live and the persistent XML carry the <virtmem:policy> that
- * libvirt keeps, settings not given keep their values, a refused set
- * changes nothing, and every set makes libvirt emit the metadata-change
- * event that a daemon follows.
+ * libvirt keeps, settings not given keep their values (in each definition
+ * when they differ), a refused set changes nothing, and every set makes libvirt emit the
+ * metadata-change event that a daemon follows.
  */
 #include "config.h"
 
@@ -170,6 +170,7 @@ test_policy(void)
 	g_auto(CtlResult) set = {0};
 	g_auto(CtlResult) merge = {0};
 	g_auto(CtlResult) config_only = {0};
+	g_auto(CtlResult) both = {0};
 	MetadataEvents events = {0};
 	VmemTestGuestConfig config;
 	VmemTestGuest *guest;
@@ -288,6 +289,27 @@ test_policy(void)
 	assert_uint(live, "buffer_percent", 25);
 	assert_uint(persistent, "buffer_percent", 30);
 	assert_uint(persistent, "priority", 7);
+	json_object_put(live);
+	json_object_put(persistent);
+
+	/* Both, now that they differ: each keeps its own other settings (two
+	 * writes, two events) */
+	run_ctl(&both, (const char *const[]){"policy", "set", "pol", "--squeeze", "yes", "--live",
+					     "--config", NULL});
+	g_assert_cmpint(both.status, ==, EXIT_OK);
+	vmem_test_wait_for(&events.count, 5, 10);
+	live = get_json("pol", "--live");
+	persistent = get_json("pol", "--config");
+	for (guint i = 0; i < 2; i++) {
+		root = i == 0 ? live : persistent;
+		g_assert_true(json_object_get_boolean(setting(root, "squeeze", &is_default)));
+		g_assert_false(is_default);
+		assert_size(root, "max", 2 * GIB);
+	}
+	assert_uint(live, "priority", 3);
+	assert_uint(live, "buffer_percent", 25);
+	assert_uint(persistent, "priority", 7);
+	assert_uint(persistent, "buffer_percent", 30);
 	live_json = g_strdup(json_object_to_json_string(live));
 	config_json = g_strdup(json_object_to_json_string(persistent));
 	json_object_put(live);
@@ -331,7 +353,7 @@ test_policy(void)
 		}
 	}
 	vmem_test_spin(500);
-	g_assert_cmpuint(events.count, ==, 3);
+	g_assert_cmpuint(events.count, ==, 5);
 	live = get_json("pol", "--live");
 	persistent = get_json("pol", "--config");
 	g_assert_cmpstr(json_object_to_json_string(live), ==, live_json);
