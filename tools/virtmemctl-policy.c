@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * virtmemctl policy: the policy engine from the command line.  Today one
- * subcommand, `simulate`, which runs a scenario offline; `get` and `set`
- * (the <virtmem:policy> of a domain) come with the daemon and take their
- * place in vmem_ctl_policy_commands below.
+ * virtmemctl policy: the policy from the command line.  `get` and `set`
+ * read and edit the <virtmem:policy> of a domain in its libvirt metadata
+ * (virtmemctl-policy-edit.c); `simulate`, here, runs the policy engine on
+ * a scenario offline.  The subcommands are in vmem_ctl_policy_commands
+ * below.
  */
 #include "config.h"
 
@@ -13,6 +14,7 @@
 
 #include "virtmemctl.h"
 #include "virtmemctl-agent-view.h"
+#include "virtmemctl-policy-edit.h"
 #include "vmem-json.h"
 #include "vmem-simulate.h"
 #include "vmem-size.h"
@@ -252,11 +254,13 @@ vmem_ctl_policy_simulate(VmemCtl *ctl, int argc, char **argv)
 	return VMEM_CTL_EXIT_OK;
 }
 
-/* The subcommands of `virtmemctl policy`: `get` and `set` join here. */
+/* The subcommands of `virtmemctl policy` */
 static const struct {
 	const char *name;
 	VmemCtlCommandFunc run;
 } vmem_ctl_policy_commands[] = {
+	{"get", vmem_ctl_policy_get},
+	{"set", vmem_ctl_policy_set},
 	{"simulate", vmem_ctl_policy_simulate},
 };
 
@@ -270,9 +274,10 @@ vmem_ctl_policy(VmemCtl *ctl, int argc, char **argv)
 		}
 	}
 	g_printerr(
-		/* TRANSLATORS: %s is what the user typed, maybe nothing; keep "simulate" */
-		_("virtmemctl policy: unknown subcommand “%s”; use “virtmemctl policy simulate "
-		  "SCENARIO.json”.\n"),
+		/* TRANSLATORS: %s is what the user typed, maybe nothing; keep get, set,
+		   simulate and --help */
+		_("virtmemctl policy: unknown subcommand “%s”; use get, set or simulate (see "
+		  "virtmemctl --help).\n"),
 		argc >= 2 ? argv[1] : "");
 	return VMEM_CTL_EXIT_FAILURE;
 }

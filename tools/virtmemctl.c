@@ -42,10 +42,16 @@ static const VmemCtlCommand vmem_ctl_commands[] = {
 	 /* TRANSLATORS: what `virtmemctl agent` does, in --help */
 	 N_("Show the guest's view of its memory, from virtmem-agent"), vmem_ctl_agent},
 	{"policy",
-	 /* TRANSLATORS: arguments of `virtmemctl policy`; keep simulate and the --options */
-	 N_("simulate SCENARIO.json [--json] [--engine virtmem|balancer|mom|static]"),
+	 /* TRANSLATORS: arguments of `virtmemctl policy`; keep get, set, simulate and the
+	    --options */
+	 N_("get DOMAIN [--json] [--live|--config] | set DOMAIN [--mode MODE] [--min SIZE] "
+	    "[--max SIZE] [--buffer PERCENT] [--step SIZE] [--cooldown-grow SECONDS] "
+	    "[--cooldown-shrink SECONDS] [--priority N] [--squeeze yes|no] [--live] [--config] | "
+	    "simulate SCENARIO.json [--json] [--engine virtmem|balancer|mom|static]"),
 	 /* TRANSLATORS: what `virtmemctl policy` does, in --help */
-	 N_("Run the policy engine on a scenario of modelled guests, offline"), vmem_ctl_policy},
+	 N_("Show or change a domain's virtmem policy, or run the policy engine on a "
+	    "scenario of modelled guests, offline"),
+	 vmem_ctl_policy},
 };
 
 static char *

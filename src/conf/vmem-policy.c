@@ -37,6 +37,68 @@ vmem_policy_def_free(VmemPolicyDef *policy)
 }
 
 /**
+ * vmem_policy_def_copy:
+ * @policy: a policy
+ *
+ * Returns: (transfer full): a copy of @policy, with the same fields set
+ */
+VmemPolicyDef *
+vmem_policy_def_copy(const VmemPolicyDef *policy)
+{
+	return g_memdup2(policy, sizeof(*policy));
+}
+
+/**
+ * vmem_policy_def_merge:
+ * @policy: a policy, parsed or new
+ * @changes: the fields to change: those it has set
+ *
+ * Sets in @policy every field that @changes sets, to its value there; the
+ * other fields of @policy stay as they are, set or not.  What `virtmemctl
+ * policy set` and the daemon's SetPolicy() do to the policy of a domain.
+ */
+void
+vmem_policy_def_merge(VmemPolicyDef *policy, const VmemPolicyDef *changes)
+{
+#define VMEM_POLICY_MERGE(has, field)                                                              \
+	do {                                                                                       \
+		if (changes->has) {                                                                \
+			policy->field = changes->field;                                            \
+			policy->has = TRUE;                                                        \
+		}                                                                                  \
+	} while (0)
+	VMEM_POLICY_MERGE(has_mode, mode);
+	VMEM_POLICY_MERGE(has_min, min_kib);
+	VMEM_POLICY_MERGE(has_max, max_kib);
+	VMEM_POLICY_MERGE(has_step, step_kib);
+	VMEM_POLICY_MERGE(has_buffer, buffer_percent);
+	VMEM_POLICY_MERGE(has_cooldown_grow, cooldown_grow_s);
+	VMEM_POLICY_MERGE(has_cooldown_shrink, cooldown_shrink_s);
+	VMEM_POLICY_MERGE(has_priority, priority);
+	VMEM_POLICY_MERGE(has_squeeze, squeeze);
+#undef VMEM_POLICY_MERGE
+}
+
+/**
+ * vmem_policy_mode_from_string:
+ * @name: a mode's name in XML
+ * @ret_mode: (out): the mode
+ *
+ * Returns: whether @name is `off`, `manual` or `auto`
+ */
+gboolean
+vmem_policy_mode_from_string(const char *name, VmemPolicyMode *ret_mode)
+{
+	for (guint i = 0; mode_names[i] != NULL; i++) {
+		if (g_str_equal(name, mode_names[i])) {
+			*ret_mode = (VmemPolicyMode)i;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+/**
  * vmem_policy_mode_to_string:
  * @mode: a mode
  *
@@ -113,12 +175,9 @@ vmem_policy_parse_mode(VmemPolicyDef *policy, xmlNode *node, GPtrArray *findings
 
 	if (mode == NULL)
 		return;
-	for (guint i = 0; mode_names[i] != NULL; i++) {
-		if (g_str_equal(mode, mode_names[i])) {
-			policy->mode = (VmemPolicyMode)i;
-			policy->has_mode = TRUE;
-			return;
-		}
+	if (vmem_policy_mode_from_string(mode, &policy->mode)) {
+		policy->has_mode = TRUE;
+		return;
 	}
 	quoted = vmem_excerpt(mode);
 	vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "invalid-value",
@@ -228,9 +287,12 @@ vmem_policy_set_uint(xmlNode *node, const char *attr, guint value)
 
 /**
  * vmem_policy_def_format:
- * @policy: a policy after vmem_policy_def_postparse()
+ * @policy: a policy; after vmem_policy_def_postparse() every field is set
  *
- * Formats the policy in normalized form: every field, sizes in KiB.
+ * Formats the fields that @policy sets, in normalized form (sizes in KiB):
+ * after vmem_policy_def_postparse() the whole policy; before, what the
+ * policy says itself, so that the fields left out keep their defaults (what
+ * `virtmemctl policy set` writes).
  *
  * Returns: (transfer full): a new `<virtmem:policy>` element declaring its
  *   namespace, not yet in any document
@@ -241,23 +303,38 @@ vmem_policy_def_format(const VmemPolicyDef *policy)
 	xmlNode *node = xmlNewNode(NULL, (const xmlChar *)"policy");
 	xmlNs *ns = xmlNewNs(node, (const xmlChar *)VMEM_POLICY_NS,
 			     (const xmlChar *)VMEM_POLICY_PREFIX);
-	g_autofree char *priority = g_strdup_printf("%u", policy->priority);
 	xmlNode *child;
 
 	xmlSetNs(node, ns);
-	xmlNewProp(node, (const xmlChar *)"mode",
-		   (const xmlChar *)vmem_policy_mode_to_string(policy->mode));
-	vmem_domain_xml_new_size(node, ns, "min", policy->min_kib);
-	vmem_domain_xml_new_size(node, ns, "max", policy->max_kib);
-	child = xmlNewChild(node, ns, (const xmlChar *)"buffer", NULL);
-	vmem_policy_set_uint(child, "percent", policy->buffer_percent);
-	vmem_domain_xml_new_size(node, ns, "step", policy->step_kib);
-	child = xmlNewChild(node, ns, (const xmlChar *)"cooldown", NULL);
-	vmem_policy_set_uint(child, "grow", policy->cooldown_grow_s);
-	vmem_policy_set_uint(child, "shrink", policy->cooldown_shrink_s);
-	xmlNewChild(node, ns, (const xmlChar *)"priority", (const xmlChar *)priority);
-	child = xmlNewChild(node, ns, (const xmlChar *)"save", NULL);
-	xmlNewProp(child, (const xmlChar *)"squeeze",
-		   (const xmlChar *)(policy->squeeze ? "yes" : "no"));
+	if (policy->has_mode)
+		xmlNewProp(node, (const xmlChar *)"mode",
+			   (const xmlChar *)vmem_policy_mode_to_string(policy->mode));
+	if (policy->has_min)
+		vmem_domain_xml_new_size(node, ns, "min", policy->min_kib);
+	if (policy->has_max)
+		vmem_domain_xml_new_size(node, ns, "max", policy->max_kib);
+	if (policy->has_buffer) {
+		child = xmlNewChild(node, ns, (const xmlChar *)"buffer", NULL);
+		vmem_policy_set_uint(child, "percent", policy->buffer_percent);
+	}
+	if (policy->has_step)
+		vmem_domain_xml_new_size(node, ns, "step", policy->step_kib);
+	if (policy->has_cooldown_grow || policy->has_cooldown_shrink) {
+		child = xmlNewChild(node, ns, (const xmlChar *)"cooldown", NULL);
+		if (policy->has_cooldown_grow)
+			vmem_policy_set_uint(child, "grow", policy->cooldown_grow_s);
+		if (policy->has_cooldown_shrink)
+			vmem_policy_set_uint(child, "shrink", policy->cooldown_shrink_s);
+	}
+	if (policy->has_priority) {
+		g_autofree char *priority = g_strdup_printf("%u", policy->priority);
+
+		xmlNewChild(node, ns, (const xmlChar *)"priority", (const xmlChar *)priority);
+	}
+	if (policy->has_squeeze) {
+		child = xmlNewChild(node, ns, (const xmlChar *)"save", NULL);
+		xmlNewProp(child, (const xmlChar *)"squeeze",
+			   (const xmlChar *)(policy->squeeze ? "yes" : "no"));
+	}
 	return node;
 }

@@ -55,8 +55,11 @@ typedef struct {
 VmemPolicyDef *vmem_policy_def_new(void);
 void vmem_policy_def_free(VmemPolicyDef *policy);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemPolicyDef, vmem_policy_def_free)
+VmemPolicyDef *vmem_policy_def_copy(const VmemPolicyDef *policy);
+void vmem_policy_def_merge(VmemPolicyDef *policy, const VmemPolicyDef *changes);
 
 const char *vmem_policy_mode_to_string(VmemPolicyMode mode);
+gboolean vmem_policy_mode_from_string(const char *name, VmemPolicyMode *ret_mode);
 gboolean vmem_policy_xml_is_ours(const xmlNode *node);
 xmlNode *vmem_policy_xml_find(xmlNode *domain);
 VmemPolicyDef *vmem_policy_def_parse(xmlNode *node, GPtrArray *findings);

@@ -128,6 +128,37 @@ vmem_validate_policy(const VmemDomainDef *domain, GPtrArray *findings)
 			VMEM_AGENT_PORT_NAME);
 }
 
+/**
+ * vmem_domain_def_edit_policy:
+ * @domain: a domain as parsed, before vmem_domain_def_postparse()
+ * @changes: the fields of the policy to change: those it sets
+ * @findings: where the findings of the policy's rules are appended
+ *
+ * Merges @changes into the domain's policy (into a new one when it has
+ * none) and checks the result by the rules of the policy, the ones
+ * `virtmemctl validate` applies (vmem_validate_policy()).  @domain is then
+ * post-parsed, its policy the result with the defaults filled in.
+ *
+ * Returns: (transfer full): the result as it is to be written: the fields
+ *   that the domain's policy or @changes set, the others left to their
+ *   defaults (vmem_policy_def_format() writes only these)
+ */
+VmemPolicyDef *
+vmem_domain_def_edit_policy(VmemDomainDef *domain, const VmemPolicyDef *changes,
+			    GPtrArray *findings)
+{
+	g_autoptr(VmemPolicyDef) policy = domain->policy != NULL
+						  ? vmem_policy_def_copy(domain->policy)
+						  : vmem_policy_def_new();
+
+	vmem_policy_def_merge(policy, changes);
+	vmem_policy_def_free(domain->policy);
+	domain->policy = vmem_policy_def_copy(policy);
+	vmem_domain_def_postparse(domain);
+	vmem_validate_policy(domain, findings);
+	return g_steal_pointer(&policy);
+}
+
 /* The children of <virtmem:policy> (schemas/virtmem-policy.rng) */
 static const char *const policy_children[] = {
 	"min", "max", "buffer", "step", "cooldown", "priority", "save", NULL,

@@ -7,6 +7,8 @@
 
 #include <glib.h>
 
+#include "vmem-policy.h"
+
 G_BEGIN_DECLS
 
 /* The longest message or location of a finding, in bytes: a message quotes
@@ -48,6 +50,8 @@ char *vmem_finding_to_string(const VmemFinding *finding);
 typedef struct _VmemDomainDef VmemDomainDef;
 
 void vmem_domain_def_validate(const VmemDomainDef *domain, GPtrArray *findings);
+VmemPolicyDef *vmem_domain_def_edit_policy(VmemDomainDef *domain, const VmemPolicyDef *changes,
+					   GPtrArray *findings);
 VmemDomainDef *vmem_validate_xml(const char *xml, gsize len, GPtrArray *findings, GError **error);
 
 G_END_DECLS

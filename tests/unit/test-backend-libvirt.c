@@ -4,10 +4,11 @@
  * in-process test driver (test:///default), which keeps a domain with two
  * virtio-mem devices on NUMA nodes of 512 MiB and 1536 MiB.  (The test
  * driver cannot update memory devices: resizes are tested on real guests
- * in the vm suite.)
+ * in the vm suite.)  The policy is written to the domain's metadata.
  */
 #include "config.h"
 
+#include "vmem-backend-libvirt.h"
 #include "vmem-backend.h"
 #include "vmem-error.h"
 #include "vmem-libvirt.h"
@@ -104,6 +105,56 @@ test_plan_numa_balanced(void)
 	g_assert_cmpuint(targets[1], ==, 100 * MIB);
 }
 
+/* The policy goes into libvirt's metadata as the documented
+ * <virtmem:policy>: libvirt gives the element and its children the
+ * namespace and the prefix, replaces the one there, and the backend reads
+ * it back; what the policy leaves out is not written. */
+static void
+test_set_policy(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmemBackend) backend = vmem_backend_open("test:///default", &error);
+	g_autoptr(virDomain) dom = vmem_backend_libvirt_lookup(backend, "numa", &error);
+	g_autoptr(VmemPolicyDef) read = NULL;
+	const VmemPolicyDef policy = {
+		.has_mode = TRUE,
+		.mode = VMEM_POLICY_MODE_OFF,
+		.has_max = TRUE,
+		.max_kib = 1024 * 1024,
+		.has_cooldown_shrink = TRUE,
+		.cooldown_shrink_s = 60,
+	};
+	const VmemPolicyDef auto_only = {.has_mode = TRUE, .mode = VMEM_POLICY_MODE_AUTO};
+	const unsigned int flags[] = {0, VIR_DOMAIN_XML_INACTIVE};
+
+	g_assert_no_error(error);
+	g_assert_true(vmem_backend_libvirt_set_policy(
+		dom, &policy, VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG, &error));
+	g_assert_no_error(error);
+	for (guint i = 0; i < G_N_ELEMENTS(flags); i++) {
+		g_autofree char *xml = virDomainGetXMLDesc(dom, flags[i]);
+		const char *first;
+
+		g_assert_nonnull(xml);
+		first = strstr(xml, "<virtmem:policy xmlns:virtmem=\"http://virtmem.org/xmlns/"
+				    "policy/1\" mode=\"off\">");
+		g_assert_nonnull(first);
+		g_assert_null(strstr(first + 1, "<virtmem:policy"));
+		g_assert_nonnull(strstr(xml, "<virtmem:max unit=\"KiB\">1048576</virtmem:max>"));
+		g_assert_nonnull(strstr(xml, "<virtmem:cooldown shrink=\"60\"/>"));
+		g_assert_null(strstr(xml, "virtmem:min"));
+	}
+	g_assert_true(vmem_backend_get_policy(backend, "numa", &read, &error));
+	g_assert_cmpint(read->mode, ==, VMEM_POLICY_MODE_OFF);
+	g_assert_cmpuint(read->max_kib, ==, 1024 * 1024);
+	g_assert_cmpuint(read->cooldown_shrink_s, ==, 60);
+	g_assert_cmpuint(read->cooldown_grow_s, ==, VMEM_POLICY_DEFAULT_COOLDOWN_GROW);
+	/* as it was */
+	g_assert_true(vmem_backend_libvirt_set_policy(
+		dom, &auto_only, VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG, &error));
+	g_assert_no_error(error);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -127,5 +178,6 @@ main(int argc, char **argv)
 
 	g_test_add_func("/backend-libvirt/devices", test_devices);
 	g_test_add_func("/backend-libvirt/plan-numa-balanced", test_plan_numa_balanced);
+	g_test_add_func("/backend-libvirt/set-policy", test_set_policy);
 	return g_test_run();
 }

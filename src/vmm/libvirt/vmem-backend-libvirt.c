@@ -253,6 +253,56 @@ vmem_backend_libvirt_get_policy(VmemBackend *backend, const char *domain,
 	return TRUE;
 }
 
+/* Takes @node and its descendants out of their namespace and drops the
+ * namespaces @node declares */
+static void
+vmem_backend_libvirt_strip_ns(xmlNode *node)
+{
+	for (xmlNode *n = node->children; n != NULL; n = n->next) {
+		if (n->type == XML_ELEMENT_NODE)
+			vmem_backend_libvirt_strip_ns(n);
+	}
+	node->ns = NULL;
+	xmlFreeNsList(node->nsDef);
+	node->nsDef = NULL;
+}
+
+/**
+ * vmem_backend_libvirt_set_policy:
+ * @dom: a libvirt domain
+ * @policy: the policy to write (vmem_policy_def_format(): the fields it
+ *   sets)
+ * @affect: a mask of #virDomainModificationImpact, as virsh's --live and
+ *   --config make it (0: the current state)
+ * @error: return location for a #GError
+ *
+ * Writes @policy as the domain's `<virtmem:policy>` with
+ * virDomainSetMetadata(), replacing the element of the virtmem namespace
+ * that was there; libvirt emits a metadata-change event.  The element goes
+ * without its namespace: libvirt puts the element and its children in the
+ * namespace it is given, with the prefix `virtmem`, and refuses an element
+ * that declares that prefix itself.
+ */
+gboolean
+vmem_backend_libvirt_set_policy(virDomainPtr dom, const VmemPolicyDef *policy, unsigned int affect,
+				GError **error)
+{
+	g_autoptr(xmlDoc) doc = xmlNewDoc((const xmlChar *)"1.0");
+	g_autoptr(xmlBuffer) buffer = xmlBufferCreate();
+	xmlNode *node = vmem_policy_def_format(policy);
+
+	xmlDocSetRootElement(doc, node);
+	vmem_backend_libvirt_strip_ns(node);
+	xmlNodeDump(buffer, doc, node, 0, 0);
+	if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT,
+				 (const char *)xmlBufferContent(buffer), VMEM_POLICY_PREFIX,
+				 VMEM_POLICY_NS, affect) < 0) {
+		vmem_libvirt_set_error(error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static VmemRunState
 vmem_backend_libvirt_job_state(virDomainPtr dom)
 {

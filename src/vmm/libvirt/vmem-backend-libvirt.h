@@ -13,5 +13,7 @@ G_DECLARE_FINAL_TYPE(VmemBackendLibvirt, vmem_backend_libvirt, VMEM, BACKEND_LIB
 VmemBackend *vmem_backend_libvirt_open(const char *uri, GError **error);
 VmemBackend *vmem_backend_libvirt_new(virConnectPtr conn, GError **error);
 virDomainPtr vmem_backend_libvirt_lookup(VmemBackend *backend, const char *domain, GError **error);
+gboolean vmem_backend_libvirt_set_policy(virDomainPtr dom, const VmemPolicyDef *policy,
+					 unsigned int affect, GError **error);
 
 G_END_DECLS
