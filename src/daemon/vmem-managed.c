@@ -14,6 +14,7 @@
 
 #include "vmem-agent-channel.h"
 #include "vmem-backend-libvirt.h"
+#include "vmem-daemon-policy.h"
 #include "vmem-error.h"
 #include "vmem-libvirt.h"
 #include "vmem-resize.h"
@@ -535,30 +536,6 @@ vmem_managed_automation(VmemManaged *managed)
 }
 
 static GVariant *
-vmem_managed_policy_variant(const VmemPolicyDef *policy)
-{
-	GVariantBuilder b;
-
-	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-	g_variant_builder_add(&b, "{sv}", "mode",
-			      g_variant_new_string(vmem_policy_mode_to_string(policy->mode)));
-	g_variant_builder_add(&b, "{sv}", "min",
-			      g_variant_new_uint64(policy->min_kib * VMEM_SIZE_KIB));
-	g_variant_builder_add(&b, "{sv}", "max",
-			      g_variant_new_uint64(policy->max_kib * VMEM_SIZE_KIB));
-	g_variant_builder_add(&b, "{sv}", "buffer", g_variant_new_uint32(policy->buffer_percent));
-	g_variant_builder_add(&b, "{sv}", "step",
-			      g_variant_new_uint64(policy->step_kib * VMEM_SIZE_KIB));
-	g_variant_builder_add(&b, "{sv}", "cooldown-grow",
-			      g_variant_new_uint32(policy->cooldown_grow_s));
-	g_variant_builder_add(&b, "{sv}", "cooldown-shrink",
-			      g_variant_new_uint32(policy->cooldown_shrink_s));
-	g_variant_builder_add(&b, "{sv}", "priority", g_variant_new_uint32(policy->priority));
-	g_variant_builder_add(&b, "{sv}", "squeeze", g_variant_new_boolean(policy->squeeze));
-	return g_variant_builder_end(&b);
-}
-
-static GVariant *
 vmem_managed_devices_variant(GPtrArray *devices)
 {
 	GVariantBuilder b;
@@ -598,7 +575,7 @@ vmem_managed_publish(VmemManaged *managed, double now)
 	vmem_dbus_domain1_set_state(iface, vmem_run_state_to_string(managed->run_state));
 	vmem_dbus_domain1_set_devices(iface, vmem_managed_devices_variant(managed->devices));
 	vmem_dbus_domain1_set_policy(iface,
-				     vmem_managed_policy_variant(vmem_managed_policy(managed)));
+				     vmem_daemon_policy_to_variant(vmem_managed_policy(managed)));
 	vmem_dbus_domain1_set_automation(iface, vmem_managed_automation(managed));
 	vmem_dbus_domain1_set_guest_source(iface, report.valid ? "agent" : "none");
 	vmem_dbus_domain1_set_guest_total(iface, report.mem_total);
@@ -620,12 +597,20 @@ vmem_managed_publish(VmemManaged *managed, double now)
  * vmem_managed_set_policy:
  * @policy: a{sv}, keys as in the Policy property
  *
- * Changes the policy in the domain's metadata.
+ * Changes the policy in the domain's metadata, live and in its
+ * configuration; libvirt's event brings the change back to the daemon.
  */
 gboolean
 vmem_managed_set_policy(VmemManaged *managed, GVariant *policy, GError **error)
 {
-	g_set_error(error, VMEM_ERROR, VMEM_ERROR_FAILED, "%s",
-		    _("SetPolicy() is not available yet; use virtmemctl policy set."));
-	return FALSE;
+	g_autoptr(virDomain) dom = NULL;
+	VmemPolicyDef changes;
+
+	if (!vmem_daemon_policy_from_variant(policy, &changes, error))
+		return FALSE;
+	dom = vmem_backend_libvirt_lookup(managed->backend, managed->name, error);
+	if (dom == NULL || !vmem_daemon_policy_write(dom, &changes, error))
+		return FALSE;
+	managed->dirty = TRUE;
+	return TRUE;
 }

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * virtmemd.conf and the host's meminfo: what is accepted, and a clear
- * error naming the key for what is not.
+ * virtmemd's inputs: virtmemd.conf, the host's meminfo and SetPolicy()'s
+ * dictionary: what is accepted, and a clear error naming the key for
+ * what is not.
  */
 #include "config.h"
 
 #include "vmem-daemon-config.h"
+#include "vmem-daemon-policy.h"
 #include "vmem-error.h"
 #include "vmem-host.h"
 #include "vmem-size.h"
@@ -134,6 +136,63 @@ test_meminfo_real(void)
 	g_assert_error(error, VMEM_ERROR, VMEM_ERROR_IO);
 }
 
+static void
+test_policy_variant(void)
+{
+	const struct {
+		const char *text;
+		const char *bad_key; /* NULL: accepted */
+	} cases[] = {
+		{"@a{sv} {}", NULL},
+		{"{'mode': <'auto'>, 'min': <uint64 0>, 'max': <uint64 4294967296>, "
+		 "'buffer': <uint32 20>, 'step': <uint64 134217728>, 'cooldown-grow': <uint32 1>, "
+		 "'cooldown-shrink': <uint32 30>, 'priority': <uint32 5>, 'squeeze': <true>}",
+		 NULL},
+		{"{'mode': <'always'>}", "mode"},
+		{"{'mode': <5>}", "mode"},
+		{"{'min': <uint64 1000>}", "min"},
+		{"{'max': <'4G'>}", "max"},
+		{"{'buffer': <20>}", "buffer"},
+		{"{'bufer': <uint32 20>}", "bufer"},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GVariant) dict =
+			g_variant_parse(G_VARIANT_TYPE_VARDICT, cases[i].text, NULL, NULL, &error);
+		VmemPolicyDef changes;
+
+		g_assert_no_error(error);
+		if (cases[i].bad_key == NULL) {
+			g_assert_true(vmem_daemon_policy_from_variant(dict, &changes, &error));
+			g_assert_no_error(error);
+			continue;
+		}
+		g_assert_false(vmem_daemon_policy_from_variant(dict, &changes, &error));
+		g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT);
+		g_test_message("%s -> %s", cases[i].text, error->message);
+		g_assert_nonnull(strstr(error->message, cases[i].bad_key));
+	}
+}
+
+/* The Policy property reads back as SetPolicy() takes it. */
+static void
+test_policy_round_trip(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) dict = NULL;
+	VmemPolicyDef policy = {0}, changes;
+
+	vmem_policy_def_postparse(&policy, 4 * 1024 * 1024, 2048);
+	policy.priority = 7;
+	dict = g_variant_ref_sink(vmem_daemon_policy_to_variant(&policy));
+	g_assert_true(vmem_daemon_policy_from_variant(dict, &changes, &error));
+	g_assert_no_error(error);
+	g_assert_true(changes.has_priority && changes.priority == 7);
+	g_assert_true(changes.has_max && changes.max_kib == 4 * 1024 * 1024);
+	g_assert_true(changes.has_mode && changes.mode == policy.mode);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -143,5 +202,7 @@ main(int argc, char **argv)
 	g_test_add_func("/daemon/config/file", test_config_file);
 	g_test_add_func("/daemon/meminfo/parse", test_meminfo);
 	g_test_add_func("/daemon/meminfo/real", test_meminfo_real);
+	g_test_add_func("/daemon/policy/variant", test_policy_variant);
+	g_test_add_func("/daemon/policy/round-trip", test_policy_round_trip);
 	return g_test_run();
 }
