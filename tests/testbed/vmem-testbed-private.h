@@ -25,5 +25,6 @@ GPid vmem_testbed_read_pid_file(const char *path);
 gboolean vmem_testbed_guest_files(char **ret_kernel, char **ret_initrd, GError **error);
 char *vmem_testbed_kernel_cmdline(const VmemTestGuestConfig *config);
 char *vmem_testbed_qemu_pid_file(VmemTestbed *tb, const char *name);
+void vmem_testbed_remove_tree(const char *path);
 
 void vmem_test_guest_free(VmemTestGuest *guest);

@@ -394,7 +394,7 @@ vmem_testbed_all_processes_gone(void)
 	return TRUE;
 }
 
-static void
+void
 vmem_testbed_remove_tree(const char *path)
 {
 	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
