@@ -25,8 +25,13 @@ static void
 vmem_main_on_bus(GDBusConnection *bus, const char *name, gpointer user_data)
 {
 	VmemMain *m = user_data;
+	g_autoptr(GError) error = NULL;
 
-	vmem_daemon_start(m->daemon, bus);
+	if (!vmem_daemon_start(m->daemon, bus, &error)) {
+		g_printerr("virtmemd: %s\n", error->message);
+		m->status = 1;
+		g_main_loop_quit(m->loop);
+	}
 }
 
 static void
@@ -41,10 +46,17 @@ vmem_main_on_name_lost(GDBusConnection *bus, const char *name, gpointer user_dat
 {
 	VmemMain *m = user_data;
 
-	/* TRANSLATORS: %s is a D-Bus name */
-	g_printerr(_("virtmemd cannot own %s: is another virtmemd running, or does the bus "
-		     "policy not allow it?\n"),
-		   name);
+	if (m->status != 0)
+		return;
+	if (bus == NULL)
+		g_printerr("%s\n", _("virtmemd cannot connect to the D-Bus bus."));
+	else if (g_dbus_connection_is_closed(bus))
+		g_printerr("%s\n", _("virtmemd lost its D-Bus bus."));
+	else
+		/* TRANSLATORS: %s is a D-Bus name */
+		g_printerr(_("virtmemd cannot own %s: is another virtmemd running, or does the bus "
+			     "policy not allow it?\n"),
+			   name);
 	m->status = 1;
 	g_main_loop_quit(m->loop);
 }

@@ -21,7 +21,7 @@
 /* The longest wait between two attempts to reconnect to libvirt. */
 #define VMEM_DAEMON_RECONNECT_MAX_S 30
 
-static void vmem_daemon_connect(VmemDaemon *daemon);
+static gboolean vmem_daemon_connect(VmemDaemon *daemon);
 
 double
 vmem_daemon_now(VmemDaemon *daemon)
@@ -161,7 +161,7 @@ vmem_daemon_on_event(VmemBackend *backend, const char *domain, guint event, gpoi
 		daemon->discovered_at = VMEM_ENGINE_NEVER; /* look at the next tick */
 }
 
-static void
+static gboolean
 vmem_daemon_connect(VmemDaemon *daemon)
 {
 	g_autoptr(GError) error = NULL;
@@ -171,7 +171,7 @@ vmem_daemon_connect(VmemDaemon *daemon)
 	if (daemon->backend == NULL) {
 		g_warning("%s", error->message);
 		vmem_daemon_schedule_reconnect(daemon);
-		return;
+		return FALSE;
 	}
 	/* TRANSLATORS: %s is a libvirt URI */
 	g_message(_("Connected to %s."), uri ? uri : "libvirt");
@@ -183,6 +183,7 @@ vmem_daemon_connect(VmemDaemon *daemon)
 	if (daemon->manager_iface != NULL)
 		vmem_dbus_manager1_set_connected(daemon->manager_iface, TRUE);
 	vmem_daemon_discover(daemon);
+	return TRUE;
 }
 
 static void
@@ -296,15 +297,28 @@ vmem_daemon_free(VmemDaemon *daemon)
  * vmem_daemon_start:
  * @bus: where to export the objects (the caller owns the name)
  *
- * Connects to libvirt (or keeps trying), exports the manager and one
- * object per managed domain, and starts ticking.
+ * Connects to libvirt, exports the manager and one object per managed
+ * domain, and starts ticking.  A daemon's libvirt that is not there yet
+ * is waited for; an embedded driver (qemu:///embed) that cannot be opened
+ * never opens in this process, so that fails.
  */
-void
-vmem_daemon_start(VmemDaemon *daemon, GDBusConnection *bus)
+gboolean
+vmem_daemon_start(VmemDaemon *daemon, GDBusConnection *bus, GError **error)
 {
+	const char *uri = daemon->config.uri;
+
 	daemon->bus = g_object_ref(bus);
 	vmem_daemon_bus_export_manager(daemon);
-	vmem_daemon_connect(daemon);
+	if (!vmem_daemon_connect(daemon) && uri != NULL && strstr(uri, ":///embed") != NULL) {
+		g_clear_handle_id(&daemon->reconnect_source, g_source_remove);
+		/* TRANSLATORS: %s is a libvirt URI */
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_VMM,
+			    _("Cannot open the embedded driver %s; is another process using its "
+			      "root?"),
+			    uri);
+		return FALSE;
+	}
 	daemon->tick_source =
 		g_timeout_add((guint)(daemon->config.tick * 1000), vmem_daemon_on_tick, daemon);
+	return TRUE;
 }

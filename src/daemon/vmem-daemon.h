@@ -19,6 +19,6 @@ VmemDaemon *vmem_daemon_new(const VmemDaemonConfig *config);
 void vmem_daemon_free(VmemDaemon *daemon);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemDaemon, vmem_daemon_free)
 
-void vmem_daemon_start(VmemDaemon *daemon, GDBusConnection *bus);
+gboolean vmem_daemon_start(VmemDaemon *daemon, GDBusConnection *bus, GError **error);
 
 G_END_DECLS

@@ -319,11 +319,16 @@ vmem_managed_report(VmemManaged *managed, VmemEngineReport *ret_report)
 void
 vmem_managed_engine_input(VmemManaged *managed, double now, VmemEngineDomain *ret_input)
 {
-	if (managed->dirty || now - managed->refreshed_at >= VMEM_MANAGED_REFRESH_S) {
-		g_autoptr(GError) error = NULL;
+	g_autoptr(GError) error = NULL;
 
+	if (managed->dirty || now - managed->refreshed_at >= VMEM_MANAGED_REFRESH_S) {
 		if (!vmem_managed_refresh(managed, &error))
 			g_debug("%s: %s", managed->name, error->message);
+	} else if (!vmem_backend_get_run_state(managed->backend, managed->name, &managed->run_state,
+					       &error)) {
+		/* A save or dump starts without an event: its job is looked for
+		 * every tick, so that no decision is made while it runs. */
+		g_debug("%s: %s", managed->name, error->message);
 	}
 	memset(ret_input, 0, sizeof(*ret_input));
 	ret_input->name = managed->name;
