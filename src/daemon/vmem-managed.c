@@ -20,8 +20,11 @@
 #include "vmem-resize.h"
 #include "vmem-size.h"
 
-/* Ticks between two refreshes when no event asked for one. */
-#define VMEM_MANAGED_REFRESH_S 10.0
+/* Seconds between two refreshes when no event asked for one: events say
+ * what changes (size, lifecycle, metadata, devices); this is the net
+ * under a missed one.  Accounting alone is published as often. */
+#define VMEM_MANAGED_REFRESH_S 60.0
+#define VMEM_MANAGED_PUBLISH_S 10.0
 
 struct _VmemManaged {
 	VmemBackend *backend;
@@ -31,6 +34,7 @@ struct _VmemManaged {
 	VmemPolicyDef *policy; /* NULL: none in the metadata, the defaults apply */
 	VmemPolicyDef defaults;
 	VmemRunState run_state;
+	gboolean agent_port; /* it has virtmem-agent's port */
 	gboolean rebooted;
 	gboolean dirty;
 	double refreshed_at;
@@ -58,6 +62,9 @@ struct _VmemManaged {
 
 	VmemDBusObjectSkeleton *object;
 	VmemDBusDomain1 *iface;
+	gboolean changed;	    /* since the last publish */
+	gint64 published_report_us; /* the report then */
+	double published_at;
 };
 
 const char *
@@ -143,7 +150,9 @@ vmem_managed_new(VmemBackend *backend, const char *name, guint report_interval_m
 	vmem_dbus_object_skeleton_set_domain1(managed->object, managed->iface);
 	vmem_dbus_domain1_set_name(managed->iface, name);
 	vmem_dbus_domain1_set_uuid(managed->iface, uuid);
-	if (vmem_managed_get_mode(managed) != VMEM_POLICY_MODE_OFF) {
+	/* Without the port there is no agent to wait for (and a channel that
+	 * keeps trying would cost a timer per domain). */
+	if (managed->agent_port && vmem_managed_get_mode(managed) != VMEM_POLICY_MODE_OFF) {
 		managed->channel = vmem_agent_channel_open(backend, name, error);
 		if (managed->channel == NULL)
 			return NULL;
@@ -200,8 +209,9 @@ vmem_managed_refresh(VmemManaged *managed, GError **error)
 	VmemRunState state;
 	guint64 size = 0, block = 0;
 
-	if (!vmem_backend_get_devices(managed->backend, managed->name, &devices, error) ||
-	    !vmem_backend_get_policy(managed->backend, managed->name, &policy, error) ||
+	/* One domain XML for all three (the daemon's backend is libvirt's). */
+	if (!vmem_backend_libvirt_read(managed->backend, managed->name, &devices, &policy,
+				       &managed->agent_port, error) ||
 	    !vmem_backend_get_run_state(managed->backend, managed->name, &state, error))
 		return FALSE;
 	for (guint i = 0; i < devices->len; i++) {
@@ -218,6 +228,7 @@ vmem_managed_refresh(VmemManaged *managed, GError **error)
 	managed->policy = g_steal_pointer(&policy);
 	managed->run_state = state;
 	managed->dirty = FALSE;
+	managed->changed = TRUE;
 	managed->refreshed_at = (double)g_get_monotonic_time() / G_USEC_PER_SEC;
 	return TRUE;
 }
@@ -259,6 +270,20 @@ vmem_managed_on_size(VmemManaged *managed, const char *alias, guint64 plugged)
 		if (g_strcmp0(dev->alias, alias) == 0)
 			dev->plugged = plugged;
 	}
+	managed->changed = TRUE;
+}
+
+static gboolean
+vmem_managed_poll_run_state(VmemManaged *managed, GError **error)
+{
+	VmemRunState state;
+
+	if (!vmem_backend_get_run_state(managed->backend, managed->name, &state, error))
+		return FALSE;
+	if (state != managed->run_state)
+		managed->changed = TRUE;
+	managed->run_state = state;
+	return TRUE;
 }
 
 static VmemEngineState
@@ -321,11 +346,12 @@ vmem_managed_engine_input(VmemManaged *managed, double now, VmemEngineDomain *re
 {
 	g_autoptr(GError) error = NULL;
 
-	if (managed->dirty || now - managed->refreshed_at >= VMEM_MANAGED_REFRESH_S) {
+	double mono = (double)g_get_monotonic_time() / G_USEC_PER_SEC;
+
+	if (managed->dirty || mono - managed->refreshed_at >= VMEM_MANAGED_REFRESH_S) {
 		if (!vmem_managed_refresh(managed, &error))
 			g_debug("%s: %s", managed->name, error->message);
-	} else if (!vmem_backend_get_run_state(managed->backend, managed->name, &managed->run_state,
-					       &error)) {
+	} else if (!vmem_managed_poll_run_state(managed, &error)) {
 		/* A save or dump starts without an event: its job is looked for
 		 * every tick, so that no decision is made while it runs. */
 		g_debug("%s: %s", managed->name, error->message);
@@ -378,6 +404,7 @@ vmem_managed_on_resize_done(GObject *source, GAsyncResult *result, gpointer user
 		managed->stuck.stuck = FALSE;
 	}
 	managed->dirty = TRUE;
+	managed->changed = TRUE;
 	g_clear_object(&managed->cancellable);
 	g_clear_object(&managed->resize);
 }
@@ -445,6 +472,7 @@ vmem_managed_note(VmemManaged *managed, guint64 from, guint64 to, const char *ac
 	managed->decided_action = g_strdup(action);
 	g_free(managed->decided_reason);
 	managed->decided_reason = g_strdup(reason);
+	managed->changed = TRUE;
 }
 
 /**
@@ -525,6 +553,7 @@ vmem_managed_set_paused(VmemManaged *managed, gboolean paused)
 	managed->paused = paused;
 	if (!paused)
 		managed->override = FALSE;
+	managed->changed = TRUE;
 }
 
 static const char *
@@ -559,14 +588,16 @@ vmem_managed_devices_variant(GPtrArray *devices)
  * vmem_managed_publish:
  * @now: the engine's clock
  *
- * Adds the time since the last call to the accounting and sets the D-Bus
- * properties (PropertiesChanged goes out for those that changed).
+ * Adds the time since the last call to the accounting and, when something
+ * changed (or every few seconds, for the accounting), sets the D-Bus
+ * properties: PropertiesChanged goes out for those that changed.
  */
 void
 vmem_managed_publish(VmemManaged *managed, double now)
 {
 	VmemDBusDomain1 *iface = managed->iface;
 	VmemEngineReport report;
+	gint64 report_us = 0;
 	guint64 plugged = 0;
 
 	for (guint i = 0; i < managed->devices->len; i++)
@@ -576,6 +607,16 @@ vmem_managed_publish(VmemManaged *managed, double now)
 			(double)plugged / VMEM_SIZE_GIB * (now - managed->accounted_at) / 3600.0;
 	managed->accounted_at = now;
 
+	if (managed->channel != NULL)
+		vmem_agent_channel_get_report(managed->channel, &report_us);
+	/* Unchanged: only the accounting moves, published every few seconds. */
+	if (!managed->changed && report_us == managed->published_report_us &&
+	    now - managed->published_at < VMEM_MANAGED_PUBLISH_S) {
+		return;
+	}
+	managed->changed = FALSE;
+	managed->published_report_us = report_us;
+	managed->published_at = now;
 	vmem_managed_report(managed, &report);
 	vmem_dbus_domain1_set_state(iface, vmem_run_state_to_string(managed->run_state));
 	vmem_dbus_domain1_set_devices(iface, vmem_managed_devices_variant(managed->devices));
@@ -611,6 +652,7 @@ vmem_managed_set_policy(VmemManaged *managed, GVariant *policy, GError **error)
 	g_autoptr(virDomain) dom = NULL;
 	VmemPolicyDef changes;
 
+	managed->changed = TRUE;
 	if (!vmem_daemon_policy_from_variant(policy, &changes, error))
 		return FALSE;
 	dom = vmem_backend_libvirt_lookup(managed->backend, managed->name, error);

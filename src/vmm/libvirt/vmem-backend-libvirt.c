@@ -107,6 +107,38 @@ vmem_backend_libvirt_model(virDomainPtr dom, unsigned int flags, GError **error)
 	return vmem_domain_def_parse(xml, strlen(xml), findings, error);
 }
 
+static GPtrArray *vmem_backend_libvirt_devices(const VmemDomainDef *model);
+
+/**
+ * vmem_backend_libvirt_read:
+ * @domain: a domain name, id or UUID
+ * @ret_devices: (out) (optional): its virtio-mem devices
+ * @ret_policy: (out) (optional) (nullable): its policy with the defaults
+ *   filled in, %NULL when it has none
+ * @ret_agent_port: (out) (optional): whether it has the virtio-serial port
+ *   of virtmem-agent (org.virtmem.agent.0)
+ *
+ * Reads all of these from one live domain XML.
+ */
+gboolean
+vmem_backend_libvirt_read(VmemBackend *backend, const char *domain, GPtrArray **ret_devices,
+			  VmemPolicyDef **ret_policy, gboolean *ret_agent_port, GError **error)
+{
+	g_autoptr(virDomain) dom = vmem_backend_libvirt_lookup(backend, domain, error);
+	g_autoptr(VmemDomainDef) model = NULL;
+
+	if (dom == NULL || (model = vmem_backend_libvirt_model(dom, 0, error)) == NULL)
+		return FALSE;
+	vmem_domain_def_postparse(model);
+	if (ret_devices != NULL)
+		*ret_devices = vmem_backend_libvirt_devices(model);
+	if (ret_policy != NULL)
+		*ret_policy = g_steal_pointer(&model->policy);
+	if (ret_agent_port != NULL)
+		*ret_agent_port = model->has_agent_channel;
+	return TRUE;
+}
+
 static gint
 vmem_backend_libvirt_compare_names(gconstpointer a, gconstpointer b)
 {
@@ -135,23 +167,16 @@ vmem_backend_libvirt_list_domains(VmemBackend *backend, GPtrArray **ret_names, G
 	return TRUE;
 }
 
-static gboolean
-vmem_backend_libvirt_get_devices(VmemBackend *backend, const char *domain, GPtrArray **ret_devices,
-				 GError **error)
+/* The backend's devices of a post-parsed model. */
+static GPtrArray *
+vmem_backend_libvirt_devices(const VmemDomainDef *model)
 {
-	g_autoptr(virDomain) dom = vmem_backend_libvirt_lookup(backend, domain, error);
-	g_autoptr(VmemDomainDef) model = NULL;
-	g_autoptr(GPtrArray) devices = NULL;
+	GPtrArray *devices = g_ptr_array_new_with_free_func((GDestroyNotify)vmem_device_free);
 
-	if (dom == NULL)
-		return FALSE;
-	model = vmem_backend_libvirt_model(dom, 0, error);
-	if (model == NULL)
-		return FALSE;
-	vmem_domain_def_postparse(model);
-	devices = g_ptr_array_new_with_free_func((GDestroyNotify)vmem_device_free);
 	for (guint i = 0; i < model->devices->len; i++) {
 		const VmemMemoryDef *md = g_ptr_array_index(model->devices, i);
+		const VmemNumaCell *cell =
+			md->node >= 0 ? vmem_domain_def_find_cell(model, (guint)md->node) : NULL;
 		VmemDevice *dev = g_new0(VmemDevice, 1);
 
 		dev->alias = g_strdup(md->alias);
@@ -161,14 +186,17 @@ vmem_backend_libvirt_get_devices(VmemBackend *backend, const char *domain, GPtrA
 		dev->requested = md->requested_kib * 1024;
 		dev->plugged = md->has_current ? md->current_kib * 1024 : 0;
 		dev->address = md->has_address_base ? md->address_base : 0;
-		if (md->node >= 0 && vmem_domain_def_find_cell(model, (guint)md->node) != NULL)
-			dev->node_memory =
-				vmem_domain_def_find_cell(model, (guint)md->node)->memory_kib *
-				1024;
+		dev->node_memory = cell != NULL ? cell->memory_kib * 1024 : 0;
 		g_ptr_array_add(devices, dev);
 	}
-	*ret_devices = g_steal_pointer(&devices);
-	return TRUE;
+	return devices;
+}
+
+static gboolean
+vmem_backend_libvirt_get_devices(VmemBackend *backend, const char *domain, GPtrArray **ret_devices,
+				 GError **error)
+{
+	return vmem_backend_libvirt_read(backend, domain, ret_devices, NULL, NULL, error);
 }
 
 /* One update: the device's element from the XML that @xml_flags selects,
@@ -240,17 +268,7 @@ static gboolean
 vmem_backend_libvirt_get_policy(VmemBackend *backend, const char *domain,
 				VmemPolicyDef **ret_policy, GError **error)
 {
-	g_autoptr(virDomain) dom = vmem_backend_libvirt_lookup(backend, domain, error);
-	g_autoptr(VmemDomainDef) def = NULL;
-
-	if (dom == NULL)
-		return FALSE;
-	def = vmem_backend_libvirt_model(dom, 0, error);
-	if (def == NULL)
-		return FALSE;
-	vmem_domain_def_postparse(def);
-	*ret_policy = g_steal_pointer(&def->policy);
-	return TRUE;
+	return vmem_backend_libvirt_read(backend, domain, NULL, ret_policy, NULL, error);
 }
 
 /* Takes @node and its descendants out of their namespace and drops the

@@ -13,6 +13,9 @@ G_DECLARE_FINAL_TYPE(VmemBackendLibvirt, vmem_backend_libvirt, VMEM, BACKEND_LIB
 VmemBackend *vmem_backend_libvirt_open(const char *uri, GError **error);
 VmemBackend *vmem_backend_libvirt_new(virConnectPtr conn, GError **error);
 virDomainPtr vmem_backend_libvirt_lookup(VmemBackend *backend, const char *domain, GError **error);
+gboolean vmem_backend_libvirt_read(VmemBackend *backend, const char *domain,
+				   GPtrArray **ret_devices, VmemPolicyDef **ret_policy,
+				   gboolean *ret_agent_port, GError **error);
 gboolean vmem_backend_libvirt_set_policy(virDomainPtr dom, const VmemPolicyDef *policy,
 					 unsigned int affect, GError **error);
 
