@@ -15,5 +15,6 @@ VmemBackend *vmem_backend_libvirt_new(virConnectPtr conn, GError **error);
 virDomainPtr vmem_backend_libvirt_lookup(VmemBackend *backend, const char *domain, GError **error);
 gboolean vmem_backend_libvirt_set_policy(virDomainPtr dom, const VmemPolicyDef *policy,
 					 unsigned int affect, GError **error);
+virConnectPtr vmem_backend_libvirt_get_connection(VmemBackend *backend);
 
 G_END_DECLS
