@@ -39,8 +39,8 @@ static void
 vmem_ctl_job_on_progress(VmemSave *save, const VmemSaveProgress *p, gpointer user_data)
 {
 	gboolean *printed = user_data;
-	g_autofree char *processed = vmem_size_format(p->processed);
-	g_autofree char *total = vmem_size_format(p->total);
+	g_autofree char *processed = vmem_size_format_rounded(p->processed);
+	g_autofree char *total = vmem_size_format_rounded(p->total);
 	guint percent = p->total > 0 ? (guint)(MIN(p->processed, p->total) * 100 / p->total) : 0;
 	char bar[21];
 	guint filled = percent / 5;
@@ -205,9 +205,9 @@ vmem_ctl_job_json(const char *command, const VmemSaveResult *result)
 void
 vmem_ctl_job_print(const char *command, const VmemSaveResult *result)
 {
-	g_autofree char *apparent = vmem_size_format(result->apparent);
-	g_autofree char *allocated = vmem_size_format(result->allocated);
-	g_autofree char *limit = vmem_size_format(result->base + result->plugged);
+	g_autofree char *apparent = vmem_size_format_rounded(result->apparent);
+	g_autofree char *allocated = vmem_size_format_rounded(result->allocated);
+	g_autofree char *limit = vmem_size_format_rounded(result->base + result->plugged);
 	double seconds = result->elapsed_us / (double)G_USEC_PER_SEC;
 
 	if (g_str_equal(command, "save"))

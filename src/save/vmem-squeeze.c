@@ -213,7 +213,8 @@ vmem_squeeze_on_report(GObject *source, GAsyncResult *result, gpointer user_data
 		g_object_unref(task);
 		return;
 	}
-	g_clear_object(&op->channel);
+	/* (the channel stays until the operation ends: this runs in its
+	 * callback) */
 	vmem_resize_wait_async(op->resize, op->options.timeout_s, g_task_get_cancellable(task),
 			       vmem_squeeze_on_unplugged, task);
 }
