@@ -64,6 +64,7 @@ gboolean vmem_testbed_restart_libvirtd(VmemTestbed *tb, GError **error);
 VmemTestGuest *vmem_test_guest_new(VmemTestbed *tb, const char *name,
 				   const VmemTestGuestConfig *config, GError **error);
 gboolean vmem_test_guest_start(VmemTestGuest *guest, GError **error);
+gboolean vmem_test_guest_reattach(VmemTestGuest *guest, GError **error);
 void vmem_test_guest_destroy(VmemTestGuest *guest);
 const char *vmem_test_guest_get_name(VmemTestGuest *guest);
 virDomainPtr vmem_test_guest_get_domain(VmemTestGuest *guest);
