@@ -130,6 +130,7 @@ vmem_save_restore_on_done(GObject *source, GAsyncResult *result, gpointer user_d
 	VmemSaveRestoreOp *op = g_task_get_task_data(task);
 	GError *error = NULL;
 	g_autoptr(GError) regrow_error = NULL;
+	g_autoptr(GPtrArray) devices = NULL;
 	VmemRunState state = VMEM_RUN_STATE_SHUT_OFF;
 
 	if (!vmem_save_run_job_finish(save, result, &op->result->elapsed_us, &error)) {
@@ -139,6 +140,13 @@ vmem_save_restore_on_done(GObject *source, GAsyncResult *result, gpointer user_d
 	}
 	if (vmem_backend_get_run_state(save->backend, op->result->domain, &state, NULL))
 		op->result->running = state == VMEM_RUN_STATE_RUNNING;
+	/* the image's XML has no live sizes: what the restored domain plugs */
+	if (vmem_backend_get_devices(save->backend, op->result->domain, &devices, NULL)) {
+		op->result->plugged = 0;
+		for (guint i = 0; i < devices->len; i++)
+			op->result->plugged +=
+				((VmemDevice *)g_ptr_array_index(devices, i))->plugged;
+	}
 	if (op->result->remembered == NULL) {
 		vmem_save_restore_return(task);
 		return;
@@ -220,11 +228,6 @@ vmem_save_restore_async(VmemSave *save, const char *file, VmemSaveStart start,
 	op->result->domain = g_strdup(def->name);
 	vmem_domain_def_postparse(def);
 	op->result->base = vmem_domain_def_get_initial_kib(def) * 1024;
-	for (guint i = 0; i < def->devices->len; i++) {
-		const VmemMemoryDef *dev = g_ptr_array_index(def->devices, i);
-
-		op->result->plugged += dev->current_kib * 1024;
-	}
 	if (!vmem_save_meta_get(xml, &op->result->remembered, &meta_error))
 		op->result->remembered_error = g_strdup(meta_error->message);
 	virConnectRef(conn);
