@@ -107,7 +107,7 @@ vmem_ctl_job_stop(VmemCtlJob *job)
 	job->sigint = job->sigterm = 0;
 }
 
-/* @value rounded for people reading the JSON: 0.001 s, 0.0001 of a ratio */
+/* @value rounded for people reading the JSON: 0.0001 of a ratio */
 static json_object *
 vmem_ctl_job_double(double value, const char *format)
 {
@@ -118,14 +118,15 @@ vmem_ctl_job_double(double value, const char *format)
 }
 
 /**
- * vmem_ctl_job_seconds:
+ * vmem_ctl_job_elapsed:
  *
- * Returns: (transfer full): @us as seconds for --json, to the millisecond
+ * Returns: (transfer full): @us as whole milliseconds for --json (keys
+ *   ending in _ms)
  */
 json_object *
-vmem_ctl_job_seconds(gint64 us)
+vmem_ctl_job_elapsed(gint64 us)
 {
-	return vmem_ctl_job_double(us / (double)G_USEC_PER_SEC, "%.3f");
+	return json_object_new_int64(us / 1000);
 }
 
 /* The ratio of @part to @whole, or null when @whole is 0 */
@@ -141,7 +142,7 @@ vmem_ctl_job_ratio(guint64 part, guint64 whole)
  * @result: what the job did
  *
  * Returns: (transfer full): the report of --json: sizes in bytes, times
- *   in seconds
+ *   in milliseconds
  */
 json_object *
 vmem_ctl_job_json(const char *command, const VmemSaveResult *result)
@@ -152,7 +153,7 @@ vmem_ctl_job_json(const char *command, const VmemSaveResult *result)
 	json_object_object_add(root, "command", json_object_new_string(command));
 	json_object_object_add(root, "domain", json_object_new_string(result->domain));
 	json_object_object_add(root, "file", json_object_new_string(result->file));
-	json_object_object_add(root, "seconds", vmem_ctl_job_seconds(result->elapsed_us));
+	json_object_object_add(root, "elapsed_ms", vmem_ctl_job_elapsed(result->elapsed_us));
 	json_object_object_add(root, "base", json_object_new_uint64(result->base));
 	json_object_object_add(root, "plugged", json_object_new_uint64(result->plugged));
 	json_object_object_add(root, "limit", json_object_new_uint64(limit));

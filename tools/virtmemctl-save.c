@@ -130,7 +130,7 @@ vmem_ctl_save_squeeze_json(const VmemSqueezeResult *squeeze)
 	json_object_object_add(obj, "target", json_object_new_uint64(squeeze->target));
 	json_object_object_add(obj, "plugged_after",
 			       json_object_new_uint64(squeeze->plugged_after));
-	json_object_object_add(obj, "seconds", vmem_ctl_job_seconds(squeeze->elapsed_us));
+	json_object_object_add(obj, "elapsed_ms", vmem_ctl_job_elapsed(squeeze->elapsed_us));
 	return obj;
 }
 

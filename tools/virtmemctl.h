@@ -121,7 +121,7 @@ typedef struct {
 
 void vmem_ctl_job_start(VmemCtlJob *job, VmemSave *save, GCancellable *cancellable, gboolean json);
 void vmem_ctl_job_stop(VmemCtlJob *job);
-json_object *vmem_ctl_job_seconds(gint64 us);
+json_object *vmem_ctl_job_elapsed(gint64 us);
 gboolean vmem_ctl_job_check_file(const char *file, GError **error);
 json_object *vmem_ctl_job_json(const char *command, const VmemSaveResult *result);
 void vmem_ctl_job_print(const char *command, const VmemSaveResult *result);
