@@ -278,6 +278,25 @@ vmem_test_guest_start(VmemTestGuest *guest, GError **error)
 	return TRUE;
 }
 
+const char *
+vmem_test_guest_get_control_socket(VmemTestGuest *guest)
+{
+	return guest->ctl_socket;
+}
+
+/**
+ * vmem_test_guest_detach_control:
+ *
+ * Closes the test bed's end of the control port, which QEMU serves to one
+ * client at a time, so that another program (a benchmark script) can run
+ * commands in the guest; vmem_test_guest_reattach() takes it back.
+ */
+void
+vmem_test_guest_detach_control(VmemTestGuest *guest)
+{
+	g_clear_pointer(&guest->ctl, vmem_test_control_free);
+}
+
 /**
  * vmem_test_guest_reattach:
  *
