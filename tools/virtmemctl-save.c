@@ -71,14 +71,15 @@ vmem_ctl_save_policy_squeezes(VmemBackend *backend, const char *domain)
 
 static VmemSqueezeResult *
 vmem_ctl_save_squeeze(VmemCtl *ctl, VmemBackend *backend, const char *domain,
-		      const VmemSqueezeOptions *options, gboolean json, int *ret_exit)
+		      const VmemSqueezeOptions *options, GCancellable *cancellable, gboolean json,
+		      int *ret_exit)
 {
 	g_autoptr(GAsyncResult) result = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(VmemSqueezeResult) squeeze = NULL;
 	GAsyncResult *pending = NULL;
 
-	vmem_squeeze_async(backend, domain, options, NULL, vmem_ctl_on_done, &pending);
+	vmem_squeeze_async(backend, domain, options, cancellable, vmem_ctl_on_done, &pending);
 	result = vmem_ctl_run_until_done(&pending);
 	squeeze = vmem_squeeze_finish(backend, result, &error);
 	if (squeeze == NULL) {
@@ -261,17 +262,27 @@ vmem_ctl_save(VmemCtl *ctl, int argc, char **argv)
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_ERROR;
 	}
+	/* Ctrl-C from here on: a squeeze puts the request back, a save is
+	 * aborted */
+	vmem_ctl_job_start(&job, save, cancellable, json);
 	if (squeeze_asked || (!no_squeeze && vmem_ctl_save_policy_squeezes(backend, name))) {
-		squeeze = vmem_ctl_save_squeeze(ctl, backend, name, &squeeze_options, json,
-						&exit_status);
-		if (squeeze == NULL)
+		squeeze = vmem_ctl_save_squeeze(ctl, backend, name, &squeeze_options, cancellable,
+						json, &exit_status);
+		if (squeeze == NULL) {
+			vmem_ctl_job_stop(&job);
 			return exit_status;
+		}
 		if (squeeze->outcome == VMEM_SQUEEZE_CONVERGED ||
 		    squeeze->outcome == VMEM_SQUEEZE_PARTIAL)
 			options.remembered = squeeze->before;
 	}
-
-	vmem_ctl_job_start(&job, save, cancellable, json);
+	if (g_cancellable_set_error_if_cancelled(cancellable, &error)) {
+		vmem_ctl_job_stop(&job);
+		vmem_ctl_print_error(ctl, error);
+		if (squeeze != NULL)
+			vmem_squeeze_undo(backend, name, squeeze, NULL);
+		return VMEM_CTL_EXIT_ERROR;
+	}
 	vmem_save_domain_async(save, name, args->pdata[1], &options, cancellable, vmem_ctl_on_done,
 			       &pending);
 	result = vmem_ctl_run_until_done(&pending);

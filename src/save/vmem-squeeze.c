@@ -157,6 +157,12 @@ vmem_squeeze_on_unplugged(GObject *source, GAsyncResult *result, gpointer user_d
 	GError *error = NULL;
 
 	if (!vmem_resize_wait_finish(op->resize, result, &op->result->state, &error)) {
+		g_autoptr(GError) undo_error = NULL;
+
+		/* cancelled: the guest gets its request back */
+		op->result->outcome = VMEM_SQUEEZE_PARTIAL;
+		if (!vmem_squeeze_undo(op->backend, op->domain, op->result, &undo_error))
+			g_warning("%s", undo_error->message);
 		g_task_return_error(task, error);
 		g_object_unref(task);
 		return;
@@ -181,6 +187,11 @@ vmem_squeeze_on_report(GObject *source, GAsyncResult *result, gpointer user_data
 	GError *error = NULL;
 
 	report = vmem_agent_channel_wait_report_finish(op->channel, result, &local_error);
+	if (report == NULL && g_error_matches(local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+		g_task_return_error(task, g_steal_pointer(&local_error));
+		g_object_unref(task);
+		return;
+	}
 	if (report == NULL) {
 		vmem_squeeze_skip(task, g_strdup_printf(
 						/* TRANSLATORS: %s says why (a sentence) */
@@ -230,6 +241,7 @@ vmem_squeeze_on_report(GObject *source, GAsyncResult *result, gpointer user_data
  * a fresh report (or a running guest) nothing is changed: the result says
  * it was skipped and why.  The result keeps each device's request from
  * before, for the save to remember and vmem_squeeze_undo() to put back.
+ * Cancelled while the guest unplugs, the request from before is put back.
  */
 void
 vmem_squeeze_async(VmemBackend *backend, const char *domain, const VmemSqueezeOptions *options,
