@@ -430,6 +430,7 @@ main(int argc, char **argv)
 	g_autofree char *path = NULL;
 	virConnectPtr conn;
 	virDomainPtr dom;
+	int rc;
 
 	g_test_init(&argc, &argv, NULL);
 	g_assert_true(vmem_libvirt_init(&error));
@@ -452,5 +453,7 @@ main(int argc, char **argv)
 	g_test_add_func("/save/progress", test_progress);
 	g_test_add_func("/save/test-driver", test_save_restore_test_driver);
 	g_test_add_func("/save/squeeze-without-agent", test_squeeze_without_agent);
-	return g_test_run();
+	rc = g_test_run();
+	virConnectClose(conn);
+	return rc;
 }
