@@ -310,7 +310,8 @@ test_squeeze(void)
 		"dd if=/dev/zero of=/hold/junk bs=1M count=1024 2>/dev/null; rm /hold/junk"));
 	before = settled_plugged();
 	g_assert_cmpuint(before, ==, 2048 * MIB);
-	saved = run_json((const char *const[]){"save", NAME, file, "--squeeze", "--json", NULL});
+	saved = run_json((const char *const[]){"save", NAME, file, "--squeeze", "--parallel", "2",
+					       "--json", NULL});
 	squeeze = field(saved, "squeeze");
 	g_assert_cmpuint(field_u64(squeeze, "requested_before"), ==, 2048 * MIB);
 	g_assert_cmpuint(field_u64(squeeze, "target"), <, 2048 * MIB);
@@ -336,6 +337,33 @@ test_squeeze(void)
 	g_assert_cmpuint(settled_plugged(), ==, 2048 * MIB);
 	xml = virDomainGetXMLDesc(vmem_test_guest_get_domain(f.guest), 0);
 	g_assert_null(strstr(xml, VMEM_SAVED_NS));
+	g_unlink(file);
+}
+
+/* Restored paused, the guest is asked for its target again and plugs it
+ * once resumed */
+static void
+test_squeeze_paused(void)
+{
+	g_autofree char *file = g_build_filename(f.dir, "paused.img", NULL);
+	g_autoptr(json_object) saved = NULL;
+	g_autoptr(json_object) restored = NULL;
+	json_object *squeeze;
+
+	g_assert_cmpuint(settled_plugged(), ==, 2048 * MIB);
+	saved = run_json(
+		(const char *const[]){"save", NAME, file, "--squeeze=512M", "--json", NULL});
+	squeeze = field(saved, "squeeze");
+	g_assert_cmpuint(field_u64(squeeze, "target"), ==, 512 * MIB);
+	g_assert_cmpuint(field_u64(squeeze, "plugged_after"), <, 2048 * MIB);
+	restored = run_json((const char *const[]){"restore", file, "--paused", "--json", NULL});
+	g_assert_false(json_object_get_boolean(field(restored, "running")));
+	g_assert_cmpuint(field_u64(restored, "requested_after"), ==, 2048 * MIB);
+	g_assert_true(json_object_is_type(field(restored, "regrow_state"), json_type_null));
+	g_assert_cmpint(virDomainResume(vmem_test_guest_get_domain(f.guest)), ==, 0);
+	reattach();
+	assert_same_guest();
+	g_assert_cmpuint(settled_plugged(), ==, 2048 * MIB);
 	g_unlink(file);
 }
 
@@ -431,6 +459,7 @@ main(int argc, char **argv)
 	/* in this order: one guest goes through all */
 	g_test_add_func("/vm/save/sparse", test_sparse);
 	g_test_add_func("/vm/save/squeeze", test_squeeze);
+	g_test_add_func("/vm/save/squeeze-paused", test_squeeze_paused);
 	g_test_add_func("/vm/save/interrupted", test_interrupted);
 	g_test_add_func("/vm/save/dump", test_dump);
 	rc = g_test_run();
