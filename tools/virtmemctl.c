@@ -52,6 +52,22 @@ static const VmemCtlCommand vmem_ctl_commands[] = {
 	 N_("Show or change a domain's virtmem policy, or run the policy engine on a "
 	    "scenario of modelled guests, offline"),
 	 vmem_ctl_policy},
+	{"save",
+	 /* TRANSLATORS: arguments of `virtmemctl save`; keep the --options */
+	 N_("DOMAIN FILE [--squeeze[=SIZE]] [--format sparse|raw] [--parallel N] "
+	    "[--bypass-cache] [--running|--paused] [--json]"),
+	 /* TRANSLATORS: what `virtmemctl save` does, in --help */
+	 N_("Save a domain to a file, only the memory it plugged"), vmem_ctl_save},
+	{"restore",
+	 /* TRANSLATORS: arguments of `virtmemctl restore`; keep the --options */
+	 N_("FILE [--paused|--running] [--bypass-cache] [--json]"),
+	 /* TRANSLATORS: what `virtmemctl restore` does, in --help */
+	 N_("Restore a saved domain and grow it back to its target"), vmem_ctl_restore},
+	{"dump",
+	 /* TRANSLATORS: arguments of `virtmemctl dump`; keep the --options and formats */
+	 N_("DOMAIN FILE [--format elf|kdump-zlib|kdump-lzo|kdump-snappy|win-dmp] [--json]"),
+	 /* TRANSLATORS: what `virtmemctl dump` does, in --help */
+	 N_("Dump a domain's memory to a file, only the memory it plugged"), vmem_ctl_dump},
 };
 
 static char *

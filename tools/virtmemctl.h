@@ -11,6 +11,7 @@
 
 #include "vmem-agent-channel.h"
 #include "vmem-backend.h"
+#include "vmem-save.h"
 
 G_BEGIN_DECLS
 
@@ -79,6 +80,9 @@ int vmem_ctl_show(VmemCtl *ctl, int argc, char **argv);
 int vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv);
 int vmem_ctl_agent(VmemCtl *ctl, int argc, char **argv);
 int vmem_ctl_policy(VmemCtl *ctl, int argc, char **argv);
+int vmem_ctl_save(VmemCtl *ctl, int argc, char **argv);
+int vmem_ctl_restore(VmemCtl *ctl, int argc, char **argv);
+int vmem_ctl_dump(VmemCtl *ctl, int argc, char **argv);
 
 /* For every subcommand (virtmemctl.c) */
 GOptionContext *vmem_ctl_option_context_new(const char *command, const char *parameters,
@@ -105,5 +109,21 @@ void vmem_ctl_on_done(GObject *source, GAsyncResult *result, gpointer user_data)
 VmemAgentChannel *vmem_ctl_ask_agent(VmemBackend *backend, const char *domain, guint timeout_ms,
 				     GError **error);
 void vmem_ctl_print_error(VmemCtl *ctl, const GError *error);
+
+/* For save, restore and dump (virtmemctl-job.c) */
+typedef struct {
+	VmemSave *save;
+	gulong progress_handler;
+	gboolean printed;
+	guint sigint;
+	guint sigterm;
+} VmemCtlJob;
+
+void vmem_ctl_job_start(VmemCtlJob *job, VmemSave *save, GCancellable *cancellable, gboolean json);
+void vmem_ctl_job_stop(VmemCtlJob *job);
+json_object *vmem_ctl_job_elapsed(gint64 us);
+gboolean vmem_ctl_job_check_file(const char *file, GError **error);
+json_object *vmem_ctl_job_json(const char *command, const VmemSaveResult *result);
+void vmem_ctl_job_print(const char *command, const VmemSaveResult *result);
 
 G_END_DECLS

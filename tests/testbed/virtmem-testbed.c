@@ -247,6 +247,10 @@ run_up(VmemTestbed *tb, VmemTestGuest *guest)
 	g_print("domain:  %s\n", vmem_test_guest_get_name(guest));
 	g_print("agent:   %s\n", vmem_test_guest_get_agent_socket(guest));
 	g_print("console: %s\n", vmem_test_guest_get_console_log(guest));
+	/* free for a script: one line of shell in, its output and
+	 * "@@virtmem-rc N" out (tests/guest/init) */
+	vmem_test_guest_detach_control(guest);
+	g_print("control: %s\n", vmem_test_guest_get_control_socket(guest));
 	g_print("Ctrl-C ends the guest and the test bed.\n");
 	g_unix_signal_add(SIGINT, on_signal, loop);
 	g_unix_signal_add(SIGTERM, on_signal, loop);
@@ -260,11 +264,14 @@ main(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	gboolean daemon_mode = FALSE;
 	gboolean no_movable = FALSE;
+	gint device_mib = 0;
 	GOptionEntry entries[] = {
 		{"daemon", 0, 0, G_OPTION_ARG_NONE, &daemon_mode,
 		 "Run a private libvirtd instead of the embedded driver", NULL},
 		{"no-online-movable", 0, 0, G_OPTION_ARG_NONE, &no_movable,
 		 "Boot without memhp_default_state=online_movable", NULL},
+		{"device-mib", 0, 0, G_OPTION_ARG_INT, &device_mib,
+		 "Size of the virtio-mem device in MiB (4096)", "MIB"},
 		{NULL},
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("demo|up");
@@ -293,6 +300,8 @@ main(int argc, char **argv)
 	}
 	vmem_test_guest_config_init(&config);
 	config.online_movable = !no_movable;
+	if (device_mib > 0)
+		config.device_mib = (guint64)device_mib;
 	g_print("booting a TCG guest on %s ...\n", vmem_testbed_get_uri(tb));
 	guest = vmem_test_guest_new(tb, "virtmem-demo", &config, &error);
 	if (guest == NULL || !vmem_test_guest_start(guest, &error)) {

@@ -100,7 +100,7 @@ vmem_test_guest_domain_xml(VmemTestGuest *guest, const char *kernel, const char 
 			       "  <devices>\n"
 			       "    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
 			       "    <serial type='file'>\n"
-			       "      <source path='%s'/>\n"
+			       "      <source path='%s' append='on'/>\n"
 			       "      <target port='0'/>\n"
 			       "    </serial>\n"
 			       "    <channel type='unix'>\n"
@@ -276,6 +276,53 @@ vmem_test_guest_start(VmemTestGuest *guest, GError **error)
 		return FALSE;
 	}
 	return TRUE;
+}
+
+const char *
+vmem_test_guest_get_control_socket(VmemTestGuest *guest)
+{
+	return guest->ctl_socket;
+}
+
+/**
+ * vmem_test_guest_detach_control:
+ *
+ * Closes the test bed's end of the control port, which QEMU serves to one
+ * client at a time, so that another program (a benchmark script) can run
+ * commands in the guest; vmem_test_guest_reattach() takes it back.
+ */
+void
+vmem_test_guest_detach_control(VmemTestGuest *guest)
+{
+	g_clear_pointer(&guest->ctl, vmem_test_control_free);
+}
+
+/**
+ * vmem_test_guest_reattach:
+ *
+ * After the domain was started again by something else than
+ * vmem_test_guest_start() (a restore, `virsh start`): follows its new QEMU
+ * and reconnects to the control port, without waiting for a boot.
+ */
+gboolean
+vmem_test_guest_reattach(VmemTestGuest *guest, GError **error)
+{
+	g_autofree char *pid_file = vmem_testbed_qemu_pid_file(guest->tb, guest->name);
+
+	g_clear_pointer(&guest->ctl, vmem_test_control_free);
+	/* the old QEMU ended with the domain: its PID may be another's soon */
+	if (!vmem_testbed_pid_alive(guest->qemu_pid))
+		vmem_testbed_untrack_pid(guest->qemu_pid);
+	guest->qemu_pid = vmem_testbed_read_pid_file(pid_file);
+	if (guest->qemu_pid == 0) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_VMM, "no QEMU pid in %s", pid_file);
+		return FALSE;
+	}
+	vmem_testbed_track_pid(guest->qemu_pid);
+	guest->ctl =
+		vmem_test_control_connect(guest->name, guest->ctl_socket, guest->qemu_pid, error);
+	return guest->ctl != NULL &&
+	       vmem_test_control_wait_ready(guest->ctl, VMEM_TEST_GUEST_BOOT_TIMEOUT_S, error);
 }
 
 /**

@@ -19,6 +19,7 @@ struct _VmemTestbed {
 };
 
 void vmem_testbed_track_pid(GPid pid);
+void vmem_testbed_untrack_pid(GPid pid);
 void vmem_testbed_kill_pid(GPid pid);
 gboolean vmem_testbed_pid_alive(GPid pid);
 GPid vmem_testbed_read_pid_file(const char *path);

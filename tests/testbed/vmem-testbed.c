@@ -59,6 +59,16 @@ vmem_testbed_track_pid(GPid pid)
 	g_warning("test bed: too many processes to track, %d is not protected", pid);
 }
 
+/* Forgets @pid, a process that ended */
+void
+vmem_testbed_untrack_pid(GPid pid)
+{
+	for (guint i = 0; i < VMEM_TESTBED_MAX_PIDS; i++) {
+		if (vmem_testbed_pids[i] == pid)
+			vmem_testbed_pids[i] = 0;
+	}
+}
+
 gboolean
 vmem_testbed_pid_alive(GPid pid)
 {

@@ -64,11 +64,14 @@ gboolean vmem_testbed_restart_libvirtd(VmemTestbed *tb, GError **error);
 VmemTestGuest *vmem_test_guest_new(VmemTestbed *tb, const char *name,
 				   const VmemTestGuestConfig *config, GError **error);
 gboolean vmem_test_guest_start(VmemTestGuest *guest, GError **error);
+gboolean vmem_test_guest_reattach(VmemTestGuest *guest, GError **error);
 void vmem_test_guest_destroy(VmemTestGuest *guest);
 const char *vmem_test_guest_get_name(VmemTestGuest *guest);
 virDomainPtr vmem_test_guest_get_domain(VmemTestGuest *guest);
 const char *vmem_test_guest_get_agent_socket(VmemTestGuest *guest);
 const char *vmem_test_guest_get_console_log(VmemTestGuest *guest);
+const char *vmem_test_guest_get_control_socket(VmemTestGuest *guest);
+void vmem_test_guest_detach_control(VmemTestGuest *guest);
 gboolean vmem_test_guest_is_running(VmemTestGuest *guest);
 
 /* The control port: run a shell command in the guest. */

@@ -266,6 +266,68 @@ test_help(void)
 	g_assert_nonnull(strstr(show.out, "\n  virtmemctl show [OPTION…] DOMAIN\n"));
 }
 
+/* save, restore and dump: usage errors before connecting (2), a file that
+ * exists is never replaced, and on the test driver (no sparse images, no
+ * memory-only dumps) a save falls back to raw with a note, and a failed
+ * dump leaves no file. */
+static void
+test_save_usage(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("virtmemctl-save-XXXXXX", NULL);
+	g_autofree char *taken = g_build_filename(dir, "taken.img", NULL);
+	g_autofree char *file = g_build_filename(dir, "vm.img", NULL);
+	g_autofree char *dump = g_build_filename(dir, "vm.core", NULL);
+	g_auto(VmemTestRun) saved = {0};
+	g_autoptr(GDir) d = NULL;
+	const char *name;
+	guint n = 0;
+
+	g_assert_true(g_file_set_contents(taken, "mine", -1, NULL));
+	expect_error((const char *const[]){"save", "numa", NULL}, EXIT_USAGE,
+		     "save takes a domain and a file");
+	expect_error((const char *const[]){"save", "numa", taken, NULL}, EXIT_USAGE,
+		     "already exists");
+	expect_error((const char *const[]){"dump", "numa", taken, NULL}, EXIT_USAGE,
+		     "already exists");
+	expect_error((const char *const[]){"save", "numa", file, "--format", "zstd", NULL},
+		     EXIT_USAGE, "--format takes sparse or raw");
+	expect_error((const char *const[]){"save", "numa", file, "--format", "raw", "--parallel",
+					   "2", NULL},
+		     EXIT_USAGE, "need the sparse image format");
+	expect_error((const char *const[]){"save", "numa", file, "--squeeze=1.5G", NULL},
+		     EXIT_USAGE, "--squeeze");
+	expect_error((const char *const[]){"save", "numa", file, "--squeeze", "--no-squeeze", NULL},
+		     EXIT_USAGE, "contradict");
+	expect_error((const char *const[]){"save", "numa", file, "--running", "--paused", NULL},
+		     EXIT_USAGE, "contradict");
+	expect_error((const char *const[]){"restore", NULL}, EXIT_USAGE, "restore takes a file");
+	expect_error((const char *const[]){"dump", "numa", dump, "--format", "core", NULL},
+		     EXIT_USAGE, "--format takes elf");
+	expect_error((const char *const[]){"dump", "numa", dump, NULL}, EXIT_ERROR,
+		     "unsupported flags");
+	expect_error((const char *const[]){"save", "numa", file, "--format", "sparse", NULL},
+		     EXIT_ERROR, "virDomainSaveParams");
+
+	/* --squeeze before the arguments is no option with a value */
+	run(&saved, (const char *const[]){"save", "--squeeze", "numa", file, NULL});
+	g_assert_cmpint(saved.status, ==, EXIT_OK);
+	g_assert_nonnull(strstr(saved.err, "Not squeezed"));
+	g_assert_nonnull(strstr(saved.err, "Saved in the raw format"));
+	g_assert_nonnull(strstr(saved.out, "(raw)"));
+
+	/* what is left: the file saved and the one that was there */
+	d = g_dir_open(dir, 0, NULL);
+	while ((name = g_dir_read_name(d)) != NULL) {
+		g_autofree char *path = g_build_filename(dir, name, NULL);
+
+		g_assert_true(g_str_equal(name, "vm.img") || g_str_equal(name, "taken.img"));
+		g_unlink(path);
+		n++;
+	}
+	g_assert_cmpuint(n, ==, 2);
+	g_rmdir(dir);
+}
+
 /* Why the guest agent cannot be asked, in words a user can act on. */
 static void
 test_agent_errors(void)
@@ -475,5 +537,6 @@ main(int argc, char **argv)
 	g_test_add_func("/virtmemctl/policy/get", test_policy_get);
 	g_test_add_func("/virtmemctl/policy/set-refused", test_policy_set_refused);
 	g_test_add_func("/virtmemctl/policy/set", test_policy_set);
+	g_test_add_func("/virtmemctl/save/usage", test_save_usage);
 	return g_test_run();
 }

@@ -50,6 +50,22 @@ vmem_backend_libvirt_take_no_domain(void)
 }
 
 /**
+ * vmem_backend_libvirt_get_connection:
+ * @backend: a libvirt backend
+ *
+ * For the calls that need the connection rather than a domain (restoring
+ * a saved domain).
+ *
+ * Returns: (transfer none): the backend's connection
+ */
+virConnectPtr
+vmem_backend_libvirt_get_connection(VmemBackend *backend)
+{
+	g_return_val_if_fail(VMEM_IS_BACKEND_LIBVIRT(backend), NULL);
+	return VMEM_BACKEND_LIBVIRT(backend)->conn;
+}
+
+/**
  * vmem_backend_libvirt_lookup:
  * @backend: a libvirt backend
  * @domain: a domain's name, id or UUID

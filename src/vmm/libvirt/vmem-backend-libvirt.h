@@ -18,5 +18,6 @@ gboolean vmem_backend_libvirt_read(VmemBackend *backend, const char *domain,
 				   gboolean *ret_agent_port, GError **error);
 gboolean vmem_backend_libvirt_set_policy(virDomainPtr dom, const VmemPolicyDef *policy,
 					 unsigned int affect, GError **error);
+virConnectPtr vmem_backend_libvirt_get_connection(VmemBackend *backend);
 
 G_END_DECLS
