@@ -9,6 +9,7 @@
 
 #include "virtmemctl.h"
 #include "virtmemctl-agent-view.h"
+#include "virtmemctl-daemon.h"
 #include "vmem-i18n.h"
 
 /* In `virtmemctl --help`: per command, its arguments and one line on what
@@ -52,6 +53,11 @@ static const VmemCtlCommand vmem_ctl_commands[] = {
 	 N_("Show or change a domain's virtmem policy, or run the policy engine on a "
 	    "scenario of modelled guests, offline"),
 	 vmem_ctl_policy},
+	{"status",
+	 /* TRANSLATORS: arguments of `virtmemctl status`; keep --json */
+	 N_("[DOMAIN] [--json]"),
+	 /* TRANSLATORS: what `virtmemctl status` does, in --help; keep virtmemd */
+	 N_("Show what virtmemd manages and decides, over D-Bus"), vmem_ctl_status},
 };
 
 static char *
