@@ -34,7 +34,7 @@ static const VmemCtlCommand vmem_ctl_commands[] = {
 	{"resize",
 	 /* TRANSLATORS: arguments of `virtmemctl resize`; keep the --options */
 	 N_("DOMAIN SIZE [--alias ALIAS | --node NODE] [--live] [--config] [--wait [--timeout "
-	    "SECONDS]] [--force]"),
+	    "SECONDS]] [--force] | DOMAIN --resume"),
 	 /* TRANSLATORS: what `virtmemctl resize` does, in --help */
 	 N_("Set how much virtio-mem memory a domain has plugged"), vmem_ctl_resize},
 	{"agent",
