@@ -204,6 +204,18 @@ vmem_ctl_resize_open_agent(VmemBackend *backend, const char *domain, gboolean wa
 	return g_steal_pointer(&channel);
 }
 
+/* A shrink without the guest's figures: said, and done anyway. */
+static void
+vmem_ctl_resize_warn_unknown_use(VmemCtl *ctl, const char *domain)
+{
+	g_printerr(
+		/* TRANSLATORS: 1 the program, 2 a domain */
+		_("%1$s: What the guest of %2$s uses is unknown (no virtmem agent "
+		  "answered): the shrink may stall or hurt the guest. Free memory in "
+		  "the guest first; --force shrinks without this warning.\n"),
+		ctl->prgname, domain);
+}
+
 /* With --wait and no --timeout through virtmemd: give up when the guest
  * plugs or unplugs nothing for this long (virtmemd's job judges stalls
  * itself, long before). */
@@ -339,9 +351,9 @@ vmem_ctl_resize_wait_daemon(VmemCtl *ctl, const char *domain, VmemCtlManaged *ma
  * changed directly (virtmemd manages the running domain only). */
 static int
 vmem_ctl_resize_via_daemon(VmemCtl *ctl, const char *domain, VmemCtlManaged *managed,
-			   VmemResize *resize, guint64 size, VmemResizeAffect affect, gboolean wait,
-			   guint timeout_s, gboolean force, gboolean no_agent,
-			   VmemCtlResizeOutput *out)
+			   VmemResize *resize, const VmemResizeProgress *progress, guint64 size,
+			   VmemResizeAffect affect, gboolean wait, guint timeout_s, gboolean force,
+			   gboolean no_agent, VmemCtlResizeOutput *out)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree char *size_s = vmem_size_format(size);
@@ -350,6 +362,8 @@ vmem_ctl_resize_via_daemon(VmemCtl *ctl, const char *domain, VmemCtlManaged *man
 	/* virtmemd's figures of the guest stand for the agent it holds */
 	if (!no_agent)
 		vmem_ctl_daemon_guest_facts(managed->props, &agent);
+	if (progress->requested < progress->plugged && !agent.valid && !force)
+		vmem_ctl_resize_warn_unknown_use(ctl, domain);
 	if (!vmem_resize_check_shrink(resize, &agent, force, &error)) {
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_UNSAFE;
@@ -561,8 +575,9 @@ vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 	if (run_state == VMEM_RUN_STATE_MIGRATING || run_state == VMEM_RUN_STATE_SAVING)
 		return vmem_ctl_resize_report(ctl, name, VMEM_JOB_BUSY, &progress);
 	if (managed != NULL)
-		return vmem_ctl_resize_via_daemon(ctl, name, managed, resize, size, affect, wait,
-						  (guint)timeout, force, no_agent, &out);
+		return vmem_ctl_resize_via_daemon(ctl, name, managed, resize, &progress, size,
+						  affect, wait, (guint)timeout, force, no_agent,
+						  &out);
 	shrinking = progress.requested < progress.plugged && run_state == VMEM_RUN_STATE_RUNNING;
 	if (run_state == VMEM_RUN_STATE_RUNNING && (shrinking || wait) && !no_agent)
 		channel = vmem_ctl_resize_open_agent(backend, name, shrinking);
@@ -571,12 +586,7 @@ vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 						: NULL,
 					NULL, &agent);
 		if (!agent.valid && !force)
-			g_printerr(
-				/* TRANSLATORS: 1 the program, 2 a domain */
-				_("%1$s: What the guest of %2$s uses is unknown (no virtmem agent "
-				  "answered): the shrink may stall or hurt the guest. Free memory in "
-				  "the guest first; --force shrinks without this warning.\n"),
-				ctl->prgname, name);
+			vmem_ctl_resize_warn_unknown_use(ctl, name);
 	}
 	if (!vmem_resize_check_shrink(resize, &agent, force, &error)) {
 		vmem_ctl_print_error(ctl, error);
