@@ -7,6 +7,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 
+#include "vmem-error.h"
 #include "vmem-json.h"
 
 #include "virtmemctl.h"
@@ -184,7 +185,20 @@ vmem_ctl_agent(VmemCtl *ctl, int argc, char **argv)
 	if (managed != NULL) {
 		guint subscription, watcher;
 
+		g_autoptr(GVariant) total =
+			g_variant_lookup_value(managed->props, "GuestTotal", G_VARIANT_TYPE_UINT64);
+
 		vmem_ctl_agent_print_daemon(name, managed->props, watch.json);
+		/* no figures yet: as when the agent does not answer */
+		if (!follow && (total == NULL || g_variant_get_uint64(total) == 0)) {
+			g_set_error(&error, VMEM_ERROR, VMEM_ERROR_TIMED_OUT,
+				    /* TRANSLATORS: %s is a domain; keep virtmemd */
+				    _("virtmemd has no figures of the guest of %s yet: its agent "
+				      "has not reported."),
+				    name);
+			vmem_ctl_print_error(ctl, error);
+			return VMEM_CTL_EXIT_ERROR;
+		}
 		if (!follow)
 			return VMEM_CTL_EXIT_OK;
 		watch.loop = g_main_loop_new(NULL, FALSE);
