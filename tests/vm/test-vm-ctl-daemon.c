@@ -254,6 +254,7 @@ test_resize(void)
 {
 	g_autoptr(GError) error = NULL;
 	g_auto(CtlResult) grow = {0};
+	g_auto(CtlResult) shrink = {0};
 	g_auto(CtlResult) one_device = {0};
 	g_auto(CtlResult) resume = {0};
 	g_autoptr(GVariant) decision = NULL;
@@ -280,6 +281,17 @@ test_resize(void)
 	g_assert_cmpuint(to, ==, 512 * MIB);
 	g_assert_cmpstr(action, ==, "resize");
 	g_assert_nonnull(strstr(reason, "administrator"));
+
+	/* a shrink too, checked by the daemon's figures of the guest */
+	run_ctl(&shrink, (const char *const[]){"resize", NAME, "256M", "--wait", NULL});
+	g_assert_cmpint(shrink.status, ==, EXIT_OK);
+	g_assert_nonnull(strstr(shrink.out, NAME ": 256 MiB plugged in"));
+	g_assert_null(strstr(shrink.err, "unknown"));
+	g_clear_pointer(&decision, g_variant_unref);
+	decision = vmem_test_bus_get_property(f.conn, f.path, DOMAIN1, "LastDecision");
+	g_variant_get(decision, "(dtt&s&s)", NULL, &from, &to, NULL, NULL);
+	g_assert_cmpuint(from, ==, 512 * MIB);
+	g_assert_cmpuint(to, ==, 256 * MIB);
 
 	/* the daemon splits the total itself: one device is refused */
 	run_ctl(&one_device,
@@ -316,7 +328,7 @@ test_agent_show(void)
 	g_assert_cmpstr(json_object_get_string(get(root, "source")), ==, "virtmemd");
 	daemon = get(root, "virtmemd");
 	g_assert_cmpstr(json_object_get_string(get(daemon, "source")), ==, "agent");
-	g_assert_cmpuint(json_object_get_uint64(get(daemon, "total")), >, 512 * MIB);
+	g_assert_cmpuint(json_object_get_uint64(get(daemon, "total")), >, 256 * MIB);
 	g_assert_cmpuint(json_object_get_uint64(get(daemon, "available")), >, 0);
 
 	run_ctl(&show, (const char *const[]){"show", NAME, "--json", NULL});
