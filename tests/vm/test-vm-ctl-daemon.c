@@ -8,7 +8,7 @@
  *   notes as its last decision, followed by `--wait` to the end, and
  *   handed back by `resize --resume`;
  * - `agent` and `show` take the guest's figures from the daemon, which
- *   holds the agent's channel;
+ *   holds the agent's channel, and `agent --watch` follows them;
  * - without the daemon, `status` fails with its exit status and `agent`
  *   reads the channel itself again.
  */
@@ -340,6 +340,59 @@ test_agent_show(void)
 	g_assert_cmpstr(json_object_get_string(get(daemon, "automation")), ==, "manual");
 }
 
+static guint
+count_lines(const char *file)
+{
+	g_autofree char *text = NULL;
+	guint n = 0;
+
+	if (!g_file_get_contents(file, &text, NULL, NULL))
+		return 0;
+	for (const char *p = text; *p != '\0'; p++)
+		n += *p == '\n';
+	return n;
+}
+
+/* agent --watch prints the daemon's figures again when they change:
+ * memory held in the guest changes its MemAvailable. */
+static void
+test_agent_watch(void)
+{
+	g_autoptr(GSubprocessLauncher) launcher =
+		g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+	g_autoptr(GSubprocess) proc = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *out = g_build_filename(f.dir, "watch.out", NULL);
+	g_autofree char *text = NULL;
+	guint lines = 0;
+
+	g_subprocess_launcher_setenv(launcher, "DBUS_SYSTEM_BUS_ADDRESS",
+				     vmem_test_bus_get_address(f.bus), TRUE);
+	g_subprocess_launcher_set_stdout_file_path(launcher, out);
+	proc = g_subprocess_launcher_spawn(launcher, &error, g_getenv("VIRTMEMCTL"), "-c",
+					   vmem_testbed_get_uri(f.tb), "agent", NAME, "--watch",
+					   NULL);
+	g_assert_no_error(error);
+	for (guint i = 0; i < 40 && count_lines(out) < 1; i++)
+		vmem_test_spin(250);
+	g_assert_cmpuint(count_lines(out), ==, 1);
+	g_assert_true(vmem_test_guest_hold(f.guest, 64, &error));
+	g_assert_no_error(error);
+	for (guint i = 0; i < 80 && (lines = count_lines(out)) < 2; i++)
+		vmem_test_spin(250);
+	g_subprocess_send_signal(proc, SIGTERM);
+	g_assert_true(g_subprocess_wait(proc, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_true(g_file_get_contents(out, &text, NULL, NULL));
+	g_test_message("agent --watch:\n%s", text);
+	g_assert_cmpuint(lines, >=, 2);
+	g_assert_true(g_subprocess_get_if_exited(proc));
+	g_assert_cmpint(g_subprocess_get_exit_status(proc), ==, EXIT_OK);
+	g_assert_true(vmem_test_guest_release(f.guest, &error));
+	g_assert_no_error(error);
+	g_remove(out);
+}
+
 /* Without the daemon: status says so by its exit status, and the agent's
  * channel is free for virtmemctl again. */
 static void
@@ -390,6 +443,7 @@ main(int argc, char **argv)
 	g_test_add_func("/ctl-daemon/status", test_status);
 	g_test_add_func("/ctl-daemon/resize", test_resize);
 	g_test_add_func("/ctl-daemon/agent-show", test_agent_show);
+	g_test_add_func("/ctl-daemon/agent-watch", test_agent_watch);
 	g_test_add_func("/ctl-daemon/no-daemon", test_no_daemon);
 	g_test_add_func("/ctl-daemon/teardown", teardown);
 	return g_test_run();
