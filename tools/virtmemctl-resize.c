@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "virtmemctl.h"
+#include "virtmemctl-daemon.h"
 #include "vmem-error.h"
 #include "vmem-resize.h"
 #include "vmem-size.h"
@@ -203,6 +204,192 @@ vmem_ctl_resize_open_agent(VmemBackend *backend, const char *domain, gboolean wa
 	return g_steal_pointer(&channel);
 }
 
+/* A shrink without the guest's figures: said, and done anyway. */
+static void
+vmem_ctl_resize_warn_unknown_use(VmemCtl *ctl, const char *domain)
+{
+	g_printerr(
+		/* TRANSLATORS: 1 the program, 2 a domain */
+		_("%1$s: What the guest of %2$s uses is unknown (no virtmem agent "
+		  "answered): the shrink may stall or hurt the guest. Free memory in "
+		  "the guest first; --force shrinks without this warning.\n"),
+		ctl->prgname, domain);
+}
+
+/* With --wait and no --timeout through virtmemd: give up when the guest
+ * plugs or unplugs nothing for this long (virtmemd's job judges stalls
+ * itself, long before). */
+#define VMEM_CTL_RESIZE_DAEMON_NO_PROGRESS_US (300 * G_USEC_PER_SEC)
+/* How often --wait reads virtmemd's figures */
+#define VMEM_CTL_RESIZE_DAEMON_POLL_US (250 * 1000)
+
+/* `resize DOMAIN --resume`: virtmemd's policy decides again. */
+static int
+vmem_ctl_resize_resume(VmemCtl *ctl, const char *domain)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmemBackend) backend = vmem_ctl_connect(ctl, &error);
+	g_autoptr(VmemCtlManaged) managed = NULL;
+	g_autofree char *name = NULL;
+	const char *automation = "";
+
+	if (backend != NULL)
+		name = vmem_ctl_lookup_domain(backend, domain, &error);
+	if (name != NULL)
+		managed = vmem_ctl_daemon_manages(ctl, backend, name, &error);
+	if (managed == NULL || !vmem_ctl_managed_call(managed, "Resume", NULL, &error)) {
+		vmem_ctl_print_error(ctl, error);
+		return g_error_matches(error, VMEM_ERROR, VMEM_ERROR_NOT_RUNNING)
+			       ? VMEM_CTL_EXIT_NO_DAEMON
+			       : VMEM_CTL_EXIT_ERROR;
+	}
+	g_variant_lookup(managed->props, "Automation", "&s", &automation);
+	/* TRANSLATORS: 1 a domain, 2 who decides now: auto or manual; keep virtmemd */
+	g_print(_("virtmemd decides for %1$s again (automation: %2$s).\n"), name, automation);
+	return VMEM_CTL_EXIT_OK;
+}
+
+/* --wait through virtmemd: follows the domain's object (Devices, JobState)
+ * until the devices have plugged @total, or virtmemd's job ends otherwise. */
+static int
+vmem_ctl_resize_wait_daemon(VmemCtl *ctl, const char *domain, VmemCtlManaged *managed,
+			    guint64 total, guint timeout_s, VmemCtlResizeOutput *out)
+{
+	gint64 start = g_get_monotonic_time();
+	gint64 last_move = start;
+	VmemResizeProgress p = {0};
+	guint64 requested, plugged;
+
+	vmem_ctl_daemon_get_sizes(managed->props, &requested, &plugged);
+	p.start_plugged = plugged;
+	p.plugged = plugged;
+	for (;;) {
+		g_autoptr(GError) error = NULL;
+		const char *job = "";
+		gint64 now;
+		VmemJobState state;
+		gboolean known;
+
+		if (!vmem_ctl_managed_refresh(managed, &error)) {
+			if (out->tty && out->printed)
+				g_print("\n");
+			vmem_ctl_print_error(ctl, error);
+			return VMEM_CTL_EXIT_ERROR;
+		}
+		now = g_get_monotonic_time();
+		vmem_ctl_daemon_get_sizes(managed->props, &requested, &plugged);
+		g_variant_lookup(managed->props, "JobState", "&s", &job);
+		if (plugged != p.plugged)
+			last_move = now;
+		p.requested = requested;
+		p.plugged = plugged;
+		p.elapsed_us = now - start;
+		known = vmem_ctl_daemon_job_state_from_string(job, &state);
+		if (!known || state == VMEM_JOB_PLUGGING || state == VMEM_JOB_UNPLUGGING ||
+		    state == VMEM_JOB_CONVERGED)
+			p.state = plugged == requested	? VMEM_JOB_CONVERGED
+				  : plugged < requested ? VMEM_JOB_PLUGGING
+							: VMEM_JOB_UNPLUGGING;
+		else
+			p.state = state;
+		if (requested != total) {
+			g_autofree char *requested_s = vmem_size_format(requested);
+
+			if (out->tty && out->printed)
+				g_print("\n");
+			g_printerr(
+				/* TRANSLATORS: 1 the program, 2 a domain, 3 a size; keep virtmemd
+				 */
+				_("%1$s: virtmemd now requests %3$s for %2$s: another resize "
+				  "replaced this one.\n"),
+				ctl->prgname, domain, requested_s);
+			return VMEM_CTL_EXIT_ERROR;
+		}
+		/* converged once virtmemd's job says so and its figures agree (a
+		 * state it does not name counts by the figures alone) */
+		if (plugged == requested && (!known || state == VMEM_JOB_CONVERGED)) {
+			p.state = VMEM_JOB_CONVERGED;
+			vmem_ctl_resize_on_progress(NULL, &p, out);
+			if (out->tty)
+				g_print("\n");
+			return vmem_ctl_resize_report(ctl, domain, VMEM_JOB_CONVERGED, &p);
+		}
+		vmem_ctl_resize_on_progress(NULL, &p, out);
+		if (p.state == VMEM_JOB_STUCK_UNPLUG) {
+			g_autofree char *requested_s = vmem_size_format(requested);
+			g_autofree char *plugged_s = vmem_size_format(plugged);
+
+			if (out->tty)
+				g_print("\n");
+			g_printerr(
+				/* TRANSLATORS: 1 the program, 2 a domain, 3 and 4 sizes; keep
+				   virtmemd and “virtmemctl status” */
+				_("%1$s: Unplug of %2$s is stuck at %3$s of the %4$s requested; "
+				  "virtmemd keeps following it and tells the guest again only when "
+				  "its agent says the memory is free. See “virtmemctl status %2$s”.\n"),
+				ctl->prgname, domain, plugged_s, requested_s);
+			return VMEM_CTL_EXIT_STUCK;
+		}
+		if (p.state != VMEM_JOB_PLUGGING && p.state != VMEM_JOB_UNPLUGGING &&
+		    p.state != VMEM_JOB_REPLUGGING) {
+			if (out->tty)
+				g_print("\n");
+			return vmem_ctl_resize_report(ctl, domain, p.state, &p);
+		}
+		if ((timeout_s > 0 && p.elapsed_us >= (gint64)timeout_s * G_USEC_PER_SEC) ||
+		    (timeout_s == 0 && now - last_move >= VMEM_CTL_RESIZE_DAEMON_NO_PROGRESS_US)) {
+			if (out->tty)
+				g_print("\n");
+			return vmem_ctl_resize_report(ctl, domain, p.state, &p);
+		}
+		g_usleep(VMEM_CTL_RESIZE_DAEMON_POLL_US);
+	}
+}
+
+/* The resize through virtmemd, which holds @size as an override until
+ * `resize --resume`; the persistent configuration, if asked for, is
+ * changed directly (virtmemd manages the running domain only). */
+static int
+vmem_ctl_resize_via_daemon(VmemCtl *ctl, const char *domain, VmemCtlManaged *managed,
+			   VmemResize *resize, const VmemResizeProgress *progress, guint64 size,
+			   VmemResizeAffect affect, gboolean wait, guint timeout_s, gboolean force,
+			   gboolean no_agent, VmemCtlResizeOutput *out)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *size_s = vmem_size_format(size);
+	VmemJobAgentFacts agent = {0};
+
+	/* virtmemd's figures of the guest stand for the agent it holds */
+	if (!no_agent)
+		vmem_ctl_daemon_guest_facts(managed->props, &agent);
+	if (progress->requested < progress->plugged && !agent.valid && !force)
+		vmem_ctl_resize_warn_unknown_use(ctl, domain);
+	if (!vmem_resize_check_shrink(resize, &agent, force, &error)) {
+		vmem_ctl_print_error(ctl, error);
+		return VMEM_CTL_EXIT_UNSAFE;
+	}
+	if ((affect & VMEM_RESIZE_CONFIG) &&
+	    !vmem_resize_apply(resize, VMEM_RESIZE_CONFIG, &error)) {
+		vmem_ctl_print_error(ctl, error);
+		return VMEM_CTL_EXIT_ERROR;
+	}
+	if (!vmem_ctl_managed_call(
+		    managed, "Resize",
+		    g_variant_new("(t@a{sv})", size,
+				  g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0)),
+		    &error)) {
+		vmem_ctl_print_error(ctl, error);
+		return VMEM_CTL_EXIT_ERROR;
+	}
+	/* TRANSLATORS: 1 a domain, 2 a size; keep virtmemd and the command */
+	g_print(_("virtmemd holds %1$s at %2$s until “virtmemctl resize %1$s --resume” hands it "
+		  "back to its policy.\n"),
+		domain, size_s);
+	if (!wait)
+		return VMEM_CTL_EXIT_OK;
+	return vmem_ctl_resize_wait_daemon(ctl, domain, managed, size, timeout_s, out);
+}
+
 static int
 vmem_ctl_resize_usage(VmemCtl *ctl, GError *error)
 {
@@ -227,6 +414,8 @@ vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 	g_autofree char *alias = NULL;
 	gint node = VMEM_CTL_RESIZE_UNSET;
 	gboolean live = FALSE, config = FALSE, wait = FALSE, force = FALSE, no_agent = FALSE;
+	gboolean resume = FALSE;
+	g_autoptr(VmemCtlManaged) managed = NULL;
 	gint timeout = VMEM_CTL_RESIZE_UNSET;
 	guint64 size = 0;
 	VmemResizeAffect affect = 0;
@@ -267,13 +456,19 @@ vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 		{"force", 0, 0, G_OPTION_ARG_NONE, &force,
 		 /* TRANSLATORS: help of resize --force */
 		 N_("Shrink even below what the guest reports it uses"), NULL},
+		{"resume", 0, 0, G_OPTION_ARG_NONE, &resume,
+		 /* TRANSLATORS: help of resize --resume; keep virtmemd and SIZE */
+		 N_("Without SIZE: end the override of an earlier resize, so that virtmemd's "
+		    "policy decides for the domain again"),
+		 NULL},
 		{NULL},
 	};
 
 	context = vmem_ctl_option_context_new(
 		"resize",
-		/* TRANSLATORS: the arguments of `virtmemctl resize` in its --help */
-		_("DOMAIN SIZE"),
+		/* TRANSLATORS: the arguments of `virtmemctl resize` in its --help; keep
+		   --resume */
+		_("DOMAIN SIZE | DOMAIN --resume"),
 		/* TRANSLATORS: summary of `virtmemctl resize --help`; keep DOMAIN, SIZE,
 		   --alias, --node and the sizes */
 		_("Set the total virtio-mem memory DOMAIN should have plugged (or one "
@@ -283,6 +478,17 @@ vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 		entries);
 	if (!vmem_ctl_parse_options(context, &argc, &argv, &args, &error))
 		return vmem_ctl_resize_usage(ctl, error);
+	if (resume) {
+		if (args->len != 1 || alias != NULL || node != VMEM_CTL_RESIZE_UNSET || live ||
+		    config || wait || force || no_agent || timeout != VMEM_CTL_RESIZE_UNSET) {
+			g_set_error_literal(
+				&error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
+				/* TRANSLATORS: usage error; keep --resume */
+				_("--resume takes a domain and no size or other option."));
+			return vmem_ctl_resize_usage(ctl, error);
+		}
+		return vmem_ctl_resize_resume(ctl, args->pdata[0]);
+	}
 	if (args->len != 2) {
 		g_set_error_literal(&error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
 				    /* TRANSLATORS: usage error; keep “resize” */
@@ -342,6 +548,21 @@ vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 		return vmem_ctl_resize_usage(ctl, error);
 	}
 
+	/* virtmemd manages the running domain: a change of it goes through the
+	 * daemon, so that the two never fight over the devices. */
+	if (affect & VMEM_RESIZE_LIVE)
+		managed = vmem_ctl_daemon_manages(ctl, backend, name, NULL);
+	if (managed != NULL && (alias != NULL || node != VMEM_CTL_RESIZE_UNSET)) {
+		g_set_error(&error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
+			    /* TRANSLATORS: %s is a domain; keep virtmemd, --alias, --node,
+			       --config and the command */
+			    _("virtmemd manages %1$s and splits its total over the devices "
+			      "itself: give the total without --alias or --node, change only the "
+			      "configuration with --config, or set the policy to off first "
+			      "(virtmemctl policy set %1$s --mode off)."),
+			    name);
+		return vmem_ctl_resize_usage(ctl, error);
+	}
 	if ((alias != NULL || node != VMEM_CTL_RESIZE_UNSET)
 		    ? !vmem_resize_plan_device(resize, alias, alias != NULL ? -1 : node, size,
 					       &error)
@@ -353,6 +574,10 @@ vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 	/* QEMU refuses while migrating or saving: say so, do not retry. */
 	if (run_state == VMEM_RUN_STATE_MIGRATING || run_state == VMEM_RUN_STATE_SAVING)
 		return vmem_ctl_resize_report(ctl, name, VMEM_JOB_BUSY, &progress);
+	if (managed != NULL)
+		return vmem_ctl_resize_via_daemon(ctl, name, managed, resize, &progress, size,
+						  affect, wait, (guint)timeout, force, no_agent,
+						  &out);
 	shrinking = progress.requested < progress.plugged && run_state == VMEM_RUN_STATE_RUNNING;
 	if (run_state == VMEM_RUN_STATE_RUNNING && (shrinking || wait) && !no_agent)
 		channel = vmem_ctl_resize_open_agent(backend, name, shrinking);
@@ -361,12 +586,7 @@ vmem_ctl_resize(VmemCtl *ctl, int argc, char **argv)
 						: NULL,
 					NULL, &agent);
 		if (!agent.valid && !force)
-			g_printerr(
-				/* TRANSLATORS: 1 the program, 2 a domain */
-				_("%1$s: What the guest of %2$s uses is unknown (no virtmem agent "
-				  "answered): the shrink may stall or hurt the guest. Free memory in "
-				  "the guest first; --force shrinks without this warning.\n"),
-				ctl->prgname, name);
+			vmem_ctl_resize_warn_unknown_use(ctl, name);
 	}
 	if (!vmem_resize_check_shrink(resize, &agent, force, &error)) {
 		vmem_ctl_print_error(ctl, error);

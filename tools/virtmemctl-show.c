@@ -9,6 +9,7 @@
 
 #include "virtmemctl.h"
 #include "virtmemctl-agent-view.h"
+#include "virtmemctl-daemon.h"
 #include "vmem-error.h"
 #include "vmem-job.h"
 #include "vmem-json.h"
@@ -29,6 +30,7 @@ typedef struct {
 	json_object *report; /* (nullable): the report, vmem_agent_view_report_to_json() */
 	char *summary;	     /* (nullable): the report in one line, for people */
 	GError *error;	     /* (nullable): why a running guest's agent gave no report */
+	json_object *daemon; /* (nullable): the guest's figures from virtmemd */
 } VmemCtlShowAgent;
 
 static void
@@ -37,6 +39,7 @@ vmem_ctl_show_agent_clear(VmemCtlShowAgent *agent)
 	g_clear_pointer(&agent->report, json_object_put);
 	g_clear_pointer(&agent->summary, g_free);
 	g_clear_error(&agent->error);
+	g_clear_pointer(&agent->daemon, json_object_put);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VmemCtlShowAgent, vmem_ctl_show_agent_clear)
 
@@ -84,6 +87,28 @@ vmem_ctl_show_ask_agent(VmemBackend *backend, const char *domain, VmemCtlShowAge
 	}
 }
 
+/* While virtmemd manages the domain, it holds the agent's channel: the
+ * guest's figures come from it. */
+static void
+vmem_ctl_show_ask_daemon(VmemCtlManaged *managed, VmemCtlShowAgent *ret_agent)
+{
+	g_autofree char *guest = vmem_ctl_daemon_format_guest(managed->props);
+	const char *automation = "";
+	const char *job = "";
+
+	vmem_ctl_daemon_guest_facts(managed->props, &ret_agent->facts);
+	g_variant_lookup(managed->props, "Automation", "&s", &automation);
+	g_variant_lookup(managed->props, "JobState", "&s", &job);
+	/* TRANSLATORS: the guest in `virtmemctl show` while virtmemd manages the
+	   domain: 1 its figures in one line, 2 who decides (auto, manual, override…),
+	   3 where virtmemd's last resize stands; keep virtmemd */
+	ret_agent->summary = g_strdup_printf(_("from virtmemd: %1$s; automation %2$s, job %3$s"),
+					     guest, automation, job);
+	ret_agent->daemon = vmem_ctl_daemon_guest_to_json(managed->props);
+	json_object_object_add(ret_agent->daemon, "automation", json_object_new_string(automation));
+	json_object_object_add(ret_agent->daemon, "job_state", json_object_new_string(job));
+}
+
 static void
 vmem_ctl_show_print_json(const char *name, VmemRunState run_state, GPtrArray *devices,
 			 const VmemCtlShowAgent *agent)
@@ -125,6 +150,9 @@ vmem_ctl_show_print_json(const char *name, VmemRunState run_state, GPtrArray *de
 	json_object_object_add(root, "agent_error",
 			       agent->error != NULL ? json_object_new_string(agent->error->message)
 						    : NULL);
+	/* the guest's figures from virtmemd while it holds the agent's channel */
+	json_object_object_add(root, "virtmemd",
+			       agent->daemon != NULL ? json_object_get(agent->daemon) : NULL);
 	vmem_ctl_print_json(root);
 }
 
@@ -204,6 +232,7 @@ vmem_ctl_show(VmemCtl *ctl, int argc, char **argv)
 	g_autofree char *name = NULL;
 	VmemRunState run_state;
 	g_auto(VmemCtlShowAgent) agent = {0};
+	g_autoptr(VmemCtlManaged) managed = NULL;
 	gboolean json = FALSE;
 	const GOptionEntry entries[] = {
 		/* TRANSLATORS: help of --json */
@@ -243,6 +272,10 @@ vmem_ctl_show(VmemCtl *ctl, int argc, char **argv)
 		return VMEM_CTL_EXIT_ERROR;
 	}
 	if (run_state == VMEM_RUN_STATE_RUNNING)
+		managed = vmem_ctl_daemon_manages(ctl, backend, name, NULL);
+	if (managed != NULL)
+		vmem_ctl_show_ask_daemon(managed, &agent);
+	else if (run_state == VMEM_RUN_STATE_RUNNING)
 		vmem_ctl_show_ask_agent(backend, name, &agent);
 	if (json)
 		vmem_ctl_show_print_json(name, run_state, devices, &agent);

@@ -9,6 +9,7 @@
 
 #include "virtmemctl.h"
 #include "virtmemctl-agent-view.h"
+#include "virtmemctl-daemon.h"
 #include "vmem-i18n.h"
 
 /* In `virtmemctl --help`: per command, its arguments and one line on what
@@ -33,7 +34,7 @@ static const VmemCtlCommand vmem_ctl_commands[] = {
 	{"resize",
 	 /* TRANSLATORS: arguments of `virtmemctl resize`; keep the --options */
 	 N_("DOMAIN SIZE [--alias ALIAS | --node NODE] [--live] [--config] [--wait [--timeout "
-	    "SECONDS]] [--force]"),
+	    "SECONDS]] [--force] | DOMAIN --resume"),
 	 /* TRANSLATORS: what `virtmemctl resize` does, in --help */
 	 N_("Set how much virtio-mem memory a domain has plugged"), vmem_ctl_resize},
 	{"agent",
@@ -68,6 +69,11 @@ static const VmemCtlCommand vmem_ctl_commands[] = {
 	 N_("DOMAIN FILE [--format elf|kdump-zlib|kdump-lzo|kdump-snappy|win-dmp] [--json]"),
 	 /* TRANSLATORS: what `virtmemctl dump` does, in --help */
 	 N_("Dump a domain's memory to a file, only the memory it plugged"), vmem_ctl_dump},
+	{"status",
+	 /* TRANSLATORS: arguments of `virtmemctl status`; keep --json */
+	 N_("[DOMAIN] [--json]"),
+	 /* TRANSLATORS: what `virtmemctl status` does, in --help; keep virtmemd */
+	 N_("Show what virtmemd manages and decides, over D-Bus"), vmem_ctl_status},
 };
 
 static char *

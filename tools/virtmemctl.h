@@ -43,6 +43,7 @@ typedef enum {
 	VMEM_CTL_EXIT_ERROR = 9,
 	VMEM_CTL_EXIT_NOT_ONLINE = 10,	 /* plugged, but the guest left it offline */
 	VMEM_CTL_EXIT_PLUG_STALLED = 11, /* the guest stopped plugging */
+	VMEM_CTL_EXIT_NO_DAEMON = 12,	 /* status, resize --resume: virtmemd is not running */
 } VmemCtlExit;
 
 /**
@@ -83,6 +84,7 @@ int vmem_ctl_policy(VmemCtl *ctl, int argc, char **argv);
 int vmem_ctl_save(VmemCtl *ctl, int argc, char **argv);
 int vmem_ctl_restore(VmemCtl *ctl, int argc, char **argv);
 int vmem_ctl_dump(VmemCtl *ctl, int argc, char **argv);
+int vmem_ctl_status(VmemCtl *ctl, int argc, char **argv);
 
 /* For every subcommand (virtmemctl.c) */
 GOptionContext *vmem_ctl_option_context_new(const char *command, const char *parameters,

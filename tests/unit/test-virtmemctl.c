@@ -246,7 +246,8 @@ test_help(void)
 				 "--node",     "--live",    "--config",	       "--wait",
 				 "--timeout",  "--force",   "--watch",	       "--mode",
 				 "--min",      "--max",	    "--buffer",	       "--step",
-				 "--priority", "--squeeze", "--cooldown-grow", "--cooldown-shrink"};
+				 "--priority", "--squeeze", "--cooldown-grow", "--cooldown-shrink",
+				 "--resume"};
 
 	run(&top, (const char *const[]){"--help", NULL});
 	g_assert_cmpint(top.status, ==, EXIT_OK);
@@ -258,7 +259,8 @@ test_help(void)
 	g_assert_nonnull(strstr(top.out, "a number without unit is in KiB"));
 	run(&resize, (const char *const[]){"resize", "--help", NULL});
 	g_assert_cmpint(resize.status, ==, EXIT_OK);
-	g_assert_nonnull(strstr(resize.out, "\n  virtmemctl resize [OPTION…] DOMAIN SIZE\n"));
+	g_assert_nonnull(strstr(resize.out,
+				"\n  virtmemctl resize [OPTION…] DOMAIN SIZE | DOMAIN --resume\n"));
 	g_assert_nonnull(strstr(resize.out, "0, the default, waits as long as the guest makes "
 					    "progress"));
 	g_assert_nonnull(strstr(resize.out, "a number without unit is in KiB"));
