@@ -57,6 +57,43 @@ hold_more(VmemTestControl *ctl, guint64 held, guint64 mib)
 	return vmem_test_control_run(ctl, command, 60, NULL, &status, NULL) && status == 0;
 }
 
+static gint
+demo_compare_doubles(gconstpointer a, gconstpointer b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* From virtmemd's log: how old the guest's report was when each grow
+ * was asked, the daemon's reaction time (bench/reaction reads this). */
+static void
+print_reaction(const char *log)
+{
+	g_autofree char *text = NULL;
+	g_autoptr(GRegex) regex =
+		g_regex_new(": grow .* \\(guest report ([0-9.]+) s old\\)", 0, 0, NULL);
+	g_autoptr(GMatchInfo) match = NULL;
+	g_autoptr(GArray) ages = g_array_new(FALSE, FALSE, sizeof(double));
+
+	if (!g_file_get_contents(log, &text, NULL, NULL))
+		return;
+	g_regex_match(regex, text, 0, &match);
+	for (; g_match_info_matches(match); g_match_info_next(match, NULL)) {
+		g_autofree char *age = g_match_info_fetch(match, 1);
+		double value = g_ascii_strtod(age, NULL);
+
+		g_array_append_val(ages, value);
+	}
+	if (ages->len == 0)
+		return;
+	g_array_sort(ages, (GCompareFunc)demo_compare_doubles);
+	g_print("reaction: %u grows, each asked %.3f s (median) and at most %.3f s after the "
+		"guest's report\n",
+		ages->len, g_array_index(ages, double, ages->len / 2),
+		g_array_index(ages, double, ages->len - 1));
+}
+
 /* Where the demo's guest is, as the process that booted it tells. */
 typedef struct {
 	char *root;
@@ -213,6 +250,7 @@ run_demo(gboolean online_movable)
 		if (vmem_test_bus_device_requested(conn, path) <= 256 * MIB)
 			break;
 	}
+	print_reaction(log);
 	g_print("demo done\n");
 	rc = 0;
 out:
