@@ -15,6 +15,7 @@
 #include <grp.h>
 #include <pwd.h>
 
+#include "vmem-daemon-save.h"
 #include "vmem-error.h"
 
 #define VMEM_DBUS_PATH "/org/virtmem/Manager1"
@@ -28,6 +29,8 @@ typedef enum {
 	VMEM_DBUS_CALL_SET_POLICY,
 	VMEM_DBUS_CALL_PAUSE,
 	VMEM_DBUS_CALL_RESUME,
+	VMEM_DBUS_CALL_SAVE,
+	VMEM_DBUS_CALL_DUMP,
 } VmemDBusCall;
 
 /* A method call waiting for the bus to say who the caller is. */
@@ -37,7 +40,8 @@ typedef struct {
 	VmemDBusCall call;
 	GDBusMethodInvocation *invocation;
 	guint64 total;
-	GVariant *policy;
+	GVariant *policy; /* SetPolicy()'s, or Save()'s and Dump()'s options */
+	char *path;	  /* Save()'s and Dump()'s file */
 } VmemDBusPending;
 
 static void
@@ -46,6 +50,7 @@ vmem_dbus_pending_free(VmemDBusPending *pending)
 	g_free(pending->domain);
 	g_object_unref(pending->invocation);
 	g_clear_pointer(&pending->policy, g_variant_unref);
+	g_free(pending->path);
 	g_free(pending);
 }
 
@@ -90,6 +95,61 @@ vmem_dbus_return_error(GDBusMethodInvocation *invocation, const GError *error)
 }
 
 static void
+vmem_dbus_on_saved(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	VmemDBusPending *pending = user_data;
+	VmemManaged *managed = g_hash_table_lookup(pending->daemon->domains, pending->domain);
+	g_autoptr(VmemSaveResult) saved = NULL;
+	g_autoptr(GError) error = NULL;
+
+	saved = pending->call == VMEM_DBUS_CALL_SAVE
+			? vmem_save_domain_finish(VMEM_SAVE(source), result, &error)
+			: vmem_save_dump_finish(VMEM_SAVE(source), result, &error);
+	if (managed != NULL)
+		vmem_managed_set_job(managed, FALSE);
+	if (saved == NULL)
+		vmem_dbus_return_error(pending->invocation, error);
+	else
+		g_dbus_method_invocation_return_value(
+			pending->invocation,
+			g_variant_new_tuple((GVariant *[]){vmem_daemon_save_report(saved)}, 1));
+	vmem_dbus_pending_free(pending);
+}
+
+/* Save() and Dump(): the job runs in the background; the call is
+ * answered when it ends.  Returns whether @pending was taken. */
+static gboolean
+vmem_dbus_run_job(VmemDBusPending *pending, VmemManaged *managed, GError **error)
+{
+	VmemDaemon *daemon = pending->daemon;
+	g_autoptr(VmemSave) save = NULL;
+	VmemSaveOptions options;
+	VmemDumpFormat format;
+
+	if (!g_path_is_absolute(pending->path)) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT, "%s",
+			    _("The file must be an absolute path on virtmemd's host."));
+		return FALSE;
+	}
+	if (!vmem_daemon_save_options(pending->policy, pending->call == VMEM_DBUS_CALL_DUMP,
+				      &options, &format, error))
+		return FALSE;
+	save = vmem_save_new(daemon->backend, error);
+	if (save == NULL)
+		return FALSE;
+	vmem_managed_set_job(managed, TRUE);
+	if (pending->call == VMEM_DBUS_CALL_SAVE)
+		vmem_save_domain_async(save, pending->domain, pending->path, &options, NULL,
+				       vmem_dbus_on_saved, pending);
+	else
+		vmem_save_dump_async(save, pending->domain, pending->path, format, NULL,
+				     vmem_dbus_on_saved, pending);
+	return TRUE;
+}
+
+/* Runs an authorized call.  Returns whether @pending was taken (a job
+ * that answers later). */
+static gboolean
 vmem_dbus_run(VmemDBusPending *pending)
 {
 	VmemDaemon *daemon = pending->daemon;
@@ -102,22 +162,30 @@ vmem_dbus_run(VmemDBusPending *pending)
 		g_dbus_method_invocation_return_dbus_error(
 			invocation, VMEM_DBUS_ERROR_FAILED,
 			_("The domain is no longer managed; it stopped or libvirt went away."));
-		return;
+		return FALSE;
 	}
 	switch (pending->call) {
 	case VMEM_DBUS_CALL_RESIZE:
 		if (!vmem_managed_resize(managed, pending->total, vmem_daemon_now(daemon),
 					 daemon->config.resize_timeout, &error)) {
 			vmem_dbus_return_error(invocation, error);
-			return;
+			return FALSE;
 		}
 		break;
 	case VMEM_DBUS_CALL_SET_POLICY:
 		if (!vmem_managed_set_policy(managed, pending->policy, &error)) {
 			vmem_dbus_return_error(invocation, error);
-			return;
+			return FALSE;
 		}
 		break;
+	case VMEM_DBUS_CALL_SAVE:
+	case VMEM_DBUS_CALL_DUMP:
+		if (!vmem_dbus_run_job(pending, managed, &error)) {
+			vmem_dbus_return_error(invocation, error);
+			return FALSE;
+		}
+		vmem_managed_publish(managed, vmem_daemon_now(daemon));
+		return TRUE;
 	case VMEM_DBUS_CALL_PAUSE:
 	case VMEM_DBUS_CALL_RESUME:
 		vmem_managed_set_paused(managed, pending->call == VMEM_DBUS_CALL_PAUSE);
@@ -125,6 +193,7 @@ vmem_dbus_run(VmemDBusPending *pending)
 	}
 	vmem_managed_publish(managed, vmem_daemon_now(daemon));
 	g_dbus_method_invocation_return_value(invocation, NULL);
+	return FALSE;
 }
 
 static void
@@ -148,8 +217,8 @@ vmem_dbus_on_credentials(GObject *source, GAsyncResult *result, gpointer user_da
 			pending->invocation, VMEM_DBUS_ERROR_ACCESS_DENIED,
 			_("Only root and members of the administrators' group may change a "
 			  "domain."));
-	} else {
-		vmem_dbus_run(pending);
+	} else if (vmem_dbus_run(pending)) {
+		return; /* answered when the job ends */
 	}
 	vmem_dbus_pending_free(pending);
 }
@@ -157,7 +226,7 @@ vmem_dbus_on_credentials(GObject *source, GAsyncResult *result, gpointer user_da
 /* Asks the bus who called, then runs the call if the caller may. */
 static gboolean
 vmem_dbus_authorize(VmemManaged *managed, GDBusMethodInvocation *invocation, VmemDBusCall call,
-		    guint64 total, GVariant *policy)
+		    guint64 total, GVariant *policy, const char *path)
 {
 	VmemDBusPending *pending = g_new0(VmemDBusPending, 1);
 	VmemDaemon *daemon =
@@ -169,6 +238,7 @@ vmem_dbus_authorize(VmemManaged *managed, GDBusMethodInvocation *invocation, Vme
 	pending->invocation = g_object_ref(invocation);
 	pending->total = total;
 	pending->policy = policy ? g_variant_ref(policy) : NULL;
+	pending->path = g_strdup(path);
 	g_dbus_connection_call(
 		g_dbus_method_invocation_get_connection(invocation), "org.freedesktop.DBus",
 		"/org/freedesktop/DBus", "org.freedesktop.DBus", "GetConnectionCredentials",
@@ -188,26 +258,41 @@ vmem_dbus_on_resize(VmemDBusDomain1 *iface, GDBusMethodInvocation *invocation, g
 			_("Resize() takes no options yet; pass an empty dictionary."));
 		return TRUE;
 	}
-	return vmem_dbus_authorize(user_data, invocation, VMEM_DBUS_CALL_RESIZE, total, NULL);
+	return vmem_dbus_authorize(user_data, invocation, VMEM_DBUS_CALL_RESIZE, total, NULL, NULL);
 }
 
 static gboolean
 vmem_dbus_on_set_policy(VmemDBusDomain1 *iface, GDBusMethodInvocation *invocation, GVariant *policy,
 			gpointer user_data)
 {
-	return vmem_dbus_authorize(user_data, invocation, VMEM_DBUS_CALL_SET_POLICY, 0, policy);
+	return vmem_dbus_authorize(user_data, invocation, VMEM_DBUS_CALL_SET_POLICY, 0, policy,
+				   NULL);
 }
 
 static gboolean
 vmem_dbus_on_pause(VmemDBusDomain1 *iface, GDBusMethodInvocation *invocation, gpointer user_data)
 {
-	return vmem_dbus_authorize(user_data, invocation, VMEM_DBUS_CALL_PAUSE, 0, NULL);
+	return vmem_dbus_authorize(user_data, invocation, VMEM_DBUS_CALL_PAUSE, 0, NULL, NULL);
 }
 
 static gboolean
 vmem_dbus_on_resume(VmemDBusDomain1 *iface, GDBusMethodInvocation *invocation, gpointer user_data)
 {
-	return vmem_dbus_authorize(user_data, invocation, VMEM_DBUS_CALL_RESUME, 0, NULL);
+	return vmem_dbus_authorize(user_data, invocation, VMEM_DBUS_CALL_RESUME, 0, NULL, NULL);
+}
+
+static gboolean
+vmem_dbus_on_save(VmemDBusDomain1 *iface, GDBusMethodInvocation *invocation, const char *path,
+		  GVariant *options, gpointer user_data)
+{
+	return vmem_dbus_authorize(user_data, invocation, VMEM_DBUS_CALL_SAVE, 0, options, path);
+}
+
+static gboolean
+vmem_dbus_on_dump(VmemDBusDomain1 *iface, GDBusMethodInvocation *invocation, const char *path,
+		  GVariant *options, gpointer user_data)
+{
+	return vmem_dbus_authorize(user_data, invocation, VMEM_DBUS_CALL_DUMP, 0, options, path);
 }
 
 /**
@@ -250,6 +335,8 @@ vmem_daemon_bus_export(VmemDaemon *daemon, VmemManaged *managed)
 	g_signal_connect(iface, "handle-set-policy", G_CALLBACK(vmem_dbus_on_set_policy), managed);
 	g_signal_connect(iface, "handle-pause", G_CALLBACK(vmem_dbus_on_pause), managed);
 	g_signal_connect(iface, "handle-resume", G_CALLBACK(vmem_dbus_on_resume), managed);
+	g_signal_connect(iface, "handle-save", G_CALLBACK(vmem_dbus_on_save), managed);
+	g_signal_connect(iface, "handle-dump", G_CALLBACK(vmem_dbus_on_dump), managed);
 	g_dbus_object_manager_server_export(daemon->manager, G_DBUS_OBJECT_SKELETON(object));
 }
 

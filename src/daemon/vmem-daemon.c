@@ -180,8 +180,16 @@ vmem_daemon_connect(VmemDaemon *daemon)
 						G_CALLBACK(vmem_daemon_on_size), daemon);
 	daemon->event_handler = g_signal_connect(daemon->backend, "domain-event",
 						 G_CALLBACK(vmem_daemon_on_event), daemon);
-	if (daemon->manager_iface != NULL)
+	if (daemon->manager_iface != NULL) {
+		g_autofree char *real_uri =
+			virConnectGetURI(vmem_backend_libvirt_get_connection(daemon->backend));
+
+		/* The URI libvirt resolved (its default, when none was given):
+		 * what virtmemctl compares its own with. */
+		if (real_uri != NULL)
+			vmem_dbus_manager1_set_uri(daemon->manager_iface, real_uri);
 		vmem_dbus_manager1_set_connected(daemon->manager_iface, TRUE);
+	}
 	vmem_daemon_discover(daemon);
 	return TRUE;
 }

@@ -11,6 +11,7 @@
 #include "vmem-managed.h"
 
 #include <glib/gi18n.h>
+#include <libvirt/virterror.h>
 
 #include "vmem-agent-channel.h"
 #include "vmem-backend-libvirt.h"
@@ -43,6 +44,10 @@ struct _VmemManaged {
 	gulong channel_handler;
 	guint report_interval_ms;
 
+	VmemEngineReport balloon; /* the fallback without an agent report */
+	gint64 balloon_us;	  /* when it last changed */
+	gint64 balloon_updated;	  /* the guest's last-update stamp then */
+
 	VmemEngineHistory history;
 	VmemEngineStuck stuck;
 	char *stuck_reason;
@@ -53,6 +58,7 @@ struct _VmemManaged {
 
 	gboolean paused;
 	gboolean override;
+	gboolean job; /* a Save() or Dump() runs */
 
 	double accounted_at;
 	double gib_hours;
@@ -305,8 +311,10 @@ vmem_managed_engine_state(VmemManaged *managed)
 	return VMEM_ENGINE_STATE_STOPPED;
 }
 
-/* The agent's latest report in the engine's terms. */
-static void
+/* The agent's latest report in the engine's terms, or libvirt's balloon
+ * statistics when there is none.  Returns where it came from: "agent",
+ * "balloon" or "none". */
+static const char *
 vmem_managed_report(VmemManaged *managed, VmemEngineReport *ret_report)
 {
 	const VmemAgentReport *report = NULL;
@@ -315,8 +323,14 @@ vmem_managed_report(VmemManaged *managed, VmemEngineReport *ret_report)
 	memset(ret_report, 0, sizeof(*ret_report));
 	if (managed->channel != NULL)
 		report = vmem_agent_channel_get_report(managed->channel, &received_us);
-	if (report == NULL || !report->has_memory)
-		return;
+	if (report == NULL || !report->has_memory) {
+		if (!managed->balloon.valid)
+			return "none";
+		*ret_report = managed->balloon;
+		ret_report->age +=
+			(double)(g_get_monotonic_time() - managed->balloon_us) / G_USEC_PER_SEC;
+		return "balloon";
+	}
 	ret_report->valid = TRUE;
 	ret_report->age = (double)(g_get_monotonic_time() - received_us) / G_USEC_PER_SEC;
 	ret_report->mem_total = report->mem_total_kib * VMEM_SIZE_KIB;
@@ -330,6 +344,54 @@ vmem_managed_report(VmemManaged *managed, VmemEngineReport *ret_report)
 	ret_report->normal_online =
 		ret_report->plugged - MIN(ret_report->plugged, ret_report->movable_online);
 	ret_report->unplug_may_stick = vmem_agent_report_unplug_may_stick(report);
+	return "agent";
+}
+
+/* The fallback without an agent: libvirt's balloon statistics (the guest's
+ * MemTotal as "available", MemAvailable as "usable"), which need a
+ * <memballoon> with a statistics period.  They say nothing of zones or
+ * pressure, so the engine shrinks such a guest more carefully. */
+static void
+vmem_managed_read_balloon(VmemManaged *managed)
+{
+	g_autoptr(virDomain) dom =
+		vmem_backend_libvirt_lookup(managed->backend, managed->name, NULL);
+	virDomainMemoryStatStruct stats[VIR_DOMAIN_MEMORY_STAT_NR];
+	guint64 available = 0, usable = 0, plugged = 0;
+	gint64 updated = 0;
+	int n;
+
+	managed->balloon.valid = FALSE;
+	if (dom == NULL || (n = virDomainMemoryStats(dom, stats, G_N_ELEMENTS(stats), 0)) < 0) {
+		virResetLastError();
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		if (stats[i].tag == VIR_DOMAIN_MEMORY_STAT_AVAILABLE)
+			available = stats[i].val;
+		else if (stats[i].tag == VIR_DOMAIN_MEMORY_STAT_USABLE)
+			usable = stats[i].val;
+		else if (stats[i].tag == VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE)
+			updated = (gint64)stats[i].val;
+	}
+	/* Sizes in KiB; absurd ones are not believed. */
+	if (available == 0 || usable > available || available > G_MAXUINT64 / VMEM_SIZE_KIB)
+		return;
+	for (guint i = 0; i < managed->devices->len; i++)
+		plugged += ((const VmemDevice *)managed->devices->pdata[i])->plugged;
+	managed->balloon = (VmemEngineReport){
+		.valid = TRUE,
+		.mem_total = available * VMEM_SIZE_KIB,
+		.mem_available = usable * VMEM_SIZE_KIB,
+		.plugged = MIN(plugged, available * VMEM_SIZE_KIB),
+	};
+	/* Their age counts from when they last changed, by the host's clock:
+	 * the guest's (last-update) may be anything. */
+	if (updated != managed->balloon_updated || managed->balloon_us == 0) {
+		managed->balloon_updated = updated;
+		managed->balloon_us = g_get_monotonic_time();
+		managed->changed = TRUE;
+	}
 }
 
 /**
@@ -361,10 +423,15 @@ vmem_managed_engine_input(VmemManaged *managed, double now, VmemEngineDomain *re
 	ret_input->devices = managed->devices;
 	ret_input->state = vmem_managed_engine_state(managed);
 	ret_input->policy = vmem_managed_policy(managed);
-	if (managed->paused || managed->override) {
+	if (managed->paused || managed->override || managed->job) {
 		managed->defaults.mode = VMEM_POLICY_MODE_MANUAL;
 		ret_input->policy = &managed->defaults;
 	}
+	/* Without the agent's figures, libvirt's balloon statistics, each tick. */
+	if (managed->run_state != VMEM_RUN_STATE_RUNNING)
+		managed->balloon.valid = FALSE;
+	else if (!g_str_equal(vmem_managed_report(managed, &ret_input->report), "agent"))
+		vmem_managed_read_balloon(managed);
 	vmem_managed_report(managed, &ret_input->report);
 	ret_input->history = managed->history;
 	ret_input->stuck = managed->stuck;
@@ -384,7 +451,12 @@ vmem_managed_on_resize_done(GObject *source, GAsyncResult *result, gpointer user
 		return; /* cancelled: @user_data may be gone, a newer resize replaced it */
 	managed = user_data;
 	vmem_resize_get_progress(resize, &progress);
-	managed->job_state = vmem_job_state_to_string(state);
+	/* Still moving when the wait ended: followed no longer, say so. */
+	if (state == VMEM_JOB_PLUGGING || state == VMEM_JOB_UNPLUGGING ||
+	    state == VMEM_JOB_REPLUGGING)
+		managed->job_state = "timed-out";
+	else
+		managed->job_state = vmem_job_state_to_string(state);
 	if (state == VMEM_JOB_STUCK_UNPLUG) {
 		VmemEngineReport report;
 		g_autofree char *pinned = vmem_size_format(
@@ -416,6 +488,7 @@ vmem_managed_start_resize(VmemManaged *managed, const guint64 *split, guint time
 			  GError **error)
 {
 	g_autoptr(VmemResize) resize = vmem_resize_new(managed->backend, managed->name, error);
+	guint64 requested = 0, plugged = 0;
 
 	if (resize == NULL)
 		return FALSE;
@@ -430,12 +503,18 @@ vmem_managed_start_resize(VmemManaged *managed, const guint64 *split, guint time
 	vmem_managed_stop_resize(managed);
 	if (!vmem_resize_apply(resize, VMEM_RESIZE_LIVE, error))
 		return FALSE;
-	for (guint i = 0; i < managed->devices->len; i++)
-		((VmemDevice *)managed->devices->pdata[i])->requested = split[i];
+	for (guint i = 0; i < managed->devices->len; i++) {
+		VmemDevice *dev = managed->devices->pdata[i];
+
+		requested += split[i];
+		plugged += dev->plugged;
+		dev->requested = split[i];
+	}
 	managed->rebooted = FALSE;
 	managed->resize = g_steal_pointer(&resize);
 	managed->cancellable = g_cancellable_new();
-	managed->job_state = "plugging";
+	managed->job_state = vmem_job_state_to_string(requested < plugged ? VMEM_JOB_UNPLUGGING
+									  : VMEM_JOB_PLUGGING);
 	vmem_resize_wait_async(managed->resize, timeout_s, managed->cancellable,
 			       vmem_managed_on_resize_done, managed);
 	return TRUE;
@@ -532,6 +611,9 @@ vmem_managed_resize(VmemManaged *managed, guint64 total, double now, guint timeo
 	g_autoptr(VmemResize) plan = NULL;
 	guint64 from = vmem_managed_requested(managed);
 	g_autofree char *reason = NULL;
+	const VmemAgentReport *report = NULL;
+	gint64 received_us = 0;
+	VmemJobAgentFacts facts;
 
 	if (vmem_managed_get_mode(managed) == VMEM_POLICY_MODE_OFF) {
 		/* TRANSLATORS: %s is a domain name */
@@ -541,7 +623,16 @@ vmem_managed_resize(VmemManaged *managed, guint64 total, double now, guint timeo
 		return FALSE;
 	}
 	plan = vmem_resize_new(managed->backend, managed->name, error);
-	if (plan == NULL || !vmem_resize_plan_total(plan, total, error) ||
+	if (plan == NULL || !vmem_resize_plan_total(plan, total, error))
+		return FALSE;
+	/* The job's shrink check, as for virtmemctl resize: never less than
+	 * the guest uses, by a fresh report. */
+	if (managed->channel != NULL)
+		report = vmem_agent_channel_get_report(managed->channel, &received_us);
+	vmem_resize_agent_facts(report, managed->devices, &facts);
+	if (facts.valid)
+		facts.age_us = g_get_monotonic_time() - received_us;
+	if (!vmem_resize_check_shrink(plan, &facts, FALSE, error) ||
 	    !vmem_managed_start_resize(managed, vmem_resize_get_targets(plan), timeout_s, error))
 		return FALSE;
 	managed->override = TRUE;
@@ -566,13 +657,28 @@ vmem_managed_set_paused(VmemManaged *managed, gboolean paused)
 	managed->changed = TRUE;
 }
 
+/**
+ * vmem_managed_set_job:
+ *
+ * Holds the engine's decisions for the domain while a save or dump that
+ * virtmemd runs goes on.
+ */
+void
+vmem_managed_set_job(VmemManaged *managed, gboolean job)
+{
+	managed->job = job;
+	managed->changed = TRUE;
+	if (job)
+		vmem_managed_stop_resize(managed);
+}
+
 static const char *
 vmem_managed_automation(VmemManaged *managed)
 {
 	if (vmem_managed_get_mode(managed) != VMEM_POLICY_MODE_AUTO &&
 	    vmem_managed_get_mode(managed) != VMEM_POLICY_MODE_MANUAL)
 		return "off";
-	if (managed->paused)
+	if (managed->paused || managed->job)
 		return "paused";
 	if (managed->override)
 		return "override";
@@ -609,6 +715,7 @@ vmem_managed_publish(VmemManaged *managed, double now)
 	VmemEngineReport report;
 	gint64 report_us = 0;
 	guint64 plugged = 0;
+	const char *source;
 
 	for (guint i = 0; i < managed->devices->len; i++)
 		plugged += ((const VmemDevice *)managed->devices->pdata[i])->plugged;
@@ -627,13 +734,13 @@ vmem_managed_publish(VmemManaged *managed, double now)
 	managed->changed = FALSE;
 	managed->published_report_us = report_us;
 	managed->published_at = now;
-	vmem_managed_report(managed, &report);
+	source = vmem_managed_report(managed, &report);
 	vmem_dbus_domain1_set_state(iface, vmem_run_state_to_string(managed->run_state));
 	vmem_dbus_domain1_set_devices(iface, vmem_managed_devices_variant(managed->devices));
 	vmem_dbus_domain1_set_policy(iface,
 				     vmem_daemon_policy_to_variant(vmem_managed_policy(managed)));
 	vmem_dbus_domain1_set_automation(iface, vmem_managed_automation(managed));
-	vmem_dbus_domain1_set_guest_source(iface, report.valid ? "agent" : "none");
+	vmem_dbus_domain1_set_guest_source(iface, source);
 	vmem_dbus_domain1_set_guest_total(iface, report.mem_total);
 	vmem_dbus_domain1_set_guest_available(iface, report.mem_available);
 	vmem_dbus_domain1_set_guest_psi(

@@ -3,6 +3,8 @@
 
 #include "vmem-test-bus.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 
@@ -159,8 +161,16 @@ vmem_test_virtmemd_start(VmemTestBus *bus, const char *uri, const char *config_f
 			    "VIRTMEMD names no virtmemd to test");
 		return NULL;
 	}
+	int log_fd = open(log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+	if (log_fd < 0) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_IO, "cannot open %s: %s", log_file,
+			    g_strerror(errno));
+		return NULL;
+	}
 	g_subprocess_launcher_setenv(launcher, "DBUS_SYSTEM_BUS_ADDRESS", bus->address, TRUE);
-	g_subprocess_launcher_set_stderr_file_path(launcher, log_file);
+	/* Appended: a restarted virtmemd continues the log. */
+	g_subprocess_launcher_take_stderr_fd(launcher, log_fd);
 	process = g_subprocess_launcher_spawn(launcher, error, virtmemd, "--system", "--connect",
 					      uri, "--config",
 					      config_file ? config_file : "/dev/null", NULL);
