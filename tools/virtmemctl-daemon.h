@@ -43,4 +43,15 @@ gboolean vmem_ctl_managed_refresh(VmemCtlManaged *managed, GError **error);
 gboolean vmem_ctl_managed_call(VmemCtlManaged *managed, const char *method, GVariant *parameters,
 			       GError **error);
 
+/* A save, dump or migration holds virtmemd's decisions (virtmemctl-job.c) */
+typedef struct {
+	VmemCtl *ctl;
+	VmemCtlManaged *managed; /* paused by the job, or NULL */
+} VmemCtlHold;
+
+void vmem_ctl_job_hold_daemon(VmemCtlHold *hold, VmemCtl *ctl, VmemBackend *backend,
+			      const char *domain, gboolean json);
+void vmem_ctl_hold_clear(VmemCtlHold *hold);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VmemCtlHold, vmem_ctl_hold_clear)
+
 G_END_DECLS

@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "virtmemctl-daemon.h"
 #include "virtmemctl.h"
 #include "vmem-error.h"
 #include "vmem-json.h"
@@ -19,6 +20,7 @@ vmem_ctl_dump(VmemCtl *ctl, int argc, char **argv)
 	g_autoptr(GPtrArray) args = NULL;
 	g_autoptr(VmemBackend) backend = NULL;
 	g_autoptr(VmemSave) save = NULL;
+	g_auto(VmemCtlHold) hold = {0};
 	g_autoptr(VmemSaveResult) dumped = NULL;
 	g_autoptr(GAsyncResult) result = NULL;
 	g_autoptr(GCancellable) cancellable = g_cancellable_new();
@@ -80,6 +82,7 @@ vmem_ctl_dump(VmemCtl *ctl, int argc, char **argv)
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_ERROR;
 	}
+	vmem_ctl_job_hold_daemon(&hold, ctl, backend, name, json);
 	vmem_ctl_job_start(&job, save, cancellable, json);
 	vmem_save_dump_async(save, name, args->pdata[1], format, cancellable, vmem_ctl_on_done,
 			     &pending);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "virtmemctl-agent-view.h"
+#include "virtmemctl-daemon.h"
 #include "virtmemctl.h"
 #include "vmem-error.h"
 #include "vmem-save-meta.h"
@@ -223,4 +224,61 @@ vmem_ctl_job_print(const char *command, const VmemSaveResult *result)
 		g_print(_("%1$s dumped to %2$s in %3$.1f s: %4$s written, %5$s on disk; base "
 			  "memory and plugged: %6$s.\n"),
 			result->domain, result->file, seconds, apparent, allocated, limit);
+}
+
+/**
+ * vmem_ctl_job_hold_daemon:
+ * @hold: (out caller-allocates): cleared with vmem_ctl_hold_clear(), which
+ *   lets virtmemd decide again (g_auto(VmemCtlHold) does it at the end of
+ *   the scope)
+ * @domain: the domain of the job
+ *
+ * When virtmemd manages @domain and decides for it, asks it to hold its
+ * decisions (Pause()) for the time of the job, and says so: QEMU refuses
+ * changes while a save or migration runs, and a squeeze must not be
+ * undone by the engine.
+ */
+void
+vmem_ctl_job_hold_daemon(VmemCtlHold *hold, VmemCtl *ctl, VmemBackend *backend, const char *domain,
+			 gboolean json)
+{
+	g_autoptr(VmemCtlManaged) managed = vmem_ctl_daemon_manages(ctl, backend, domain, NULL);
+	g_autoptr(GError) error = NULL;
+	const char *automation = "";
+
+	hold->ctl = ctl;
+	if (managed == NULL)
+		return;
+	g_variant_lookup(managed->props, "Automation", "&s", &automation);
+	/* Paused already, or held by an override: nothing to decide. */
+	if (!g_str_equal(automation, "auto") && !g_str_equal(automation, "manual"))
+		return;
+	if (!vmem_ctl_managed_call(managed, "Pause", NULL, &error)) {
+		/* TRANSLATORS: 1 the program, 2 virtmemd's answer (a sentence) */
+		g_printerr(_("%1$s: virtmemd did not pause its decisions: %2$s\n"), ctl->prgname,
+			   error->message);
+		return;
+	}
+	if (!json)
+		/* TRANSLATORS: %s is a domain name; keep virtmemd */
+		g_print(_("virtmemd holds its decisions for %s until this ends.\n"), domain);
+	hold->managed = g_steal_pointer(&managed);
+}
+
+/**
+ * vmem_ctl_hold_clear:
+ *
+ * Lets virtmemd decide again (Resume()) if vmem_ctl_job_hold_daemon()
+ * paused it.
+ */
+void
+vmem_ctl_hold_clear(VmemCtlHold *hold)
+{
+	g_autoptr(VmemCtlManaged) managed = g_steal_pointer(&hold->managed);
+	g_autoptr(GError) error = NULL;
+
+	if (managed != NULL && !vmem_ctl_managed_call(managed, "Resume", NULL, &error))
+		/* TRANSLATORS: 1 the program, 2 virtmemd's answer (a sentence) */
+		g_printerr(_("%1$s: virtmemd did not resume its decisions: %2$s\n"),
+			   hold->ctl->prgname, error->message);
 }

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "virtmemctl-daemon.h"
 #include "virtmemctl.h"
 #include "vmem-error.h"
 #include "vmem-json.h"
@@ -151,6 +152,7 @@ vmem_ctl_save(VmemCtl *ctl, int argc, char **argv)
 	g_autoptr(GPtrArray) args = NULL;
 	g_autoptr(VmemBackend) backend = NULL;
 	g_autoptr(VmemSave) save = NULL;
+	g_auto(VmemCtlHold) hold = {0};
 	g_autoptr(VmemSqueezeResult) squeeze = NULL;
 	g_autoptr(VmemSaveResult) saved = NULL;
 	g_autoptr(GAsyncResult) result = NULL;
@@ -276,6 +278,7 @@ vmem_ctl_save(VmemCtl *ctl, int argc, char **argv)
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_ERROR;
 	}
+	vmem_ctl_job_hold_daemon(&hold, ctl, backend, name, json);
 	/* Ctrl-C from here on: a squeeze puts the request back, a save is
 	 * aborted */
 	vmem_ctl_job_start(&job, save, cancellable, json);
