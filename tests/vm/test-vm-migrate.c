@@ -315,6 +315,39 @@ test_plain(void)
 	assert_console(f.guest, 0);
 }
 
+/* On B (no virtmemd), a squeeze before a migration that fails: the guest
+ * gets its request back and plugs it again */
+static void
+test_refused_squeezed(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *xml = vmem_test_guest_dest_xml(f.guest, f.a, &error);
+	g_autofree char *file = g_build_filename(f.dir, "dest.xml", NULL);
+	g_autofree char *out = NULL;
+	g_autofree char *err = NULL;
+	guint64 requested, current, kib = 0;
+
+	g_assert_no_error(error);
+	g_assert_true(g_file_set_contents(file, xml, -1, &error));
+	g_assert_cmpint(
+		run_ctl_err(f.b,
+			    (const char *const[]){"migrate", NAME, vmem_testbed_get_uri(f.a),
+						  "--xml", file, "--migrate-uri", "tcp://192.0.2.1",
+						  "--squeeze", NULL},
+			    &out, &err),
+		==, EXIT_ERROR);
+	g_unlink(file);
+	g_assert_nonnull(strstr(out, "squeezed from 1 GiB to"));
+	g_assert_true(vmem_test_guest_is_running(f.guest));
+	g_assert_true(vmem_test_guest_wait_current(f.guest, ALIAS, PLUGGED_MIB * 1024, 60, &error));
+	g_assert_no_error(error);
+	g_assert_true(vmem_test_guest_wait_settled(f.guest, ALIAS, 2, 60, &kib, &error));
+	g_assert_cmpuint(kib, ==, PLUGGED_MIB * 1024);
+	get_sizes(&requested, &current);
+	g_assert_cmpuint(requested, ==, PLUGGED_MIB * MIB);
+	assert_same_guest();
+}
+
 /* Back from B to A with --squeeze: the guest leaves squeezed, and A grows
  * it back to the 1 GiB it requested before */
 static void
@@ -427,6 +460,7 @@ main(int argc, char **argv)
 	/* in this order: one guest goes from A to B and back */
 	g_test_add_func("/vm/migrate/refused", test_refused);
 	g_test_add_func("/vm/migrate/plain", test_plain);
+	g_test_add_func("/vm/migrate/refused-squeezed", test_refused_squeezed);
 	g_test_add_func("/vm/migrate/squeeze", test_squeeze);
 	rc = g_test_run();
 
