@@ -7,7 +7,10 @@
  * requested and plugged sizes, its policy, its data and its boot, and the
  * migration transfers about base memory plus plugged, not plus the
  * device's size; migrated back with --squeeze, it leaves squeezed and is
- * grown back on the destination to the target from before.
+ * grown back on the destination to the target from before.  virtmemd
+ * manages it on A: its automation is paused during a migration and
+ * resumed after one that fails; a squeeze before a migration that fails
+ * is given back.
  *
  * The guest is paused while its memory is sent (no --live): under TCG,
  * QEMU 10.0 aborts the source of a live migration once the guest dirties a
