@@ -61,6 +61,33 @@ test_stats(void)
 	virTypedParamsFree(params, n);
 }
 
+/* A migration's progress: what remains, not all of guest memory */
+static void
+test_progress(void)
+{
+	virTypedParameterPtr params = NULL;
+	int n = 0, max = 0;
+	VmemSaveProgress p = {0};
+
+	virTypedParamsAddULLong(&params, &n, &max, VIR_DOMAIN_JOB_DATA_PROCESSED, 100 * MIB);
+	virTypedParamsAddULLong(&params, &n, &max, VIR_DOMAIN_JOB_DATA_REMAINING, 300 * MIB);
+	virTypedParamsAddULLong(&params, &n, &max, VIR_DOMAIN_JOB_DATA_TOTAL, 4608 * MIB);
+	vmem_save_progress_update(&p, params, n, G_USEC_PER_SEC);
+	g_assert_cmpuint(p.processed, ==, 100 * MIB);
+	g_assert_cmpuint(p.total, ==, 400 * MIB);
+	virTypedParamsFree(params, n);
+	params = NULL;
+	n = max = 0;
+	/* the memory figures go together */
+	virTypedParamsAddULLong(&params, &n, &max, VIR_DOMAIN_JOB_MEMORY_PROCESSED, 350 * MIB);
+	virTypedParamsAddULLong(&params, &n, &max, VIR_DOMAIN_JOB_MEMORY_REMAINING, 10 * MIB);
+	virTypedParamsAddULLong(&params, &n, &max, VIR_DOMAIN_JOB_DATA_REMAINING, 999 * MIB);
+	vmem_save_progress_update(&p, params, n, 2 * G_USEC_PER_SEC);
+	g_assert_cmpuint(p.processed, ==, 350 * MIB);
+	g_assert_cmpuint(p.total, ==, 360 * MIB);
+	virTypedParamsFree(params, n);
+}
+
 static void
 test_arrived(void)
 {
@@ -171,6 +198,7 @@ main(int argc, char **argv)
 	/* libvirt's typed parameters keep their errors in its thread state */
 	g_assert_true(vmem_libvirt_init(NULL));
 	g_test_add_func("/migrate/stats", test_stats);
+	g_test_add_func("/migrate/progress", test_progress);
 	g_test_add_func("/migrate/arrived", test_arrived);
 	g_test_add_func("/migrate/dest-xml", test_dest_xml);
 	return g_test_run();
