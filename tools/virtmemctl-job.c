@@ -46,6 +46,9 @@ vmem_ctl_job_on_progress(VmemSave *save, const VmemSaveProgress *p, gpointer use
 	char bar[21];
 	guint filled = percent / 5;
 
+	/* nothing moves yet (a migration starting its destination) */
+	if (p->processed == 0 && p->total == 0)
+		return;
 	memset(bar, '#', filled);
 	memset(bar + filled, '.', 20 - filled);
 	bar[20] = '\0';

@@ -69,6 +69,14 @@ static const VmemCtlCommand vmem_ctl_commands[] = {
 	 N_("DOMAIN FILE [--format elf|kdump-zlib|kdump-lzo|kdump-snappy|win-dmp] [--json]"),
 	 /* TRANSLATORS: what `virtmemctl dump` does, in --help */
 	 N_("Dump a domain's memory to a file, only the memory it plugged"), vmem_ctl_dump},
+	{"migrate",
+	 /* TRANSLATORS: arguments of `virtmemctl migrate`; keep the --options */
+	 N_("DOMAIN DEST-URI [--squeeze[=SIZE]] [--live] [--persistent] [--undefine-source] "
+	    "[--xml FILE] [--migrate-uri URI] [--timeout SECONDS] [--json]"),
+	 /* TRANSLATORS: what `virtmemctl migrate` does, in --help */
+	 N_("Migrate a domain to another libvirt, only the memory it plugged, and check "
+	    "that its devices and policy arrived"),
+	 vmem_ctl_migrate},
 	{"status",
 	 /* TRANSLATORS: arguments of `virtmemctl status`; keep --json */
 	 N_("[DOMAIN] [--json]"),

@@ -84,6 +84,7 @@ int vmem_ctl_policy(VmemCtl *ctl, int argc, char **argv);
 int vmem_ctl_save(VmemCtl *ctl, int argc, char **argv);
 int vmem_ctl_restore(VmemCtl *ctl, int argc, char **argv);
 int vmem_ctl_dump(VmemCtl *ctl, int argc, char **argv);
+int vmem_ctl_migrate(VmemCtl *ctl, int argc, char **argv);
 int vmem_ctl_status(VmemCtl *ctl, int argc, char **argv);
 
 /* For every subcommand (virtmemctl.c) */

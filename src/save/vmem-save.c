@@ -107,21 +107,30 @@ vmem_save_param_bytes(virTypedParameterPtr params, int n_params, const char *nam
  * @elapsed_us: time since the job started, now
  *
  * Takes the bytes processed and expected from libvirt's job statistics
- * (a save's or restore's data figures, else its memory figures) and the
- * rate since the last update.  Values that go backwards are ignored: the
+ * (a save's or restore's data figures, else its memory figures; expected
+ * is processed plus remaining when libvirt says what remains, else its
+ * total) and the rate since the last update.  Values that go backwards are ignored: the
  * figures come from another process.
  */
 void
 vmem_save_progress_update(VmemSaveProgress *progress, virTypedParameterPtr params, int n_params,
 			  gint64 elapsed_us)
 {
-	guint64 processed = 0, total = 0;
-	gboolean has_processed = vmem_save_param_bytes(params, n_params,
-						       VIR_DOMAIN_JOB_DATA_PROCESSED, &processed) ||
-				 vmem_save_param_bytes(params, n_params,
-						       VIR_DOMAIN_JOB_MEMORY_PROCESSED, &processed);
+	guint64 processed = 0, total = 0, remaining = 0;
+	gboolean data =
+		vmem_save_param_bytes(params, n_params, VIR_DOMAIN_JOB_DATA_PROCESSED, &processed);
+	gboolean has_processed =
+		data || vmem_save_param_bytes(params, n_params, VIR_DOMAIN_JOB_MEMORY_PROCESSED,
+					      &processed);
 
-	if (!vmem_save_param_bytes(params, n_params, VIR_DOMAIN_JOB_DATA_TOTAL, &total))
+	/* What is still to go, when said, rather than all of guest memory:
+	 * QEMU never sends what virtio-mem has not plugged */
+	if (has_processed && vmem_save_param_bytes(params, n_params,
+						   data ? VIR_DOMAIN_JOB_DATA_REMAINING
+							: VIR_DOMAIN_JOB_MEMORY_REMAINING,
+						   &remaining))
+		total = processed + remaining;
+	else if (!vmem_save_param_bytes(params, n_params, VIR_DOMAIN_JOB_DATA_TOTAL, &total))
 		vmem_save_param_bytes(params, n_params, VIR_DOMAIN_JOB_MEMORY_TOTAL, &total);
 	if (has_processed && processed >= progress->processed &&
 	    elapsed_us > progress->elapsed_us) {

@@ -75,7 +75,9 @@ void vmem_save_options_init(VmemSaveOptions *options);
  * VmemSaveProgress:
  * @elapsed_us: since the job started
  * @processed: bytes written (or read) so far; 0 when libvirt does not say
- * @total: bytes the job expects to move in all; 0 when unknown
+ * @total: bytes the job expects to move in all: processed and remaining
+ *   when libvirt says what remains (a migration's, or a save's, which skip
+ *   what virtio-mem has not plugged), else its total; 0 when unknown
  * @bytes_per_s: the rate over the last poll, 0 when unknown
  */
 typedef struct {

@@ -733,3 +733,74 @@ vmem_test_guest_free(VmemTestGuest *guest)
 	g_free(guest->console_log);
 	g_free(guest);
 }
+
+/**
+ * vmem_test_guest_dest_xml:
+ * @guest: a running guest
+ * @dest: the test bed it is to migrate to
+ *
+ * The domain XML for a migration of @guest to @dest: its migratable XML
+ * with the files and sockets of its test bed's root (control and agent
+ * sockets, console) moved to @dest's root, where the destination's QEMU
+ * creates its own while the source's still has them.
+ *
+ * Returns: (transfer full): the XML, or %NULL with @error set
+ */
+char *
+vmem_test_guest_dest_xml(VmemTestGuest *guest, VmemTestbed *dest, GError **error)
+{
+	g_autofree char *xml =
+		virDomainGetXMLDesc(guest->dom, VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_MIGRATABLE);
+	g_autofree char *from = g_strconcat(guest->tb->root, "/", NULL);
+	g_autofree char *to = g_strconcat(dest->root, "/", NULL);
+	g_auto(GStrv) parts = NULL;
+
+	if (xml == NULL) {
+		vmem_libvirt_set_error(error);
+		return NULL;
+	}
+	parts = g_strsplit(xml, from, -1);
+	return g_strjoinv(to, parts);
+}
+
+/**
+ * vmem_test_guest_follow:
+ * @guest: a guest that was migrated with vmem_test_guest_dest_xml()'s XML
+ * @dest: the test bed it was migrated to
+ *
+ * The same guest on @dest: its domain there, its QEMU followed by PID and
+ * its control port (at its new path) connected, without waiting for a
+ * boot.  @guest stays with its test bed, its QEMU gone.
+ *
+ * Returns: (transfer none): the guest on @dest, owned by @dest
+ */
+VmemTestGuest *
+vmem_test_guest_follow(VmemTestGuest *guest, VmemTestbed *dest, GError **error)
+{
+	g_autofree char *base = g_build_filename(dest->root, guest->name, NULL);
+	VmemTestGuest *moved = g_new0(VmemTestGuest, 1);
+
+	moved->tb = dest;
+	moved->name = g_strdup(guest->name);
+	moved->config = guest->config;
+	moved->size_events = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	moved->ctl_socket = g_strconcat(base, ".ctl", NULL);
+	moved->agent_socket = g_strconcat(base, ".agent", NULL);
+	moved->console_log = g_strconcat(base, ".console.log", NULL);
+	g_ptr_array_add(dest->guests, moved);
+	/* the source's QEMU ended with the migration */
+	vmem_test_guest_detach_control(guest);
+	moved->dom = virDomainLookupByName(dest->conn, guest->name);
+	if (moved->dom == NULL) {
+		vmem_libvirt_set_error(error);
+		g_prefix_error(error, "%s is not on the destination: ", guest->name);
+		return NULL;
+	}
+	moved->backend = vmem_testbed_get_backend(dest, error);
+	if (moved->backend == NULL)
+		return NULL;
+	g_object_ref(moved->backend);
+	moved->size_handler = g_signal_connect(moved->backend, "size-changed",
+					       G_CALLBACK(vmem_test_guest_on_size_change), moved);
+	return vmem_test_guest_reattach(moved, error) ? moved : NULL;
+}

@@ -15,6 +15,8 @@ struct _VmemTestbed {
 			       * one registration of each callback per connection */
 	GSubprocess *libvirtd;
 	GPid virtlogd_pid;
+	char *host_uuid;   /* the private libvirtd's own, so that two test beds can
+			    * migrate to each other (libvirt refuses the same host) */
 	GPtrArray *guests; /* VmemTestGuest, owned */
 };
 

@@ -229,6 +229,7 @@ vmem_testbed_start_daemon(VmemTestbed *tb, GError **error)
 	g_autofree char *daemon_log = g_build_filename(tb->root, "libvirtd.log", NULL);
 	g_autofree char *script = NULL;
 	g_autofree char *qemu_conf = NULL;
+	g_autofree char *libvirtd_conf = NULL;
 	g_autoptr(GSubprocessLauncher) launcher = NULL;
 	const char *dirs[] = {lib, log, cache, run};
 
@@ -242,12 +243,15 @@ vmem_testbed_start_daemon(VmemTestbed *tb, GError **error)
 	qemu_conf = g_strconcat(vmem_testbed_qemu_conf, "stdio_handler = \"logd\"\n", NULL);
 	if (!vmem_testbed_write(etc, "qemu.conf", qemu_conf, error))
 		return FALSE;
-	if (!vmem_testbed_write(etc, "libvirtd.conf",
-				"auth_unix_ro = \"none\"\n"
-				"auth_unix_rw = \"none\"\n"
-				"unix_sock_rw_perms = \"0700\"\n"
-				"log_outputs = \"3:stderr\"\n",
-				error))
+	if (tb->host_uuid == NULL)
+		tb->host_uuid = g_uuid_string_random();
+	libvirtd_conf = g_strdup_printf("auth_unix_ro = \"none\"\n"
+					"auth_unix_rw = \"none\"\n"
+					"unix_sock_rw_perms = \"0700\"\n"
+					"log_outputs = \"3:stderr\"\n"
+					"host_uuid = \"%s\"\n",
+					tb->host_uuid);
+	if (!vmem_testbed_write(etc, "libvirtd.conf", libvirtd_conf, error))
 		return FALSE;
 	if (!vmem_testbed_write(etc, "virtlogd.conf", "log_outputs = \"3:stderr\"\n", error))
 		return FALSE;
@@ -471,5 +475,6 @@ vmem_testbed_free(VmemTestbed *tb)
 		vmem_testbed_remove_tree(tb->root);
 	g_free(tb->root);
 	g_free(tb->uri);
+	g_free(tb->host_uuid);
 	g_free(tb);
 }

@@ -74,6 +74,10 @@ const char *vmem_test_guest_get_control_socket(VmemTestGuest *guest);
 void vmem_test_guest_detach_control(VmemTestGuest *guest);
 gboolean vmem_test_guest_is_running(VmemTestGuest *guest);
 
+/* Migration between two test beds with private libvirtds */
+char *vmem_test_guest_dest_xml(VmemTestGuest *guest, VmemTestbed *dest, GError **error);
+VmemTestGuest *vmem_test_guest_follow(VmemTestGuest *guest, VmemTestbed *dest, GError **error);
+
 /* The control port: run a shell command in the guest. */
 char *vmem_test_guest_output(VmemTestGuest *guest, const char *command);
 gboolean vmem_test_guest_run(VmemTestGuest *guest, const char *command, char **ret_output,
