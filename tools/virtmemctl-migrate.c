@@ -26,45 +26,6 @@ vmem_ctl_migrate_usage(VmemCtl *ctl, GError *error)
 	return VMEM_CTL_EXIT_FAILURE;
 }
 
-/* `--squeeze` and `--squeeze=SIZE` (before any `--`), taken out of @argv:
- * GOption would take the next argument as the value of an option whose
- * value is optional. */
-static void
-vmem_ctl_migrate_take_squeeze(int *argc, char **argv, gboolean *ret_squeeze, char **ret_size)
-{
-	int out = 0;
-
-	for (int i = 0; i < *argc; i++) {
-		const char *arg = argv[i];
-
-		if (g_str_equal(arg, "--")) {
-			for (; i < *argc; i++)
-				argv[out++] = argv[i];
-			break;
-		}
-		if (g_str_equal(arg, "--squeeze")) {
-			*ret_squeeze = TRUE;
-			continue;
-		}
-		if (g_str_has_prefix(arg, "--squeeze=")) {
-			*ret_squeeze = TRUE;
-			g_free(*ret_size);
-			*ret_size = g_strdup(arg + strlen("--squeeze="));
-			continue;
-		}
-		argv[out++] = argv[i];
-	}
-	*argc = out;
-	argv[out] = NULL;
-}
-
-/* Never called: --squeeze was taken out before; the entry is for --help */
-static gboolean
-vmem_ctl_migrate_squeeze_help(const char *name, const char *value, gpointer data, GError **error)
-{
-	return TRUE;
-}
-
 /* The ratio of @part to @whole for --json, or null when @whole is 0 */
 static json_object *
 vmem_ctl_migrate_ratio(guint64 part, guint64 whole)
@@ -75,72 +36,6 @@ vmem_ctl_migrate_ratio(guint64 part, guint64 whole)
 		return NULL;
 	g_ascii_formatd(text, sizeof(text), "%.4f", (double)part / (double)whole);
 	return json_object_new_double_s(g_ascii_strtod(text, NULL), text);
-}
-
-static VmemSqueezeResult *
-vmem_ctl_migrate_squeeze(VmemCtl *ctl, VmemBackend *backend, const char *domain,
-			 const VmemSqueezeOptions *options, GCancellable *cancellable,
-			 gboolean json, int *ret_exit)
-{
-	g_autoptr(GAsyncResult) result = NULL;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(VmemSqueezeResult) squeeze = NULL;
-	GAsyncResult *pending = NULL;
-
-	vmem_squeeze_async(backend, domain, options, cancellable, vmem_ctl_on_done, &pending);
-	result = vmem_ctl_run_until_done(&pending);
-	squeeze = vmem_squeeze_finish(backend, result, &error);
-	if (squeeze == NULL) {
-		vmem_ctl_print_error(ctl, error);
-		*ret_exit = g_error_matches(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT)
-				    ? VMEM_CTL_EXIT_UNSAFE
-				    : VMEM_CTL_EXIT_ERROR;
-		return NULL;
-	}
-	if (squeeze->outcome == VMEM_SQUEEZE_SKIPPED) {
-		/* TRANSLATORS: 1 the program, 2 why (a sentence) */
-		g_printerr(_("%1$s: Not squeezed, migrating as it is. %2$s\n"), ctl->prgname,
-			   squeeze->reason);
-	} else if (squeeze->outcome == VMEM_SQUEEZE_PARTIAL && !json) {
-		g_autofree char *after = vmem_size_format(squeeze->plugged_after);
-		g_autofree char *target = vmem_size_format(squeeze->target);
-		g_autofree char *before = vmem_size_format(squeeze->plugged_before);
-
-		/* TRANSLATORS: 1 the program, 2, 3 and 4 sizes, 5 the job's state */
-		g_printerr(_("%1$s: The squeeze did not reach %2$s: the guest went from %3$s "
-			     "to %4$s plugged (%5$s); migrating anyway.\n"),
-			   ctl->prgname, target, before, after,
-			   vmem_job_state_to_string(squeeze->state));
-	} else if (squeeze->outcome == VMEM_SQUEEZE_CONVERGED && !json) {
-		g_autofree char *after = vmem_size_format(squeeze->plugged_after);
-		g_autofree char *before = vmem_size_format(squeeze->plugged_before);
-
-		/* TRANSLATORS: 1 a domain, 2 and 3 sizes, 4 seconds */
-		g_print(_("%1$s squeezed from %2$s to %3$s plugged in %4$.1f s.\n"), domain, before,
-			after, squeeze->elapsed_us / (double)G_USEC_PER_SEC);
-	}
-	return g_steal_pointer(&squeeze);
-}
-
-static json_object *
-vmem_ctl_migrate_squeeze_json(const VmemSqueezeResult *squeeze)
-{
-	json_object *obj = json_object_new_object();
-
-	json_object_object_add(
-		obj, "outcome",
-		json_object_new_string(vmem_squeeze_outcome_to_string(squeeze->outcome)));
-	json_object_object_add(obj, "reason",
-			       squeeze->reason ? json_object_new_string(squeeze->reason) : NULL);
-	json_object_object_add(obj, "requested_before",
-			       json_object_new_uint64(squeeze->requested_before));
-	json_object_object_add(obj, "plugged_before",
-			       json_object_new_uint64(squeeze->plugged_before));
-	json_object_object_add(obj, "target", json_object_new_uint64(squeeze->target));
-	json_object_object_add(obj, "plugged_after",
-			       json_object_new_uint64(squeeze->plugged_after));
-	json_object_object_add(obj, "elapsed_ms", vmem_ctl_job_elapsed(squeeze->elapsed_us));
-	return obj;
 }
 
 static json_object *
@@ -203,8 +98,7 @@ vmem_ctl_migrate_json(const VmemMigrateResult *r, const VmemSqueezeResult *squee
 					     : NULL);
 	json_object_object_add(root, "policy_error",
 			       r->policy_error ? json_object_new_string(r->policy_error) : NULL);
-	json_object_object_add(root, "squeeze",
-			       squeeze ? vmem_ctl_migrate_squeeze_json(squeeze) : NULL);
+	json_object_object_add(root, "squeeze", squeeze ? vmem_ctl_squeeze_json(squeeze) : NULL);
 	json_object_object_add(
 		root, "remembered",
 		r->remembered ? json_object_new_uint64(vmem_saved_targets_total(r->remembered))
@@ -333,7 +227,7 @@ vmem_ctl_migrate(VmemCtl *ctl, int argc, char **argv)
 		    "name is not the way"),
 		 N_("URI")},
 		{"squeeze", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK,
-		 vmem_ctl_migrate_squeeze_help,
+		 vmem_ctl_squeeze_help,
 		 /* TRANSLATORS: help of migrate --squeeze[=SIZE] */
 		 N_("First unplug the memory the guest does not need by its agent's report (or "
 		    "down to SIZE); the destination grows it back"),
@@ -353,7 +247,7 @@ vmem_ctl_migrate(VmemCtl *ctl, int argc, char **argv)
 		{NULL},
 	};
 
-	vmem_ctl_migrate_take_squeeze(&argc, argv, &squeeze_asked, &squeeze_size);
+	vmem_ctl_take_squeeze(&argc, argv, &squeeze_asked, &squeeze_size);
 	context = vmem_ctl_option_context_new(
 		"migrate",
 		/* TRANSLATORS: the arguments of `virtmemctl migrate` in its --help */
@@ -423,8 +317,8 @@ vmem_ctl_migrate(VmemCtl *ctl, int argc, char **argv)
 	 * aborted */
 	vmem_ctl_job_start(&job, save, cancellable, json);
 	if (squeeze_asked) {
-		squeeze = vmem_ctl_migrate_squeeze(ctl, backend, name, &squeeze_options,
-						   cancellable, json, &exit_status);
+		squeeze = vmem_ctl_squeeze(ctl, backend, name, &squeeze_options, cancellable, TRUE,
+					   json, &exit_status);
 		if (squeeze == NULL) {
 			vmem_ctl_job_stop(&job);
 			vmem_ctl_migrate_resume_daemon(ctl, managed, FALSE);

@@ -12,6 +12,7 @@
 #include "vmem-agent-channel.h"
 #include "vmem-backend.h"
 #include "vmem-save.h"
+#include "vmem-squeeze.h"
 
 G_BEGIN_DECLS
 
@@ -128,5 +129,13 @@ json_object *vmem_ctl_job_elapsed(gint64 us);
 gboolean vmem_ctl_job_check_file(const char *file, GError **error);
 json_object *vmem_ctl_job_json(const char *command, const VmemSaveResult *result);
 void vmem_ctl_job_print(const char *command, const VmemSaveResult *result);
+
+/* The squeeze before a save or a migration (virtmemctl-squeeze.c) */
+void vmem_ctl_take_squeeze(int *argc, char **argv, gboolean *ret_squeeze, char **ret_size);
+gboolean vmem_ctl_squeeze_help(const char *name, const char *value, gpointer data, GError **error);
+VmemSqueezeResult *vmem_ctl_squeeze(VmemCtl *ctl, VmemBackend *backend, const char *domain,
+				    const VmemSqueezeOptions *options, GCancellable *cancellable,
+				    gboolean migrate, gboolean json, int *ret_exit);
+json_object *vmem_ctl_squeeze_json(const VmemSqueezeResult *squeeze);
 
 G_END_DECLS
