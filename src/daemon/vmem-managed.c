@@ -47,6 +47,7 @@ struct _VmemManaged {
 	VmemEngineReport balloon; /* the fallback without an agent report */
 	gint64 balloon_us;	  /* when it last changed */
 	gint64 balloon_updated;	  /* the guest's last-update stamp then */
+	gint64 balloon_retry_us;  /* no statistics: not asked before then */
 
 	VmemEngineHistory history;
 	VmemEngineStuck stuck;
@@ -354,14 +355,20 @@ vmem_managed_report(VmemManaged *managed, VmemEngineReport *ret_report)
 static void
 vmem_managed_read_balloon(VmemManaged *managed)
 {
-	g_autoptr(virDomain) dom =
-		vmem_backend_libvirt_lookup(managed->backend, managed->name, NULL);
+	g_autoptr(virDomain) dom = NULL;
 	virDomainMemoryStatStruct stats[VIR_DOMAIN_MEMORY_STAT_NR];
 	guint64 available = 0, usable = 0, plugged = 0;
 	gint64 updated = 0;
 	int n;
 
+	if (g_get_monotonic_time() < managed->balloon_retry_us)
+		return;
 	managed->balloon.valid = FALSE;
+	/* A domain without statistics (no <memballoon>, no period) is asked
+	 * again only now and then. */
+	managed->balloon_retry_us =
+		g_get_monotonic_time() + VMEM_MANAGED_PUBLISH_S * G_USEC_PER_SEC;
+	dom = vmem_backend_libvirt_lookup(managed->backend, managed->name, NULL);
 	if (dom == NULL || (n = virDomainMemoryStats(dom, stats, G_N_ELEMENTS(stats), 0)) < 0) {
 		virResetLastError();
 		return;
@@ -377,6 +384,7 @@ vmem_managed_read_balloon(VmemManaged *managed)
 	/* Sizes in KiB; absurd ones are not believed. */
 	if (available == 0 || usable > available || available > G_MAXUINT64 / VMEM_SIZE_KIB)
 		return;
+	managed->balloon_retry_us = 0;
 	for (guint i = 0; i < managed->devices->len; i++)
 		plugged += ((const VmemDevice *)managed->devices->pdata[i])->plugged;
 	managed->balloon = (VmemEngineReport){
