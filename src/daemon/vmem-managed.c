@@ -548,15 +548,13 @@ vmem_managed_note(VmemManaged *managed, guint64 from, guint64 to, const char *ac
 	g_autofree char *from_n = g_strdup_printf("%" G_GUINT64_FORMAT, from);
 	g_autofree char *to_n = g_strdup_printf("%" G_GUINT64_FORMAT, to);
 
-	gint64 received_us = 0;
 	g_autofree char *age = NULL;
+	VmemEngineReport report;
 
-	/* How old the guest's report was when the resize was asked: the
+	/* How old the guest's figures were when the resize was asked: the
 	 * daemon's reaction time (bench: the demo's summary). */
-	if (managed->channel != NULL &&
-	    vmem_agent_channel_get_report(managed->channel, &received_us) != NULL)
-		age = g_strdup_printf("%.3f", (double)(g_get_monotonic_time() - received_us) /
-						      G_USEC_PER_SEC);
+	if (!g_str_equal(vmem_managed_report(managed, &report), "none"))
+		age = g_strdup_printf("%.3f", report.age);
 	g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "VIRTMEM_DOMAIN", managed->name,
 			 "VIRTMEM_FROM", from_n, "VIRTMEM_TO", to_n, "VIRTMEM_ACTION", action,
 			 "VIRTMEM_REPORT_AGE", age ? age : "", "MESSAGE",
