@@ -18,6 +18,8 @@ struct _VmemDaemon {
 	gulong size_handler, event_handler;
 	guint reconnect_source;
 	guint reconnect_delay_s;
+	GCancellable *opening; /* a reconnection in a thread */
+	guint open_timeout;
 	GHashTable *domains; /* name → VmemManaged */
 	double discovered_at;
 

@@ -15,13 +15,16 @@
 #include "vmem-backend-libvirt.h"
 #include "vmem-error.h"
 #include "vmem-host.h"
+#include "vmem-libvirt.h"
 
 /* Seconds between two looks for new domains when no event said so. */
 #define VMEM_DAEMON_DISCOVER_S 10.0
-/* The longest wait between two attempts to reconnect to libvirt. */
+/* The longest wait between two attempts to reconnect to libvirt, and
+ * for one attempt. */
 #define VMEM_DAEMON_RECONNECT_MAX_S 30
+#define VMEM_DAEMON_OPEN_TIMEOUT_S 15
 
-static gboolean vmem_daemon_connect(VmemDaemon *daemon);
+static void vmem_daemon_reconnect(VmemDaemon *daemon);
 
 double
 vmem_daemon_now(VmemDaemon *daemon)
@@ -127,7 +130,7 @@ vmem_daemon_on_reconnect(gpointer user_data)
 	VmemDaemon *daemon = user_data;
 
 	daemon->reconnect_source = 0;
-	vmem_daemon_connect(daemon);
+	vmem_daemon_reconnect(daemon);
 	return G_SOURCE_REMOVE;
 }
 
@@ -161,18 +164,14 @@ vmem_daemon_on_event(VmemBackend *backend, const char *domain, guint event, gpoi
 		daemon->discovered_at = VMEM_ENGINE_NEVER; /* look at the next tick */
 }
 
-static gboolean
-vmem_daemon_connect(VmemDaemon *daemon)
+/* Follows a new backend: its events, its domains, the Connected and Uri
+ * properties. */
+static void
+vmem_daemon_connected(VmemDaemon *daemon, VmemBackend *backend)
 {
-	g_autoptr(GError) error = NULL;
 	const char *uri = daemon->config.uri;
 
-	daemon->backend = vmem_backend_libvirt_open(uri, &error);
-	if (daemon->backend == NULL) {
-		g_warning("%s", error->message);
-		vmem_daemon_schedule_reconnect(daemon);
-		return FALSE;
-	}
+	daemon->backend = backend;
 	/* TRANSLATORS: %s is a libvirt URI */
 	g_message(_("Connected to %s."), uri ? uri : "libvirt");
 	daemon->reconnect_delay_s = 0;
@@ -191,7 +190,98 @@ vmem_daemon_connect(VmemDaemon *daemon)
 		vmem_dbus_manager1_set_connected(daemon->manager_iface, TRUE);
 	}
 	vmem_daemon_discover(daemon);
+}
+
+/* The first connection, in the main thread: an embedded driver opens
+ * in-process and must know at once whether it can. */
+static gboolean
+vmem_daemon_connect(VmemDaemon *daemon)
+{
+	g_autoptr(GError) error = NULL;
+	VmemBackend *backend = vmem_backend_libvirt_open(daemon->config.uri, &error);
+
+	if (backend == NULL) {
+		g_warning("%s", error->message);
+		vmem_daemon_schedule_reconnect(daemon);
+		return FALSE;
+	}
+	vmem_daemon_connected(daemon, backend);
 	return TRUE;
+}
+
+static void
+vmem_daemon_close_connection(gpointer conn)
+{
+	virConnectClose(conn);
+}
+
+static void
+vmem_daemon_open_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+	virConnectPtr conn = virConnectOpen(task_data);
+	GError *error = NULL;
+
+	if (conn == NULL) {
+		vmem_libvirt_set_error(&error);
+		g_task_return_error(task, error);
+		return;
+	}
+	g_task_return_pointer(task, conn, vmem_daemon_close_connection);
+}
+
+static void
+vmem_daemon_on_opened(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	VmemDaemon *daemon = user_data;
+	g_autoptr(GError) error = NULL;
+	virConnectPtr conn = g_task_propagate_pointer(G_TASK(result), &error);
+	VmemBackend *backend = NULL;
+
+	g_clear_handle_id(&daemon->open_timeout, g_source_remove);
+	g_clear_object(&daemon->opening);
+	if (conn != NULL) {
+		backend = vmem_backend_libvirt_new(conn, &error);
+		virConnectClose(conn);
+	}
+	if (backend == NULL) {
+		if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+			/* TRANSLATORS: %u is a number of seconds */
+			g_warning(_("libvirt did not answer within %u s."),
+				  VMEM_DAEMON_OPEN_TIMEOUT_S);
+		else
+			g_warning("%s", error->message);
+		vmem_daemon_schedule_reconnect(daemon);
+		return;
+	}
+	vmem_daemon_connected(daemon, backend);
+}
+
+static gboolean
+vmem_daemon_on_open_timeout(gpointer user_data)
+{
+	VmemDaemon *daemon = user_data;
+
+	daemon->open_timeout = 0;
+	g_cancellable_cancel(daemon->opening);
+	return G_SOURCE_REMOVE;
+}
+
+/* Opens libvirt again in a thread: a libvirtd that accepts but never
+ * answers (one that is stopping) must not stop the daemon's main loop,
+ * and an open that hangs is given up after a while (its thread may stay
+ * blocked; the next attempt is a new connection). */
+static void
+vmem_daemon_reconnect(VmemDaemon *daemon)
+{
+	g_autoptr(GTask) task = NULL;
+
+	daemon->opening = g_cancellable_new();
+	task = g_task_new(NULL, daemon->opening, vmem_daemon_on_opened, daemon);
+	g_task_set_task_data(task, g_strdup(daemon->config.uri), g_free);
+	g_task_set_return_on_cancel(task, TRUE);
+	g_task_run_in_thread(task, vmem_daemon_open_thread);
+	daemon->open_timeout = g_timeout_add_seconds(VMEM_DAEMON_OPEN_TIMEOUT_S,
+						     vmem_daemon_on_open_timeout, daemon);
 }
 
 static void
@@ -292,6 +382,10 @@ vmem_daemon_free(VmemDaemon *daemon)
 		return;
 	g_clear_handle_id(&daemon->tick_source, g_source_remove);
 	g_clear_handle_id(&daemon->reconnect_source, g_source_remove);
+	g_clear_handle_id(&daemon->open_timeout, g_source_remove);
+	if (daemon->opening != NULL)
+		g_cancellable_cancel(daemon->opening);
+	g_clear_object(&daemon->opening);
 	vmem_daemon_disconnect(daemon);
 	g_hash_table_unref(daemon->domains);
 	g_clear_object(&daemon->manager);

@@ -279,15 +279,19 @@ vmem_backend_emit_cb(gpointer data)
 }
 
 /* libvirt dispatches its events from the global default context: hand
- * them to the context the backend was opened in (at once when that is
- * where we are). */
+ * them to the context the backend was opened in, always from a source of
+ * their own.  Never at once: a listener that drops the backend (the
+ * connection closed) would then finalize it inside libvirt's callback,
+ * and unregistering the callback from within itself deadlocks libvirt. */
 static void
 vmem_backend_emit(VmemBackendEmission *e)
 {
 	VmemBackendPrivate *priv = vmem_backend_get_instance_private(e->backend);
+	g_autoptr(GSource) source = g_idle_source_new();
 
-	g_main_context_invoke_full(priv->context, G_PRIORITY_DEFAULT, vmem_backend_emit_cb, e,
-				   vmem_backend_emission_free);
+	g_source_set_priority(source, G_PRIORITY_DEFAULT);
+	g_source_set_callback(source, vmem_backend_emit_cb, e, vmem_backend_emission_free);
+	g_source_attach(source, priv->context);
 }
 
 /**

@@ -614,8 +614,8 @@ main(int argc, char **argv)
 	g_test_add_func("/daemon/balloon", test_balloon);
 	g_test_add_func("/daemon/restart", test_restart);
 	g_test_add_func("/daemon/priority", test_priority);
-	g_test_add_func("/daemon/libvirtd-restart", test_libvirtd_restart);
 	g_test_add_func("/daemon/save-dump", test_save_dump);
+	g_test_add_func("/daemon/libvirtd-restart", test_libvirtd_restart);
 	g_test_add_func("/daemon/teardown", teardown);
 	return g_test_run();
 }
