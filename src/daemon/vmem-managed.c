@@ -438,9 +438,11 @@ vmem_managed_engine_input(VmemManaged *managed, double now, VmemEngineDomain *re
 	/* Without the agent's figures, libvirt's balloon statistics, each tick. */
 	if (managed->run_state != VMEM_RUN_STATE_RUNNING)
 		managed->balloon.valid = FALSE;
-	else if (!g_str_equal(vmem_managed_report(managed, &ret_input->report), "agent"))
+	if (!g_str_equal(vmem_managed_report(managed, &ret_input->report), "agent") &&
+	    managed->run_state == VMEM_RUN_STATE_RUNNING) {
 		vmem_managed_read_balloon(managed);
-	vmem_managed_report(managed, &ret_input->report);
+		vmem_managed_report(managed, &ret_input->report);
+	}
 	ret_input->history = managed->history;
 	ret_input->stuck = managed->stuck;
 	ret_input->stuck.reason = managed->stuck_reason;
