@@ -190,6 +190,117 @@ vmem_test_virtmemd_stop(GSubprocess *virtmemd, int signal)
 	g_subprocess_wait(virtmemd, NULL, NULL);
 }
 
+struct _VmemTestDaemon {
+	char *dir;
+	char *config;
+	char *meminfo;
+	char *log;
+	GSubprocess *process;
+};
+
+/**
+ * vmem_test_daemon_new:
+ * @settings: virtmemd.conf's [virtmemd] keys, lines such as "tick=1\n"
+ *
+ * A virtmemd for a test, not started, with its files in a directory of
+ * its own: virtmemd.conf with @settings, the host's meminfo it reads
+ * (32 GiB, 16 GiB available: no pressure until the test says so) and its
+ * log.
+ */
+VmemTestDaemon *
+vmem_test_daemon_new(const char *settings, GError **error)
+{
+	g_autoptr(VmemTestDaemon) daemon = g_new0(VmemTestDaemon, 1);
+	g_autofree char *config = NULL;
+
+	daemon->dir = g_dir_make_tmp("virtmemd-XXXXXX", error);
+	if (daemon->dir == NULL)
+		return NULL;
+	daemon->config = g_build_filename(daemon->dir, "virtmemd.conf", NULL);
+	daemon->meminfo = g_build_filename(daemon->dir, "meminfo", NULL);
+	daemon->log = g_build_filename(daemon->dir, "virtmemd.log", NULL);
+	config = g_strdup_printf("[virtmemd]\n%smeminfo=%s\n", settings, daemon->meminfo);
+	if (!g_file_set_contents(daemon->config, config, -1, error) ||
+	    !vmem_test_daemon_set_host_available(daemon, 16384, error))
+		return NULL;
+	return g_steal_pointer(&daemon);
+}
+
+/**
+ * vmem_test_daemon_free:
+ *
+ * Stops the daemon if it runs, shows its log in the test's output and
+ * removes its files (and whatever else the test left in its directory).
+ */
+void
+vmem_test_daemon_free(VmemTestDaemon *daemon)
+{
+	g_autofree char *log = NULL;
+	g_autoptr(GDir) dir = NULL;
+	const char *name;
+
+	if (daemon == NULL)
+		return;
+	vmem_test_daemon_stop(daemon, SIGTERM);
+	if (daemon->log != NULL && g_file_get_contents(daemon->log, &log, NULL, NULL))
+		g_test_message("virtmemd's log:\n%s", log);
+	if (daemon->dir != NULL && (dir = g_dir_open(daemon->dir, 0, NULL)) != NULL) {
+		while ((name = g_dir_read_name(dir)) != NULL) {
+			g_autofree char *path = g_build_filename(daemon->dir, name, NULL);
+
+			g_remove(path);
+		}
+		g_rmdir(daemon->dir);
+	}
+	g_free(daemon->dir);
+	g_free(daemon->config);
+	g_free(daemon->meminfo);
+	g_free(daemon->log);
+	g_free(daemon);
+}
+
+/* Its directory, for the test's own files: removed with it. */
+const char *
+vmem_test_daemon_get_dir(VmemTestDaemon *daemon)
+{
+	return daemon->dir;
+}
+
+/* Its log: what it wrote on stderr, across restarts. */
+const char *
+vmem_test_daemon_get_log(VmemTestDaemon *daemon)
+{
+	return daemon->log;
+}
+
+/* Writes the host's meminfo it reads: 32 GiB, @available_mib available. */
+gboolean
+vmem_test_daemon_set_host_available(VmemTestDaemon *daemon, guint64 available_mib, GError **error)
+{
+	g_autofree char *text = g_strdup_printf(
+		"MemTotal:       33554432 kB\nMemAvailable:   %" G_GUINT64_FORMAT " kB\n",
+		available_mib * 1024);
+
+	return g_file_set_contents(daemon->meminfo, text, -1, error);
+}
+
+/* Starts it on @bus as the system bus, managing @uri's domains. */
+gboolean
+vmem_test_daemon_start(VmemTestDaemon *daemon, VmemTestBus *bus, const char *uri, GError **error)
+{
+	g_return_val_if_fail(daemon->process == NULL, FALSE);
+	daemon->process = vmem_test_virtmemd_start(bus, uri, daemon->config, daemon->log, error);
+	return daemon->process != NULL;
+}
+
+/* Ends it with @signal (SIGTERM for a clean stop, SIGKILL for a crash). */
+void
+vmem_test_daemon_stop(VmemTestDaemon *daemon, int signal)
+{
+	vmem_test_virtmemd_stop(daemon->process, signal);
+	g_clear_object(&daemon->process);
+}
+
 GVariant *
 vmem_test_bus_get_property(GDBusConnection *connection, const char *path, const char *iface,
 			   const char *property)

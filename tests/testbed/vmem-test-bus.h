@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A private system bus (dbus-daemon) with virtmem's bus policy, and
- * virtmemd on it: for the tests, the benchmarks and the demo.
+ * virtmemd on it: for the tests, the benchmarks and the demo; and
+ * VmemTestDaemon, the tests' virtmemd with its own files (virtmemd.conf,
+ * the host's meminfo it reads, its log).
  */
 #pragma once
 
@@ -21,6 +23,19 @@ GSubprocess *vmem_test_virtmemd_start(VmemTestBus *bus, const char *uri, const c
 void vmem_test_virtmemd_stop(GSubprocess *virtmemd, int signal);
 gboolean vmem_test_virtmemd_wait_domain(GDBusConnection *connection, const char *name,
 					guint timeout_s, char **ret_path, GError **error);
+
+typedef struct _VmemTestDaemon VmemTestDaemon;
+
+VmemTestDaemon *vmem_test_daemon_new(const char *settings, GError **error);
+void vmem_test_daemon_free(VmemTestDaemon *daemon);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemTestDaemon, vmem_test_daemon_free)
+const char *vmem_test_daemon_get_dir(VmemTestDaemon *daemon);
+const char *vmem_test_daemon_get_log(VmemTestDaemon *daemon);
+gboolean vmem_test_daemon_set_host_available(VmemTestDaemon *daemon, guint64 available_mib,
+					     GError **error);
+gboolean vmem_test_daemon_start(VmemTestDaemon *daemon, VmemTestBus *bus, const char *uri,
+				GError **error);
+void vmem_test_daemon_stop(VmemTestDaemon *daemon, int signal);
 
 GVariant *vmem_test_bus_get_property(GDBusConnection *connection, const char *path,
 				     const char *iface, const char *property);

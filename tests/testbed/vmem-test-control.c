@@ -76,6 +76,12 @@ vmem_test_control_free(VmemTestControl *ctl)
 	g_free(ctl);
 }
 
+static void
+vmem_test_control_on_line(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	*(GAsyncResult **)user_data = g_object_ref(result);
+}
+
 /**
  * vmem_test_control_run:
  * @command: one line of shell, run by the guest's sh
@@ -105,8 +111,17 @@ vmem_test_control_run(VmemTestControl *ctl, const char *command, guint timeout_s
 	}
 	for (;;) {
 		g_autoptr(GError) local_error = NULL;
-		g_autofree char *reply =
-			g_data_input_stream_read_line(ctl->in, NULL, NULL, &local_error);
+		g_autoptr(GAsyncResult) result = NULL;
+		g_autofree char *reply = NULL;
+
+		/* The main loop runs meanwhile: a command may take long under
+		 * TCG, and libvirtd drops a client whose keepalives go
+		 * unanswered. */
+		g_data_input_stream_read_line_async(ctl->in, G_PRIORITY_DEFAULT, NULL,
+						    vmem_test_control_on_line, &result);
+		while (result == NULL)
+			g_main_context_iteration(NULL, TRUE);
+		reply = g_data_input_stream_read_line_finish(ctl->in, result, NULL, &local_error);
 
 		if (reply == NULL) {
 			if (local_error == NULL)

@@ -51,13 +51,9 @@ static struct {
 	VmemTestbed *tb;
 	VmemTestBus *bus;
 	GDBusConnection *conn;
-	GSubprocess *virtmemd;
+	VmemTestDaemon *daemon;
 	VmemTestGuest *guest;
 	char *path; /* the guest's object on the bus */
-	char *dir;
-	char *config;
-	char *meminfo;
-	char *log;
 } f;
 
 static void
@@ -134,8 +130,7 @@ daemon_start(void)
 {
 	g_autoptr(GError) error = NULL;
 
-	f.virtmemd = vmem_test_virtmemd_start(f.bus, vmem_testbed_get_uri(f.tb), f.config, f.log,
-					      &error);
+	g_assert_true(vmem_test_daemon_start(f.daemon, f.bus, vmem_testbed_get_uri(f.tb), &error));
 	g_assert_no_error(error);
 	g_clear_pointer(&f.path, g_free);
 	g_assert_true(vmem_test_virtmemd_wait_domain(f.conn, NAME, 60, &f.path, &error));
@@ -145,15 +140,13 @@ daemon_start(void)
 static void
 daemon_stop(void)
 {
-	vmem_test_virtmemd_stop(f.virtmemd, SIGTERM);
-	g_clear_object(&f.virtmemd);
+	vmem_test_daemon_stop(f.daemon, SIGTERM);
 }
 
 static void
 setup(void)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree char *config = NULL;
 	VmemTestGuestConfig guest_config;
 	guint64 total = 0;
 
@@ -162,16 +155,9 @@ setup(void)
 	f.bus = vmem_test_bus_new(g_getenv("VIRTMEM_BUS_POLICY"), &error);
 	g_assert_no_error(error);
 	f.conn = vmem_test_bus_get_connection(f.bus);
-	f.dir = g_dir_make_tmp("virtmem-ctl-daemon-XXXXXX", &error);
-	g_assert_no_error(error);
-	f.config = g_build_filename(f.dir, "virtmemd.conf", NULL);
-	f.meminfo = g_build_filename(f.dir, "meminfo", NULL);
-	f.log = g_build_filename(f.dir, "virtmemd.log", NULL);
 	/* a host with plenty: no pressure decides anything here */
-	g_assert_true(g_file_set_contents(
-		f.meminfo, "MemTotal:       33554432 kB\nMemAvailable:   16777216 kB\n", -1, NULL));
-	config = g_strdup_printf("[virtmemd]\ntick=1\nreserve=2GiB\nmeminfo=%s\n", f.meminfo);
-	g_assert_true(g_file_set_contents(f.config, config, -1, NULL));
+	f.daemon = vmem_test_daemon_new("tick=1\nreserve=2GiB\n", &error);
+	g_assert_no_error(error);
 
 	vmem_test_guest_config_init(&guest_config);
 	guest_config.requested_mib = 0;
@@ -362,7 +348,8 @@ test_agent_watch(void)
 		g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_SILENCE);
 	g_autoptr(GSubprocess) proc = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autofree char *out = g_build_filename(f.dir, "watch.out", NULL);
+	g_autofree char *out =
+		g_build_filename(vmem_test_daemon_get_dir(f.daemon), "watch.out", NULL);
 	g_autofree char *text = NULL;
 	guint lines = 0;
 
@@ -415,23 +402,11 @@ test_no_daemon(void)
 static void
 teardown(void)
 {
-	g_autofree char *log = NULL;
-
-	daemon_stop();
-	if (g_file_get_contents(f.log, &log, NULL, NULL))
-		g_test_message("virtmemd's log:\n%s", log);
+	g_clear_pointer(&f.daemon, vmem_test_daemon_free);
 	vmem_test_bus_free(f.bus);
 	vmem_testbed_free(f.tb);
 	g_assert_true(vmem_testbed_all_processes_gone());
-	g_remove(f.config);
-	g_remove(f.meminfo);
-	g_remove(f.log);
-	g_rmdir(f.dir);
 	g_free(f.path);
-	g_free(f.dir);
-	g_free(f.config);
-	g_free(f.meminfo);
-	g_free(f.log);
 }
 
 /* One test bed for all: each step starts where the one before ended. */
