@@ -215,3 +215,91 @@ vmem_ctl_managed_call(VmemCtlManaged *managed, const char *method, GVariant *par
 
 	return reply != NULL && vmem_ctl_managed_refresh(managed, error);
 }
+
+typedef struct {
+	GMainLoop *loop;
+	gboolean reported;
+} VmemCtlReportWait;
+
+static void
+vmem_ctl_on_domain_changed(GDBusConnection *bus, const char *sender, const char *path,
+			   const char *iface, const char *signal, GVariant *parameters,
+			   gpointer user_data)
+{
+	VmemCtlReportWait *wait = user_data;
+	g_autoptr(GVariant) changed = g_variant_get_child_value(parameters, 1);
+	g_autoptr(GVariant) age = g_variant_lookup_value(changed, "GuestReportAge", NULL);
+
+	if (age != NULL) {
+		wait->reported = TRUE;
+		g_main_loop_quit(wait->loop);
+	}
+}
+
+static gboolean
+vmem_ctl_on_report_timeout(gpointer user_data)
+{
+	g_main_loop_quit(((VmemCtlReportWait *)user_data)->loop);
+	return G_SOURCE_REMOVE;
+}
+
+/**
+ * vmem_ctl_managed_wait_facts:
+ * @timeout_ms: how long to wait for the guest agent's next report
+ * @ret_facts: (out caller-allocates): what virtmemd has of the guest, as a
+ *   squeeze judges by it; not valid when no new report from the agent came
+ *   in time
+ *
+ * Waits for virtmemd to publish the guest agent's next report, then reads
+ * it: virtmemd holds the agent's channel, so a squeeze of a domain it
+ * manages goes by its figures.  Only a new report counts: the age in the
+ * properties is that at their last change, which may be long ago.
+ */
+void
+vmem_ctl_managed_wait_facts(VmemCtlManaged *managed, guint timeout_ms, VmemJobAgentFacts *ret_facts)
+{
+	VmemCtlReportWait wait = {g_main_loop_new(NULL, FALSE), FALSE};
+	g_autoptr(GVariant) devices = NULL;
+	g_autoptr(GError) error = NULL;
+	const char *source = "";
+	guint64 total = 0, available = 0, plugged = 0, dev_plugged;
+	double age = -1;
+	guint subscription, timeout;
+	GVariantIter iter;
+
+	memset(ret_facts, 0, sizeof(*ret_facts));
+	subscription = g_dbus_connection_signal_subscribe(
+		managed->bus, VMEM_CTL_DAEMON_NAME, "org.freedesktop.DBus.Properties",
+		"PropertiesChanged", managed->path, VMEM_CTL_DAEMON_DOMAIN_IFACE,
+		G_DBUS_SIGNAL_FLAGS_NONE, vmem_ctl_on_domain_changed, &wait, NULL);
+	timeout = g_timeout_add(timeout_ms, vmem_ctl_on_report_timeout, &wait);
+	g_main_loop_run(wait.loop);
+	if (wait.reported)
+		g_source_remove(timeout);
+	g_dbus_connection_signal_unsubscribe(managed->bus, subscription);
+	g_main_loop_unref(wait.loop);
+	if (!wait.reported || !vmem_ctl_managed_refresh(managed, &error)) {
+		g_debug("no fresh report through virtmemd: %s", error ? error->message : "timeout");
+		return;
+	}
+	g_variant_lookup(managed->props, "GuestSource", "&s", &source);
+	g_variant_lookup(managed->props, "GuestTotal", "t", &total);
+	g_variant_lookup(managed->props, "GuestAvailable", "t", &available);
+	g_variant_lookup(managed->props, "GuestReportAge", "d", &age);
+	devices = g_variant_lookup_value(managed->props, "Devices", G_VARIANT_TYPE("a(sutttt)"));
+	/* The balloon's statistics are no agent's report: no squeeze by them. */
+	if (!g_str_equal(source, "agent") || devices == NULL || age < 0 || total == 0 ||
+	    available > total)
+		return;
+	g_variant_iter_init(&iter, devices);
+	while (g_variant_iter_next(&iter, "(&sutttt)", NULL, NULL, NULL, NULL, NULL, &dev_plugged))
+		plugged += dev_plugged;
+	ret_facts->valid = TRUE;
+	ret_facts->age_us = (gint64)(age * G_USEC_PER_SEC);
+	ret_facts->driver_loaded = TRUE;
+	ret_facts->mem_total = total;
+	ret_facts->mem_available = available;
+	ret_facts->mem_used = total - available;
+	ret_facts->online = MIN(plugged, total);
+	ret_facts->base = total - ret_facts->online;
+}

@@ -11,6 +11,7 @@
 
 #include "virtmemctl.h"
 #include "virtmemctl-daemon-view.h"
+#include "vmem-job.h"
 
 G_BEGIN_DECLS
 
@@ -42,11 +43,14 @@ VmemCtlManaged *vmem_ctl_daemon_manages(VmemCtl *ctl, VmemBackend *backend, cons
 gboolean vmem_ctl_managed_refresh(VmemCtlManaged *managed, GError **error);
 gboolean vmem_ctl_managed_call(VmemCtlManaged *managed, const char *method, GVariant *parameters,
 			       GError **error);
+void vmem_ctl_managed_wait_facts(VmemCtlManaged *managed, guint timeout_ms,
+				 VmemJobAgentFacts *ret_facts);
 
 /* A save, dump or migration holds virtmemd's decisions (virtmemctl-job.c) */
 typedef struct {
 	VmemCtl *ctl;
 	VmemCtlManaged *managed; /* paused by the job, or NULL */
+	gboolean gone;		 /* the domain migrated away: Resume() may fail */
 } VmemCtlHold;
 
 void vmem_ctl_job_hold_daemon(VmemCtlHold *hold, VmemCtl *ctl, VmemBackend *backend,

@@ -239,7 +239,9 @@ vmem_ctl_job_print(const char *command, const VmemSaveResult *result)
  * When virtmemd manages @domain and decides for it, asks it to hold its
  * decisions (Pause()) for the time of the job, and says so: QEMU refuses
  * changes while a save or migration runs, and a squeeze must not be
- * undone by the engine.
+ * undone by the engine.  A Pause() refused is no reason to give up: when
+ * the job starts, virtmemd sees it in libvirt and holds its decisions
+ * anyway.
  */
 void
 vmem_ctl_job_hold_daemon(VmemCtlHold *hold, VmemCtl *ctl, VmemBackend *backend, const char *domain,
@@ -272,7 +274,8 @@ vmem_ctl_job_hold_daemon(VmemCtlHold *hold, VmemCtl *ctl, VmemBackend *backend, 
  * vmem_ctl_hold_clear:
  *
  * Lets virtmemd decide again (Resume()) if vmem_ctl_job_hold_daemon()
- * paused it.
+ * paused it; after a migration (@hold->gone) the domain may be gone from
+ * virtmemd, and a failure is no news.
  */
 void
 vmem_ctl_hold_clear(VmemCtlHold *hold)
@@ -280,7 +283,11 @@ vmem_ctl_hold_clear(VmemCtlHold *hold)
 	g_autoptr(VmemCtlManaged) managed = g_steal_pointer(&hold->managed);
 	g_autoptr(GError) error = NULL;
 
-	if (managed != NULL && !vmem_ctl_managed_call(managed, "Resume", NULL, &error))
+	if (managed == NULL || vmem_ctl_managed_call(managed, "Resume", NULL, &error))
+		return;
+	if (hold->gone)
+		g_debug("Resume() after the domain left: %s", error->message);
+	else
 		/* TRANSLATORS: 1 the program, 2 virtmemd's answer (a sentence) */
 		g_printerr(_("%1$s: virtmemd did not resume its decisions: %2$s\n"),
 			   hold->ctl->prgname, error->message);

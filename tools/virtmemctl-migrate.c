@@ -162,23 +162,6 @@ vmem_ctl_migrate_on_timeout(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
-/* Gives virtmemd its automation of the domain back; after a migration the
- * domain is gone from the source and so may be its object there */
-static void
-vmem_ctl_migrate_resume_daemon(VmemCtl *ctl, VmemCtlManaged *managed, gboolean migrated)
-{
-	g_autoptr(GError) error = NULL;
-
-	if (managed == NULL || vmem_ctl_managed_call(managed, "Resume", NULL, &error))
-		return;
-	if (migrated)
-		g_debug("Resume() on the source: %s", error->message);
-	else
-		/* TRANSLATORS: 1 the program, 2 why (a sentence); keep virtmemd */
-		g_printerr(_("%1$s: virtmemd's automation could not be resumed: %2$s\n"),
-			   ctl->prgname, error->message);
-}
-
 int
 vmem_ctl_migrate(VmemCtl *ctl, int argc, char **argv)
 {
@@ -189,7 +172,7 @@ vmem_ctl_migrate(VmemCtl *ctl, int argc, char **argv)
 	g_autoptr(VmemSave) save = NULL;
 	g_autoptr(VmemSqueezeResult) squeeze = NULL;
 	g_autoptr(VmemMigrateResult) migrated = NULL;
-	g_autoptr(VmemCtlManaged) managed = NULL;
+	g_auto(VmemCtlHold) hold = {0};
 	g_autoptr(GAsyncResult) result = NULL;
 	g_autoptr(GCancellable) cancellable = g_cancellable_new();
 	g_autofree char *name = NULL;
@@ -302,17 +285,7 @@ vmem_ctl_migrate(VmemCtl *ctl, int argc, char **argv)
 	}
 	/* QEMU answers busy to plug and unplug while migrating: virtmemd holds
 	 * its decisions meanwhile */
-	managed = vmem_ctl_daemon_manages(ctl, backend, name, NULL);
-	if (managed != NULL) {
-		if (!vmem_ctl_managed_call(managed, "Pause", NULL, &error)) {
-			vmem_ctl_print_error(ctl, error);
-			return VMEM_CTL_EXIT_ERROR;
-		}
-		/* TRANSLATORS: 1 the program, 2 a domain; keep virtmemd */
-		g_printerr(_("%1$s: virtmemd's automation of %2$s is paused during the "
-			     "migration.\n"),
-			   ctl->prgname, name);
-	}
+	vmem_ctl_job_hold_daemon(&hold, ctl, backend, name, json);
 	/* Ctrl-C from here on: a squeeze puts the request back, a migration is
 	 * aborted */
 	vmem_ctl_job_start(&job, save, cancellable, json);
@@ -321,7 +294,6 @@ vmem_ctl_migrate(VmemCtl *ctl, int argc, char **argv)
 					   json, &exit_status);
 		if (squeeze == NULL) {
 			vmem_ctl_job_stop(&job);
-			vmem_ctl_migrate_resume_daemon(ctl, managed, FALSE);
 			return exit_status;
 		}
 		if (squeeze->outcome == VMEM_SQUEEZE_CONVERGED ||
@@ -358,13 +330,13 @@ vmem_ctl_migrate(VmemCtl *ctl, int argc, char **argv)
 			/* TRANSLATORS: 1 the program, 2 why (a sentence) */
 			g_printerr(_("%1$s: The squeezed memory could not be given back: %2$s\n"),
 				   ctl->prgname, undo_error->message);
-		vmem_ctl_migrate_resume_daemon(ctl, managed, FALSE);
 		return timed_out ? VMEM_CTL_EXIT_TIMEOUT : VMEM_CTL_EXIT_ERROR;
 	}
-	vmem_ctl_migrate_resume_daemon(ctl, managed, TRUE);
+	/* The domain left: virtmemd may have forgotten it already. */
+	hold.gone = TRUE;
 	if (json) {
 		g_autoptr(json_object) root =
-			vmem_ctl_migrate_json(migrated, squeeze, managed != NULL);
+			vmem_ctl_migrate_json(migrated, squeeze, hold.managed != NULL);
 
 		vmem_ctl_print_json(root);
 	} else {

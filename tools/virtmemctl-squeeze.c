@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "virtmemctl-daemon.h"
 #include "virtmemctl.h"
 #include "vmem-error.h"
 #include "vmem-size.h"
@@ -60,7 +61,9 @@ vmem_ctl_squeeze_help(const char *name, const char *value, gpointer data, GError
  * @migrate: before a migration (else a save), for the messages
  * @ret_exit: (out): the exit status when it fails
  *
- * Squeezes @domain and says what came of it.
+ * Squeezes @domain and says what came of it.  When virtmemd manages
+ * @domain, it holds the agent's channel: the squeeze goes by the next
+ * report virtmemd publishes.
  *
  * Returns: (transfer full): the squeeze's result, or %NULL when it failed
  */
@@ -72,9 +75,16 @@ vmem_ctl_squeeze(VmemCtl *ctl, VmemBackend *backend, const char *domain,
 	g_autoptr(GAsyncResult) result = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(VmemSqueezeResult) squeeze = NULL;
+	g_autoptr(VmemCtlManaged) managed = vmem_ctl_daemon_manages(ctl, backend, domain, NULL);
+	VmemSqueezeOptions by_daemon = *options;
+	VmemJobAgentFacts facts;
 	GAsyncResult *pending = NULL;
 
-	vmem_squeeze_async(backend, domain, options, cancellable, vmem_ctl_on_done, &pending);
+	if (managed != NULL) {
+		vmem_ctl_managed_wait_facts(managed, options->agent_timeout_ms, &facts);
+		by_daemon.facts = &facts;
+	}
+	vmem_squeeze_async(backend, domain, &by_daemon, cancellable, vmem_ctl_on_done, &pending);
 	result = vmem_ctl_run_until_done(&pending);
 	squeeze = vmem_squeeze_finish(backend, result, &error);
 	if (squeeze == NULL) {

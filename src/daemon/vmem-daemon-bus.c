@@ -99,52 +99,18 @@ vmem_dbus_on_saved(GObject *source, GAsyncResult *result, gpointer user_data)
 {
 	VmemDBusPending *pending = user_data;
 	VmemManaged *managed = g_hash_table_lookup(pending->daemon->domains, pending->domain);
-	g_autoptr(VmemSaveResult) saved = NULL;
+	g_autoptr(GVariant) report = NULL;
 	g_autoptr(GError) error = NULL;
 
-	saved = pending->call == VMEM_DBUS_CALL_SAVE
-			? vmem_save_domain_finish(VMEM_SAVE(source), result, &error)
-			: vmem_save_dump_finish(VMEM_SAVE(source), result, &error);
+	report = vmem_daemon_save_finish(VMEM_BACKEND(source), result, &error);
 	if (managed != NULL)
 		vmem_managed_set_job(managed, FALSE);
-	if (saved == NULL)
+	if (report == NULL)
 		vmem_dbus_return_error(pending->invocation, error);
 	else
-		g_dbus_method_invocation_return_value(
-			pending->invocation,
-			g_variant_new_tuple((GVariant *[]){vmem_daemon_save_report(saved)}, 1));
+		g_dbus_method_invocation_return_value(pending->invocation,
+						      g_variant_new_tuple(&report, 1));
 	vmem_dbus_pending_free(pending);
-}
-
-/* Save() and Dump(): the job runs in the background; the call is
- * answered when it ends.  Returns whether @pending was taken. */
-static gboolean
-vmem_dbus_run_job(VmemDBusPending *pending, VmemManaged *managed, GError **error)
-{
-	VmemDaemon *daemon = pending->daemon;
-	g_autoptr(VmemSave) save = NULL;
-	VmemSaveOptions options;
-	VmemDumpFormat format;
-
-	if (!g_path_is_absolute(pending->path)) {
-		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT, "%s",
-			    _("The file must be an absolute path on virtmemd's host."));
-		return FALSE;
-	}
-	if (!vmem_daemon_save_options(pending->policy, pending->call == VMEM_DBUS_CALL_DUMP,
-				      &options, &format, error))
-		return FALSE;
-	save = vmem_save_new(daemon->backend, error);
-	if (save == NULL)
-		return FALSE;
-	vmem_managed_set_job(managed, TRUE);
-	if (pending->call == VMEM_DBUS_CALL_SAVE)
-		vmem_save_domain_async(save, pending->domain, pending->path, &options, NULL,
-				       vmem_dbus_on_saved, pending);
-	else
-		vmem_save_dump_async(save, pending->domain, pending->path, format, NULL,
-				     vmem_dbus_on_saved, pending);
-	return TRUE;
 }
 
 /* Runs an authorized call.  Returns whether @pending was taken (a job
@@ -180,10 +146,13 @@ vmem_dbus_run(VmemDBusPending *pending)
 		break;
 	case VMEM_DBUS_CALL_SAVE:
 	case VMEM_DBUS_CALL_DUMP:
-		if (!vmem_dbus_run_job(pending, managed, &error)) {
-			vmem_dbus_return_error(invocation, error);
-			return FALSE;
-		}
+		/* The job runs in the background, automatic decisions held; the
+		 * call is answered when it ends. */
+		vmem_managed_set_job(managed, TRUE);
+		vmem_daemon_save_async(daemon->backend, pending->domain, pending->path,
+				       pending->call == VMEM_DBUS_CALL_DUMP, pending->policy,
+				       vmem_managed_get_channel(managed), vmem_dbus_on_saved,
+				       pending);
 		vmem_managed_publish(managed, vmem_daemon_now(daemon));
 		return TRUE;
 	case VMEM_DBUS_CALL_PAUSE:

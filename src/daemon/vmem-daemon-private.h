@@ -24,6 +24,8 @@ struct _VmemDaemon {
 	double discovered_at;
 
 	guint tick_source;
+	guint early_source; /* a round brought forward by a report */
+	gint64 decided_us;  /* when the last round ran, monotonic */
 	gboolean host_overcommitted;
 
 	GDBusConnection *bus;

@@ -6,6 +6,18 @@
 #include <glib/gi18n.h>
 
 #include "vmem-error.h"
+#include "vmem-save.h"
+#include "vmem-squeeze.h"
+
+/* Save()'s and Dump()'s options, parsed */
+typedef struct {
+	VmemSaveOptions save;
+	VmemDumpFormat format;
+	gboolean has_squeeze; /* given: else the policy says */
+	VmemSqueezeOptions squeeze;
+	gboolean squeeze_asked;
+	gboolean squeeze_refused; /* squeeze set to false */
+} VmemDaemonSaveOptions;
 
 static gboolean
 vmem_daemon_save_bad(GError **error, const char *key, const char *why)
@@ -16,23 +28,17 @@ vmem_daemon_save_bad(GError **error, const char *key, const char *why)
 	return FALSE;
 }
 
-/**
- * vmem_daemon_save_options:
- * @dict: Save()'s or Dump()'s options, a{sv}
- * @dump: whether they are Dump()'s
- * @ret_save: (out caller-allocates): Save()'s, from the defaults
- * @ret_dump: (out): Dump()'s format
- */
-gboolean
-vmem_daemon_save_options(GVariant *dict, gboolean dump, VmemSaveOptions *ret_save,
-			 VmemDumpFormat *ret_dump, GError **error)
+static gboolean
+vmem_daemon_save_options(GVariant *dict, gboolean dump, VmemDaemonSaveOptions *ret, GError **error)
 {
 	GVariantIter iter;
 	const char *key;
 	GVariant *v;
 
-	vmem_save_options_init(ret_save);
-	*ret_dump = VMEM_DUMP_FORMAT_ELF;
+	memset(ret, 0, sizeof(*ret));
+	vmem_save_options_init(&ret->save);
+	vmem_squeeze_options_init(&ret->squeeze);
+	ret->format = VMEM_DUMP_FORMAT_ELF;
 	g_variant_iter_init(&iter, dict);
 	while (g_variant_iter_next(&iter, "{&sv}", &key, &v)) {
 		g_autoptr(GVariant) value = v;
@@ -42,31 +48,65 @@ vmem_daemon_save_options(GVariant *dict, gboolean dump, VmemSaveOptions *ret_sav
 		    g_variant_type_equal(type, G_VARIANT_TYPE_STRING)) {
 			const char *format = g_variant_get_string(value, NULL);
 
-			if (dump ? !vmem_dump_format_from_string(format, ret_dump)
-				 : !vmem_save_format_from_string(format, &ret_save->format))
+			if (dump ? !vmem_dump_format_from_string(format, &ret->format)
+				 : !vmem_save_format_from_string(format, &ret->save.format))
 				return vmem_daemon_save_bad(error, key,
 							    _("There is no such format."));
 		} else if (!dump && g_str_equal(key, "parallel") &&
 			   g_variant_type_equal(type, G_VARIANT_TYPE_UINT32)) {
-			ret_save->parallel = g_variant_get_uint32(value);
+			ret->save.parallel = g_variant_get_uint32(value);
 		} else if (!dump && g_str_equal(key, "bypass-cache") &&
 			   g_variant_type_equal(type, G_VARIANT_TYPE_BOOLEAN)) {
-			ret_save->bypass_cache = g_variant_get_boolean(value);
+			ret->save.bypass_cache = g_variant_get_boolean(value);
+		} else if (!dump && g_str_equal(key, "squeeze") &&
+			   g_variant_type_equal(type, G_VARIANT_TYPE_BOOLEAN)) {
+			ret->has_squeeze = TRUE;
+			ret->squeeze_refused = !g_variant_get_boolean(value);
+			ret->squeeze_asked = !ret->squeeze_refused;
+		} else if (!dump && g_str_equal(key, "squeeze-size") &&
+			   g_variant_type_equal(type, G_VARIANT_TYPE_UINT64)) {
+			ret->has_squeeze = TRUE;
+			ret->squeeze_asked = !ret->squeeze_refused;
+			ret->squeeze.has_size = TRUE;
+			ret->squeeze.size = g_variant_get_uint64(value);
 		} else {
 			return vmem_daemon_save_bad(error, key,
 						    _("There is no such option of that type."));
 		}
 	}
+	if (ret->squeeze_refused && ret->squeeze.has_size)
+		return vmem_daemon_save_bad(error, "squeeze-size",
+					    _("It contradicts “squeeze” set to false."));
 	return TRUE;
 }
 
-/**
- * vmem_daemon_save_report:
- *
- * Returns: (transfer floating): Save()'s or Dump()'s answer
- */
-GVariant *
-vmem_daemon_save_report(const VmemSaveResult *result)
+/* One Save() or Dump() */
+typedef struct {
+	char *domain;
+	char *path;
+	gboolean dump;
+	VmemDaemonSaveOptions options;
+	VmemAgentChannel *channel;
+	VmemSave *save;
+	VmemSqueezeResult *squeezed;
+} VmemDaemonSaveJob;
+
+static void
+vmem_daemon_save_job_free(gpointer data)
+{
+	VmemDaemonSaveJob *job = data;
+
+	g_free(job->domain);
+	g_free(job->path);
+	g_clear_object(&job->save);
+	g_clear_object(&job->channel);
+	vmem_squeeze_result_free(job->squeezed);
+	g_free(job);
+}
+
+/* Save()'s or Dump()'s answer */
+static GVariant *
+vmem_daemon_save_report(const VmemSaveResult *result, const VmemSqueezeResult *squeezed)
 {
 	GVariantBuilder b;
 
@@ -81,5 +121,156 @@ vmem_daemon_save_report(const VmemSaveResult *result)
 	if (result->fallback_reason != NULL)
 		g_variant_builder_add(&b, "{sv}", "fallback-reason",
 				      g_variant_new_string(result->fallback_reason));
-	return g_variant_builder_end(&b);
+	if (squeezed != NULL) {
+		GVariantBuilder s;
+
+		g_variant_builder_init(&s, G_VARIANT_TYPE_VARDICT);
+		g_variant_builder_add(
+			&s, "{sv}", "outcome",
+			g_variant_new_string(vmem_squeeze_outcome_to_string(squeezed->outcome)));
+		if (squeezed->reason != NULL)
+			g_variant_builder_add(&s, "{sv}", "reason",
+					      g_variant_new_string(squeezed->reason));
+		g_variant_builder_add(&s, "{sv}", "plugged-before",
+				      g_variant_new_uint64(squeezed->plugged_before));
+		g_variant_builder_add(&s, "{sv}", "target", g_variant_new_uint64(squeezed->target));
+		g_variant_builder_add(&s, "{sv}", "plugged-after",
+				      g_variant_new_uint64(squeezed->plugged_after));
+		g_variant_builder_add(&b, "{sv}", "squeeze", g_variant_builder_end(&s));
+	}
+	return g_variant_ref_sink(g_variant_builder_end(&b));
+}
+
+static void
+vmem_daemon_on_saved(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	g_autoptr(GTask) task = user_data;
+	VmemDaemonSaveJob *job = g_task_get_task_data(task);
+	g_autoptr(VmemSaveResult) saved = NULL;
+	GError *error = NULL;
+
+	saved = job->dump ? vmem_save_dump_finish(job->save, result, &error)
+			  : vmem_save_domain_finish(job->save, result, &error);
+	if (saved == NULL) {
+		g_autoptr(GError) undo_error = NULL;
+
+		/* The domain still runs: it gets its memory back. */
+		if (job->squeezed != NULL &&
+		    !vmem_squeeze_undo(g_task_get_source_object(task), job->domain, job->squeezed,
+				       &undo_error))
+			g_warning("%s: %s", job->domain, undo_error->message);
+		g_task_return_error(task, error);
+		return;
+	}
+	g_task_return_pointer(task, vmem_daemon_save_report(saved, job->squeezed),
+			      (GDestroyNotify)g_variant_unref);
+}
+
+static void
+vmem_daemon_save_start(GTask *task)
+{
+	VmemDaemonSaveJob *job = g_task_get_task_data(task);
+
+	if (job->dump)
+		vmem_save_dump_async(job->save, job->domain, job->path, job->options.format, NULL,
+				     vmem_daemon_on_saved, task);
+	else
+		vmem_save_domain_async(job->save, job->domain, job->path, &job->options.save, NULL,
+				       vmem_daemon_on_saved, task);
+}
+
+static void
+vmem_daemon_on_squeezed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	GTask *task = user_data;
+	VmemDaemonSaveJob *job = g_task_get_task_data(task);
+	GError *error = NULL;
+
+	job->squeezed = vmem_squeeze_finish(VMEM_BACKEND(source), result, &error);
+	if (job->squeezed == NULL) {
+		g_task_return_error(task, error);
+		g_object_unref(task);
+		return;
+	}
+	if (job->squeezed->outcome == VMEM_SQUEEZE_SKIPPED)
+		/* TRANSLATORS: %1$s is a domain name, %2$s why (a sentence) */
+		g_message(_("%1$s: Not squeezed, saving as it is. %2$s"), job->domain,
+			  job->squeezed->reason);
+	if (job->squeezed->outcome == VMEM_SQUEEZE_CONVERGED ||
+	    job->squeezed->outcome == VMEM_SQUEEZE_PARTIAL)
+		job->options.save.remembered = job->squeezed->before;
+	vmem_daemon_save_start(task);
+}
+
+/* Whether the domain's policy asks for a squeeze before each save. */
+static gboolean
+vmem_daemon_policy_squeezes(VmemBackend *backend, const char *domain)
+{
+	g_autoptr(VmemPolicyDef) policy = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (!vmem_backend_get_policy(backend, domain, &policy, &error)) {
+		g_debug("%s: %s", domain, error->message);
+		return FALSE;
+	}
+	return policy != NULL && policy->squeeze;
+}
+
+/**
+ * vmem_daemon_save_async:
+ * @path: the file, an absolute path on the daemon's host
+ * @dump: Dump() (else Save())
+ * @options: the call's options, a{sv} (see org.virtmem.Manager1.xml)
+ * @channel: (nullable): virtmemd's channel to the guest's agent, for a
+ *   squeeze to wait for its next report on
+ *
+ * Runs Save() or Dump(): for a save, first a squeeze when @options or the
+ * domain's policy ask for one, and the squeeze given back if the save
+ * fails.
+ */
+void
+vmem_daemon_save_async(VmemBackend *backend, const char *domain, const char *path, gboolean dump,
+		       GVariant *options, VmemAgentChannel *channel, GAsyncReadyCallback callback,
+		       gpointer user_data)
+{
+	GTask *task = g_task_new(backend, NULL, callback, user_data);
+	VmemDaemonSaveJob *job = g_new0(VmemDaemonSaveJob, 1);
+	GError *error = NULL;
+
+	g_task_set_source_tag(task, vmem_daemon_save_async);
+	g_task_set_task_data(task, job, vmem_daemon_save_job_free);
+	job->domain = g_strdup(domain);
+	job->path = g_strdup(path);
+	job->dump = dump;
+	job->channel = channel ? g_object_ref(channel) : NULL;
+	if (!g_path_is_absolute(path))
+		g_set_error(&error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT, "%s",
+			    _("The file must be an absolute path on virtmemd's host."));
+	else if (vmem_daemon_save_options(options, dump, &job->options, &error))
+		job->save = vmem_save_new(backend, &error);
+	if (job->save == NULL) {
+		g_task_return_error(task, error);
+		g_object_unref(task);
+		return;
+	}
+	if (!dump && (job->options.has_squeeze ? job->options.squeeze_asked
+					       : vmem_daemon_policy_squeezes(backend, domain))) {
+		job->options.squeeze.channel = job->channel;
+		vmem_squeeze_async(backend, domain, &job->options.squeeze, NULL,
+				   vmem_daemon_on_squeezed, task);
+		return;
+	}
+	vmem_daemon_save_start(task);
+}
+
+/**
+ * vmem_daemon_save_finish:
+ *
+ * Returns: (transfer full): Save()'s or Dump()'s report, a{sv}
+ */
+GVariant *
+vmem_daemon_save_finish(VmemBackend *backend, GAsyncResult *result, GError **error)
+{
+	g_return_val_if_fail(g_task_is_valid(result, backend), NULL);
+	return g_task_propagate_pointer(G_TASK(result), error);
 }

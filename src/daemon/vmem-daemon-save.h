@@ -1,19 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Save() and Dump() on D-Bus: the save library's jobs, run by virtmemd for
- * a domain it manages, its decisions for the domain held meanwhile.
+ * a domain it manages (a save squeezed first when asked, by the next
+ * report on the agent's channel that virtmemd holds), its decisions for the domain held meanwhile.
  */
 #pragma once
 
 #include <gio/gio.h>
 
 #include "vmem-backend.h"
-#include "vmem-save.h"
+#include "vmem-agent-channel.h"
 
 G_BEGIN_DECLS
 
-gboolean vmem_daemon_save_options(GVariant *dict, gboolean dump, VmemSaveOptions *ret_save,
-				  VmemDumpFormat *ret_dump, GError **error);
-GVariant *vmem_daemon_save_report(const VmemSaveResult *result);
+void vmem_daemon_save_async(VmemBackend *backend, const char *domain, const char *path,
+			    gboolean dump, GVariant *options, VmemAgentChannel *channel,
+			    GAsyncReadyCallback callback, gpointer user_data);
+GVariant *vmem_daemon_save_finish(VmemBackend *backend, GAsyncResult *result, GError **error);
 
 G_END_DECLS

@@ -4,7 +4,9 @@
  * reserve is configured), give every managed domain to the engine at once
  * (host arbitration needs them all), apply the decisions that change
  * something as resizes, publish the new state on D-Bus.  libvirt's events
- * only mark what must be read again; nothing is decided outside a tick.
+ * only mark what must be read again.  An agent's report that asks for more
+ * memory brings the next round forward: a guest running short should not
+ * wait for the tick.
  */
 #include "config.h"
 
@@ -23,8 +25,12 @@
  * for one attempt. */
 #define VMEM_DAEMON_RECONNECT_MAX_S 30
 #define VMEM_DAEMON_OPEN_TIMEOUT_S 15
+/* The shortest time between two rounds brought forward by reports, so
+ * that many guests reporting at once cost a few rounds, not one each. */
+#define VMEM_DAEMON_EARLY_MIN_MS 100
 
 static void vmem_daemon_reconnect(VmemDaemon *daemon);
+static void vmem_daemon_on_report(VmemManaged *managed, gpointer user_data);
 
 double
 vmem_daemon_now(VmemDaemon *daemon)
@@ -54,7 +60,8 @@ vmem_daemon_add(VmemDaemon *daemon, const char *name)
 
 	if (g_hash_table_contains(daemon->domains, name))
 		return;
-	managed = vmem_managed_new(daemon->backend, name, interval_ms, &error);
+	managed = vmem_managed_new(daemon->backend, name, interval_ms, vmem_daemon_on_report,
+				   daemon, &error);
 	if (managed == NULL) {
 		if (!g_error_matches(error, VMEM_ERROR, VMEM_ERROR_NOT_FOUND))
 			g_warning("%s: %s", name, error->message);
@@ -317,10 +324,9 @@ vmem_daemon_publish_host(VmemDaemon *daemon, const VmemEngineHost *host,
 }
 
 /* One decision round over every managed domain. */
-static gboolean
-vmem_daemon_on_tick(gpointer user_data)
+static void
+vmem_daemon_decide(VmemDaemon *daemon)
 {
-	VmemDaemon *daemon = user_data;
 	double now = vmem_daemon_now(daemon);
 	g_autoptr(GPtrArray) managed = NULL;
 	g_autofree VmemEngineDomain *inputs = NULL;
@@ -331,8 +337,7 @@ vmem_daemon_on_tick(gpointer user_data)
 	GHashTableIter iter;
 	gpointer value;
 
-	if (daemon->backend == NULL)
-		return G_SOURCE_CONTINUE;
+	daemon->decided_us = g_get_monotonic_time();
 	if (now - daemon->discovered_at >= VMEM_DAEMON_DISCOVER_S)
 		vmem_daemon_discover(daemon);
 	managed = g_ptr_array_sized_new(g_hash_table_size(daemon->domains));
@@ -341,8 +346,10 @@ vmem_daemon_on_tick(gpointer user_data)
 		g_ptr_array_add(managed, value);
 	inputs = g_new0(VmemEngineDomain, MAX(managed->len, 1));
 	decisions = g_new0(VmemEngineDecision, MAX(managed->len, 1));
-	for (guint i = 0; i < managed->len; i++)
+	for (guint i = 0; i < managed->len; i++) {
+		vmem_managed_update(managed->pdata[i]);
 		vmem_managed_engine_input(managed->pdata[i], now, &inputs[i]);
+	}
 	vmem_daemon_read_host(daemon, &host);
 	vmem_engine_decide(&tuning, &host, inputs, managed->len, now, decisions, &host_decision);
 	for (guint i = 0; i < managed->len; i++) {
@@ -353,7 +360,60 @@ vmem_daemon_on_tick(gpointer user_data)
 	}
 	vmem_daemon_publish_host(daemon, &host, &host_decision);
 	vmem_engine_host_decision_clear(&host_decision);
+}
+
+static gboolean
+vmem_daemon_on_tick(gpointer user_data)
+{
+	VmemDaemon *daemon = user_data;
+
+	if (daemon->backend != NULL)
+		vmem_daemon_decide(daemon);
 	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+vmem_daemon_on_early(gpointer user_data)
+{
+	VmemDaemon *daemon = user_data;
+
+	daemon->early_source = 0;
+	if (daemon->backend != NULL)
+		vmem_daemon_decide(daemon);
+	return G_SOURCE_REMOVE;
+}
+
+/* A new report from a guest's agent: when the engine, looking at that
+ * domain alone, would grow it, the round over all domains (which also
+ * weighs the host) runs now instead of at the next tick.  Deciding alone
+ * asks libvirt nothing, so a report that needs nothing costs little. */
+static void
+vmem_daemon_on_report(VmemManaged *managed, gpointer user_data)
+{
+	VmemDaemon *daemon = user_data;
+	VmemEngineTuning tuning = VMEM_ENGINE_TUNING_DEFAULT;
+	VmemEngineHost host = {0};
+	VmemEngineHostDecision host_decision = {0};
+	VmemEngineDecision decision = {0};
+	VmemEngineDomain input;
+	gint64 wait_ms;
+
+	if (daemon->backend == NULL || daemon->early_source != 0)
+		return;
+	vmem_managed_engine_input(managed, vmem_daemon_now(daemon), &input);
+	vmem_engine_decide(&tuning, &host, &input, 1, vmem_daemon_now(daemon), &decision,
+			   &host_decision);
+	if (vmem_engine_decision_applies(&decision) &&
+	    (decision.action == VMEM_ENGINE_ACTION_GROW ||
+	     decision.action == VMEM_ENGINE_ACTION_RESTORE)) {
+		wait_ms = VMEM_DAEMON_EARLY_MIN_MS -
+			  (g_get_monotonic_time() - daemon->decided_us) / 1000;
+		daemon->early_source =
+			g_timeout_add((guint)CLAMP(wait_ms, 0, VMEM_DAEMON_EARLY_MIN_MS),
+				      vmem_daemon_on_early, daemon);
+	}
+	vmem_engine_decision_clear(&decision);
+	vmem_engine_host_decision_clear(&host_decision);
 }
 
 /**
@@ -381,6 +441,7 @@ vmem_daemon_free(VmemDaemon *daemon)
 	if (daemon == NULL)
 		return;
 	g_clear_handle_id(&daemon->tick_source, g_source_remove);
+	g_clear_handle_id(&daemon->early_source, g_source_remove);
 	g_clear_handle_id(&daemon->reconnect_source, g_source_remove);
 	g_clear_handle_id(&daemon->open_timeout, g_source_remove);
 	if (daemon->opening != NULL)

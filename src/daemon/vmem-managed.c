@@ -43,6 +43,8 @@ struct _VmemManaged {
 	VmemAgentChannel *channel;
 	gulong channel_handler;
 	guint report_interval_ms;
+	VmemManagedReportFunc report_func;
+	gpointer report_data;
 
 	VmemEngineReport balloon; /* the fallback without an agent report */
 	gint64 balloon_us;	  /* when it last changed */
@@ -86,6 +88,13 @@ vmem_managed_get_object(VmemManaged *managed)
 	return managed->object;
 }
 
+/* Its channel to the guest's agent, started, or %NULL without one */
+VmemAgentChannel *
+vmem_managed_get_channel(VmemManaged *managed)
+{
+	return managed->channel;
+}
+
 VmemPolicyMode
 vmem_managed_get_mode(VmemManaged *managed)
 {
@@ -115,15 +124,19 @@ vmem_managed_on_agent(VmemAgentChannel *channel, guint event, gpointer user_data
 	/* A (re)started agent reports at the daemon's pace. */
 	if (event == VMEM_AGENT_CHANNEL_HELLO)
 		vmem_agent_channel_set_interval(channel, managed->report_interval_ms, NULL);
+	else if (event == VMEM_AGENT_CHANNEL_REPORT && managed->report_func != NULL)
+		managed->report_func(managed, managed->report_data);
 }
 
 /**
  * vmem_managed_new:
  * @name: a domain with at least one virtio-mem device
  * @report_interval_ms: how often its agent should report
+ * @report_func: (nullable): called on each new report of its agent
  */
 VmemManaged *
-vmem_managed_new(VmemBackend *backend, const char *name, guint report_interval_ms, GError **error)
+vmem_managed_new(VmemBackend *backend, const char *name, guint report_interval_ms,
+		 VmemManagedReportFunc report_func, gpointer report_data, GError **error)
 {
 	g_autoptr(VmemManaged) managed = g_new0(VmemManaged, 1);
 	g_autoptr(virDomain) dom = vmem_backend_libvirt_lookup(backend, name, error);
@@ -140,6 +153,8 @@ vmem_managed_new(VmemBackend *backend, const char *name, guint report_interval_m
 	managed->name = g_strdup(name);
 	managed->uuid = g_strdup(uuid);
 	managed->report_interval_ms = report_interval_ms;
+	managed->report_func = report_func;
+	managed->report_data = report_data;
 	managed->history = (VmemEngineHistory)VMEM_ENGINE_HISTORY_INIT;
 	managed->accounted_at = VMEM_ENGINE_NEVER;
 	managed->job_state = "idle";
@@ -403,20 +418,18 @@ vmem_managed_read_balloon(VmemManaged *managed)
 }
 
 /**
- * vmem_managed_engine_input:
- * @now: the engine's clock, seconds
- * @ret_input: (out caller-allocates): the domain as the engine sees it;
- *   valid until the next call on @managed
+ * vmem_managed_update:
  *
- * A domain whose automation is paused or held by an override is given
- * to the engine as manual: it decides nothing for it.
+ * Reads from libvirt what a decision needs and may have changed: the
+ * domain again when an event said so (or now and then), else its run
+ * state, and libvirt's balloon statistics when the agent has no report.
  */
 void
-vmem_managed_engine_input(VmemManaged *managed, double now, VmemEngineDomain *ret_input)
+vmem_managed_update(VmemManaged *managed)
 {
 	g_autoptr(GError) error = NULL;
-
 	double mono = (double)g_get_monotonic_time() / G_USEC_PER_SEC;
+	VmemEngineReport report;
 
 	if (managed->dirty || mono - managed->refreshed_at >= VMEM_MANAGED_REFRESH_S) {
 		if (!vmem_managed_refresh(managed, &error))
@@ -426,6 +439,25 @@ vmem_managed_engine_input(VmemManaged *managed, double now, VmemEngineDomain *re
 		 * every tick, so that no decision is made while it runs. */
 		g_debug("%s: %s", managed->name, error->message);
 	}
+	if (managed->run_state != VMEM_RUN_STATE_RUNNING)
+		managed->balloon.valid = FALSE;
+	else if (!g_str_equal(vmem_managed_report(managed, &report), "agent"))
+		vmem_managed_read_balloon(managed);
+}
+
+/**
+ * vmem_managed_engine_input:
+ * @now: the engine's clock, seconds
+ * @ret_input: (out caller-allocates): the domain as the engine sees it;
+ *   valid until the next call on @managed
+ *
+ * What is known of the domain, without asking libvirt (see
+ * vmem_managed_update()).  A domain whose automation is paused or held by
+ * an override is given to the engine as manual: it decides nothing for it.
+ */
+void
+vmem_managed_engine_input(VmemManaged *managed, double now, VmemEngineDomain *ret_input)
+{
 	memset(ret_input, 0, sizeof(*ret_input));
 	ret_input->name = managed->name;
 	ret_input->devices = managed->devices;
@@ -435,14 +467,7 @@ vmem_managed_engine_input(VmemManaged *managed, double now, VmemEngineDomain *re
 		managed->defaults.mode = VMEM_POLICY_MODE_MANUAL;
 		ret_input->policy = &managed->defaults;
 	}
-	/* Without the agent's figures, libvirt's balloon statistics, each tick. */
-	if (managed->run_state != VMEM_RUN_STATE_RUNNING)
-		managed->balloon.valid = FALSE;
-	if (!g_str_equal(vmem_managed_report(managed, &ret_input->report), "agent") &&
-	    managed->run_state == VMEM_RUN_STATE_RUNNING) {
-		vmem_managed_read_balloon(managed);
-		vmem_managed_report(managed, &ret_input->report);
-	}
+	vmem_managed_report(managed, &ret_input->report);
 	ret_input->history = managed->history;
 	ret_input->stuck = managed->stuck;
 	ret_input->stuck.reason = managed->stuck_reason;
@@ -605,6 +630,21 @@ vmem_managed_decided(VmemManaged *managed, const VmemEngineDecision *decision, d
 			  vmem_engine_action_to_string(decision->action), decision->reason);
 }
 
+/* The agent's latest report as a resize judges by it; not valid without
+ * one. */
+static void
+vmem_managed_agent_facts(VmemManaged *managed, VmemJobAgentFacts *ret_facts)
+{
+	const VmemAgentReport *report = NULL;
+	gint64 received_us = 0;
+
+	if (managed->channel != NULL)
+		report = vmem_agent_channel_get_report(managed->channel, &received_us);
+	vmem_resize_agent_facts(report, managed->devices, ret_facts);
+	if (ret_facts->valid)
+		ret_facts->age_us = g_get_monotonic_time() - received_us;
+}
+
 /**
  * vmem_managed_resize:
  * @total: what the devices together should plug, bytes
@@ -619,8 +659,6 @@ vmem_managed_resize(VmemManaged *managed, guint64 total, double now, guint timeo
 	g_autoptr(VmemResize) plan = NULL;
 	guint64 from = vmem_managed_requested(managed);
 	g_autofree char *reason = NULL;
-	const VmemAgentReport *report = NULL;
-	gint64 received_us = 0;
 	VmemJobAgentFacts facts;
 
 	if (vmem_managed_get_mode(managed) == VMEM_POLICY_MODE_OFF) {
@@ -635,11 +673,7 @@ vmem_managed_resize(VmemManaged *managed, guint64 total, double now, guint timeo
 		return FALSE;
 	/* The job's shrink check, as for virtmemctl resize: never less than
 	 * the guest uses, by a fresh report. */
-	if (managed->channel != NULL)
-		report = vmem_agent_channel_get_report(managed->channel, &received_us);
-	vmem_resize_agent_facts(report, managed->devices, &facts);
-	if (facts.valid)
-		facts.age_us = g_get_monotonic_time() - received_us;
+	vmem_managed_agent_facts(managed, &facts);
 	if (!vmem_resize_check_shrink(plan, &facts, FALSE, error) ||
 	    !vmem_managed_start_resize(managed, vmem_resize_get_targets(plan), timeout_s, error))
 		return FALSE;

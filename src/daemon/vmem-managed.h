@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include "vmem-agent-channel.h"
 #include "vmem-backend.h"
 #include "vmem-dbus.h"
 #include "vmem-engine.h"
@@ -14,19 +15,24 @@ G_BEGIN_DECLS
 
 typedef struct _VmemManaged VmemManaged;
 
+typedef void (*VmemManagedReportFunc)(VmemManaged *managed, gpointer user_data);
+
 VmemManaged *vmem_managed_new(VmemBackend *backend, const char *name, guint report_interval_ms,
+			      VmemManagedReportFunc report_func, gpointer report_data,
 			      GError **error);
 void vmem_managed_free(VmemManaged *managed);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemManaged, vmem_managed_free)
 
 const char *vmem_managed_get_name(VmemManaged *managed);
 VmemDBusObjectSkeleton *vmem_managed_get_object(VmemManaged *managed);
+VmemAgentChannel *vmem_managed_get_channel(VmemManaged *managed);
 VmemPolicyMode vmem_managed_get_mode(VmemManaged *managed);
 
 gboolean vmem_managed_refresh(VmemManaged *managed, GError **error);
 void vmem_managed_on_event(VmemManaged *managed, VmemDomainEvent event);
 void vmem_managed_on_size(VmemManaged *managed, const char *alias, guint64 plugged);
 
+void vmem_managed_update(VmemManaged *managed);
 void vmem_managed_engine_input(VmemManaged *managed, double now, VmemEngineDomain *ret_input);
 void vmem_managed_decided(VmemManaged *managed, const VmemEngineDecision *decision, double now,
 			  guint timeout_s);

@@ -175,36 +175,19 @@ vmem_squeeze_on_unplugged(GObject *source, GAsyncResult *result, gpointer user_d
 	vmem_squeeze_return(task);
 }
 
+/* Lowers the request to what @facts say the guest needs, then follows
+ * the unplug. */
 static void
-vmem_squeeze_on_report(GObject *source, GAsyncResult *result, gpointer user_data)
+vmem_squeeze_by_facts(GTask *task, const VmemJobAgentFacts *facts)
 {
-	GTask *task = user_data;
 	VmemSqueezeOp *op = g_task_get_task_data(task);
-	g_autoptr(GError) local_error = NULL;
-	const VmemAgentReport *report;
-	VmemJobAgentFacts facts;
 	guint64 block = 0, target = 0;
 	GError *error = NULL;
 
-	report = vmem_agent_channel_wait_report_finish(op->channel, result, &local_error);
-	if (report == NULL && g_error_matches(local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-		g_task_return_error(task, g_steal_pointer(&local_error));
-		g_object_unref(task);
-		return;
-	}
-	if (report == NULL) {
-		vmem_squeeze_skip(task, g_strdup_printf(
-						/* TRANSLATORS: %s says why (a sentence) */
-						_("No fresh report from the guest agent: %s"),
-						local_error->message));
-		return;
-	}
-	vmem_resize_agent_facts(report, op->devices, &facts);
 	for (guint i = 0; i < op->devices->len; i++)
 		block = MAX(block, ((VmemDevice *)g_ptr_array_index(op->devices, i))->block_size);
-	if (!vmem_squeeze_target(&facts, op->result->requested_before, MAX(block, 1),
-				 op->policy_min, op->options.has_size, op->options.size, &target,
-				 &error)) {
+	if (!vmem_squeeze_target(facts, op->result->requested_before, MAX(block, 1), op->policy_min,
+				 op->options.has_size, op->options.size, &target, &error)) {
 		g_task_return_error(task, error);
 		g_object_unref(task);
 		return;
@@ -224,10 +207,36 @@ vmem_squeeze_on_report(GObject *source, GAsyncResult *result, gpointer user_data
 		g_object_unref(task);
 		return;
 	}
-	/* (the channel stays until the operation ends: this runs in its
+	/* (a channel stays until the operation ends: this may run in its
 	 * callback) */
 	vmem_resize_wait_async(op->resize, op->options.timeout_s, g_task_get_cancellable(task),
 			       vmem_squeeze_on_unplugged, task);
+}
+
+static void
+vmem_squeeze_on_report(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	GTask *task = user_data;
+	VmemSqueezeOp *op = g_task_get_task_data(task);
+	g_autoptr(GError) local_error = NULL;
+	const VmemAgentReport *report;
+	VmemJobAgentFacts facts;
+
+	report = vmem_agent_channel_wait_report_finish(op->channel, result, &local_error);
+	if (report == NULL && g_error_matches(local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+		g_task_return_error(task, g_steal_pointer(&local_error));
+		g_object_unref(task);
+		return;
+	}
+	if (report == NULL) {
+		vmem_squeeze_skip(task, g_strdup_printf(
+						/* TRANSLATORS: %s says why (a sentence) */
+						_("No fresh report from the guest agent: %s"),
+						local_error->message));
+		return;
+	}
+	vmem_resize_agent_facts(report, op->devices, &facts);
+	vmem_squeeze_by_facts(task, &facts);
 }
 
 /**
@@ -239,8 +248,9 @@ vmem_squeeze_on_report(GObject *source, GAsyncResult *result, gpointer user_data
  * requested size to vmem_squeeze_target() and follows the unplug for at
  * most @options->timeout_s, never telling a stalled guest again.  Without
  * a fresh report (or a running guest) nothing is changed: the result says
- * it was skipped and why.  The result keeps each device's request from
- * before, for the save to remember and vmem_squeeze_undo() to put back.
+ * it was skipped and why.  With @options->channel, the report comes on
+ * that one; with @options->facts, those are the report.  The result keeps each
+ * device's request from before, for the save to remember and vmem_squeeze_undo() to put back.
  * Cancelled while the guest unplugs, the request from before is put back.
  */
 void
@@ -283,6 +293,36 @@ vmem_squeeze_async(VmemBackend *backend, const char *domain, const VmemSqueezeOp
 						_("Domain %s is not running, so its guest cannot "
 						  "give memory back."),
 						domain));
+		return;
+	}
+	if (options->facts != NULL) {
+		/* (copied: the caller's may be gone by the time it is used) */
+		VmemJobAgentFacts facts = *options->facts;
+
+		op->options.facts = NULL;
+		if (!facts.valid) {
+			vmem_squeeze_skip(task,
+					  g_strdup(_("There is no fresh report of the guest's "
+						     "memory from its agent.")));
+			return;
+		}
+		if (facts.age_us > VMEM_SQUEEZE_FACTS_MAX_AGE_US) {
+			vmem_squeeze_skip(
+				task, g_strdup_printf(
+					      /* TRANSLATORS: %.1f is seconds */
+					      _("The guest agent's latest report is %.1f s old, "
+						"too old to squeeze the guest by."),
+					      facts.age_us / (double)G_USEC_PER_SEC));
+			return;
+		}
+		vmem_squeeze_by_facts(task, &facts);
+		return;
+	}
+	op->options.channel = NULL;
+	if (options->channel != NULL) {
+		op->channel = g_object_ref(options->channel);
+		vmem_agent_channel_wait_report_async(op->channel, options->agent_timeout_ms,
+						     cancellable, vmem_squeeze_on_report, task);
 		return;
 	}
 	op->channel = vmem_agent_channel_open(backend, domain, &error);

@@ -10,6 +10,7 @@
 
 #include <gio/gio.h>
 
+#include "vmem-agent-channel.h"
 #include "vmem-backend.h"
 #include "vmem-job.h"
 
@@ -21,6 +22,8 @@ G_BEGIN_DECLS
 /* Defaults: how long to wait for the agent's report, and for the unplug */
 #define VMEM_SQUEEZE_AGENT_TIMEOUT_MS 5000
 #define VMEM_SQUEEZE_TIMEOUT_S 60
+/* The oldest report given as facts that a squeeze still goes by */
+#define VMEM_SQUEEZE_FACTS_MAX_AGE_US (5 * G_USEC_PER_SEC)
 
 typedef enum {
 	VMEM_SQUEEZE_CONVERGED, /* the guest unplugged down to the target */
@@ -41,12 +44,21 @@ gboolean vmem_squeeze_target(const VmemJobAgentFacts *agent, guint64 requested, 
  * @size: the total to squeeze to, bytes
  * @timeout_s: how long to follow the unplug
  * @agent_timeout_ms: how long to wait for the agent's fresh report
+ * @channel: (nullable): a started channel to the agent that the caller
+ *   holds (virtmemd's): the squeeze waits for its next report instead of
+ *   opening one (the agent has one reader at a time)
+ * @facts: (nullable): the agent's latest report as someone else holding
+ *   its channel has it (virtmemctl asking virtmemd); the squeeze then goes
+ *   by these, and only if they are at most %VMEM_SQUEEZE_FACTS_MAX_AGE_US
+ *   old
  */
 typedef struct {
 	gboolean has_size;
 	guint64 size;
 	guint timeout_s;
 	guint agent_timeout_ms;
+	VmemAgentChannel *channel;
+	const VmemJobAgentFacts *facts;
 } VmemSqueezeOptions;
 
 void vmem_squeeze_options_init(VmemSqueezeOptions *options);

@@ -11,7 +11,8 @@
  * - killed mid-resize and started again, it converges without asking
  *   again; libvirtd restarted under it, it reconnects;
  * - under a host reserve, the lower priority domain gives memory first;
- * - Dump() and Save() write only what is plugged, where asked.
+ * - Dump() and Save() write only what is plugged, where asked; Save()
+ *   squeezes by the agent's report it holds, never below what the guest uses.
  * Every guest must keep its boot (boot_id, running, no OOM on its console).
  */
 #include "config.h"
@@ -38,11 +39,7 @@ typedef struct {
 	VmemTestbed *tb;
 	VmemTestBus *bus;
 	GDBusConnection *conn;
-	GSubprocess *virtmemd;
-	char *dir;
-	char *config;
-	char *meminfo;
-	char *log;
+	VmemTestDaemon *daemon;
 	Guest a, b, c; /* c has no agent port */
 } Fixture;
 
@@ -95,16 +92,14 @@ daemon_start(void)
 {
 	g_autoptr(GError) error = NULL;
 
-	f.virtmemd = vmem_test_virtmemd_start(f.bus, vmem_testbed_get_uri(f.tb), f.config, f.log,
-					      &error);
+	g_assert_true(vmem_test_daemon_start(f.daemon, f.bus, vmem_testbed_get_uri(f.tb), &error));
 	g_assert_no_error(error);
 }
 
 static void
 daemon_stop(int signal)
 {
-	vmem_test_virtmemd_stop(f.virtmemd, signal);
-	g_clear_object(&f.virtmemd);
+	vmem_test_daemon_stop(f.daemon, signal);
 }
 
 static char *
@@ -159,11 +154,10 @@ available_mib(Guest *g)
 static void
 write_meminfo(guint64 available_mib)
 {
-	g_autofree char *text = g_strdup_printf(
-		"MemTotal:       33554432 kB\nMemAvailable:   %" G_GUINT64_FORMAT " kB\n",
-		available_mib * 1024);
+	g_autoptr(GError) error = NULL;
 
-	g_assert_true(g_file_set_contents(f.meminfo, text, -1, NULL));
+	g_assert_true(vmem_test_daemon_set_host_available(f.daemon, available_mib, &error));
+	g_assert_no_error(error);
 }
 
 /* `gdbus call` on the private system bus as nobody: @args after the
@@ -264,7 +258,7 @@ test_access(void)
 	g_clear_pointer(&reply, g_variant_unref);
 	automation = get_string(f.a.path, "Automation");
 	g_assert_cmpstr(automation, ==, "override");
-	g_assert_true(vmem_test_guest_wait_current(f.a.guest, "ua-vmem0", 256 * 1024, 120, &error));
+	vmem_test_guest_wait_current(f.a.guest, "ua-vmem0", 256 * 1024, 120, &error);
 	g_assert_no_error(error);
 	reply = g_dbus_connection_call_sync(f.conn, MANAGER1, f.a.path, DOMAIN1, "Resume", NULL,
 					    NULL, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
@@ -501,14 +495,19 @@ save_dbus(Guest *g, const char *method, const char *file, const char *options)
 }
 
 /* Dump() and Save() through virtmemd: memory only as far as plugged, and
- * the file where asked; a relative path or a bad option is refused. */
+ * the file where asked; a relative path or a bad option is refused; a
+ * squeeze goes by the guest's report that virtmemd holds. */
 static void
 test_save_dump(void)
 {
-	g_autofree char *dump = g_build_filename(f.dir, "b.dump", NULL);
-	g_autofree char *image = g_build_filename(f.dir, "b.save", NULL);
+	g_autofree char *dump =
+		g_build_filename(vmem_test_daemon_get_dir(f.daemon), "b.dump", NULL);
+	g_autofree char *image =
+		g_build_filename(vmem_test_daemon_get_dir(f.daemon), "b.save", NULL);
 	g_autoptr(GVariant) report = NULL;
-	guint64 base = 0, plugged = 0, apparent = 0, allocated = 0;
+	g_autoptr(GVariant) squeeze = NULL;
+	guint64 base = 0, plugged = 0, apparent = 0, allocated = 0, squeezed = 0;
+	const char *outcome = NULL;
 
 	g_assert_null(save_dbus(&f.b, "Dump", "b.dump", "@a{sv} {}"));
 	g_assert_null(save_dbus(&f.b, "Save", image, "{'format': <'zip'>}"));
@@ -523,10 +522,19 @@ test_save_dump(void)
 	g_assert_true(g_file_test(dump, G_FILE_TEST_IS_REGULAR));
 	g_clear_pointer(&report, g_variant_unref);
 
-	report = save_dbus(&f.b, "Save", image, "@a{sv} {}");
+	/* The squeeze goes by the agent's report virtmemd holds. */
+	g_assert_null(
+		save_dbus(&f.b, "Save", image, "{'squeeze': <false>, 'squeeze-size': <uint64 0>}"));
+	report = save_dbus(&f.b, "Save", image, "{'squeeze': <true>}");
 	g_assert_nonnull(report);
+	squeeze = g_variant_lookup_value(report, "squeeze", G_VARIANT_TYPE_VARDICT);
+	g_assert_nonnull(squeeze);
+	g_assert_true(g_variant_lookup(squeeze, "outcome", "&s", &outcome));
+	g_assert_cmpstr(outcome, !=, "skipped");
+	g_assert_true(g_variant_lookup(squeeze, "plugged-after", "t", &squeezed));
 	g_assert_true(g_variant_lookup(report, "allocated", "t", &allocated));
 	g_assert_true(g_variant_lookup(report, "plugged", "t", &plugged));
+	g_assert_cmpuint(plugged, ==, squeezed);
 	g_assert_cmpuint(allocated, <=, (base + plugged) * 105 / 100);
 	g_assert_true(g_file_test(image, G_FILE_TEST_IS_REGULAR));
 	g_remove(dump);
@@ -546,7 +554,8 @@ test_libvirtd_restart(void)
 	g_assert_no_error(error);
 	for (guint i = 0; i < 120; i++) {
 		g_clear_pointer(&log, g_free);
-		g_assert_true(g_file_get_contents(f.log, &log, NULL, NULL));
+		g_assert_true(
+			g_file_get_contents(vmem_test_daemon_get_log(f.daemon), &log, NULL, NULL));
 		if (strstr(log, "was lost") != NULL &&
 		    strstr(strstr(log, "was lost"), "Connected to") != NULL)
 			break;
@@ -565,21 +574,14 @@ static void
 setup(void)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree char *config = NULL;
 
 	f.tb = vmem_testbed_new(VMEM_TESTBED_DAEMON, &error);
 	g_assert_no_error(error);
 	f.bus = vmem_test_bus_new(g_getenv("VIRTMEM_BUS_POLICY"), &error);
 	g_assert_no_error(error);
 	f.conn = vmem_test_bus_get_connection(f.bus);
-	f.dir = g_dir_make_tmp("virtmem-daemon-XXXXXX", &error);
+	f.daemon = vmem_test_daemon_new("tick=1\nreserve=2GiB\n", &error);
 	g_assert_no_error(error);
-	f.config = g_build_filename(f.dir, "virtmemd.conf", NULL);
-	f.meminfo = g_build_filename(f.dir, "meminfo", NULL);
-	f.log = g_build_filename(f.dir, "virtmemd.log", NULL);
-	write_meminfo(16384);
-	config = g_strdup_printf("[virtmemd]\ntick=1\nreserve=2GiB\nmeminfo=%s\n", f.meminfo);
-	g_assert_true(g_file_set_contents(f.config, config, -1, NULL));
 	guest_start(&f.a, "daemon-a", 0, TRUE);
 	guest_start(&f.b, "daemon-b", 1024, TRUE);
 	guest_start(&f.c, "daemon-c", 0, FALSE);
@@ -592,18 +594,10 @@ setup(void)
 static void
 teardown(void)
 {
-	g_autofree char *log = NULL;
-
-	daemon_stop(SIGTERM);
-	if (g_file_get_contents(f.log, &log, NULL, NULL))
-		g_test_message("virtmemd's log:\n%s", log);
+	g_clear_pointer(&f.daemon, vmem_test_daemon_free);
 	vmem_test_bus_free(f.bus);
 	vmem_testbed_free(f.tb);
 	g_assert_true(vmem_testbed_all_processes_gone());
-	g_remove(f.config);
-	g_remove(f.meminfo);
-	g_remove(f.log);
-	g_rmdir(f.dir);
 }
 
 /* One test bed for all: each step starts where the one before ended. */
