@@ -127,6 +127,39 @@ vmem_engine_report_changed(const VmemEngineStuck *stuck, guint64 used, guint64 m
 	return used + step <= stuck->used || movable >= stuck->movable_online + step;
 }
 
+/* Two reports less than this apart (seconds) are one report seen twice:
+ * its age is measured at a slightly different moment each tick. */
+#define VMEM_ENGINE_SAME_REPORT 0.05
+
+/* The expected rise of the guest's used memory (rule 5), bytes: its last
+ * rise per report, at most four steps (a single large allocation is not a
+ * trend), scaled from the time it took to the time until a grow decided
+ * now can be corrected by the next decision: that time again plus the
+ * report's age (the guest has gone on rising since; at most one more such
+ * time, so that a stale report is not extrapolated for ever). */
+static guint64
+vmem_engine_expected_rise(const VmemEngineReport *report, guint64 rise, double over, guint64 step)
+{
+	double horizon;
+
+	if (rise == 0 || over <= 0)
+		return 0;
+	horizon = over + CLAMP(report->age, 0, over);
+	return (guint64)((double)MIN(rise, 4 * step) * MIN(horizon / over, 3.0));
+}
+
+/* The total, in requested terms, that leaves MemAvailable at @buffer
+ * percent of MemTotal once the guest uses @extra more: (used + extra) /
+ * (1 - buffer) - base, rounded up to whole blocks. */
+static guint64
+vmem_engine_level(guint64 used, guint64 extra, guint buffer, guint64 base, guint64 block)
+{
+	unsigned __int128 total = ((unsigned __int128)used + extra) * 100 + (100 - buffer) - 1;
+
+	return vmem_engine_round_up(vmem_engine_sub((guint64)(total / (100 - buffer)), base),
+				    block);
+}
+
 /**
  * vmem_engine_domain_decide:
  *
@@ -142,10 +175,13 @@ vmem_engine_report_changed(const VmemEngineStuck *stuck, guint64 used, guint64 m
  *    nothing is ever shrunk without a report.
  * 5. From the report: used = MemTotal - MemAvailable; base = MemTotal -
  *    plugged at the report; the safety floor = used + max(128 MiB, 5 % of
- *    MemTotal) - base; the target = (used + rise) / (1 - buffer) - base,
- *    so that MemAvailable stays the buffer's share of MemTotal when the
- *    used memory rises again as much as it rose between the last two
- *    reports (rise, at most four steps; 0 when it fell).  Both are rounded up
+ *    MemTotal) - base.  The expected rise is what the used memory will
+ *    have risen by when a grow decided now can next be corrected: its
+ *    rise between the last two reports (at most four steps; 0 when it
+ *    fell), scaled from the time between them to that time plus the
+ *    report's age (at most one such time).  The target = (used + expected
+ *    rise) / (1 - buffer) - base keeps MemAvailable at the buffer's share
+ *    of MemTotal once the guest uses that much more.  Both are rounded up
  *    to whole blocks and kept within min and max (the floor never above
  *    max, the target never below the floor).
  * 6. A stuck unplug, with no change in the guest since (a step less used
@@ -178,7 +214,7 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 	VmemEngineWish *w = ret_wish;
 	guint64 capacity = 0, current = 0, plugged = 0, block = 0;
 	guint64 lo, hi, step, base, used, margin, floor_raw, floor_eff, target_raw, target, want;
-	guint64 unplug_floor = 0;
+	guint64 expect, unplug_floor = 0;
 	guint buffer, avail_pct;
 	gboolean fresh, stuck, psi;
 
@@ -269,21 +305,22 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 	margin = MAX(tuning->margin_min, report->mem_total / 100 * tuning->margin_percent);
 	d->used = used;
 	d->used_at = now - report->age;
-	if (domain->history.used_at == VMEM_ENGINE_NEVER || d->used_at > domain->history.used_at)
-		d->rise = domain->history.used_at == VMEM_ENGINE_NEVER
-				  ? 0
-				  : vmem_engine_sub(used, domain->history.used);
-	else
+	if (domain->history.used_at == VMEM_ENGINE_NEVER) {
+		/* the first report: no rise known yet */
+	} else if (d->used_at > domain->history.used_at + VMEM_ENGINE_SAME_REPORT) {
+		d->rise = vmem_engine_sub(used, domain->history.used);
+		d->rise_over = d->used_at - domain->history.used_at;
+	} else {
+		/* The report of the last tick again: its age was measured at a
+		 * slightly different moment; keep its time so it never drifts. */
+		d->used_at = MIN(d->used_at, domain->history.used_at);
 		d->rise = domain->history.rise;
+		d->rise_over = domain->history.rise_over;
+	}
+	expect = vmem_engine_expected_rise(report, d->rise, d->rise_over, step);
 	floor_raw = vmem_engine_round_up(vmem_engine_sub(used + margin, base), block);
 	floor_eff = MAX(MIN(floor_raw, hi), lo);
-	target_raw = vmem_engine_round_up(
-		vmem_engine_sub(
-			(guint64)(((unsigned __int128)(used + MIN(d->rise, 4 * step)) * 100 +
-				   (100 - buffer) - 1) /
-				  (100 - buffer)),
-			base),
-		block);
+	target_raw = vmem_engine_level(used, expect, buffer, base, block);
 	target = CLAMP(target_raw, floor_eff, hi);
 	d->floor = floor_eff;
 	d->target = target;
@@ -480,6 +517,7 @@ vmem_engine_history_update(VmemEngineHistory *history, const VmemEngineDecision 
 		history->used = decision->used;
 		history->used_at = decision->used_at;
 		history->rise = decision->rise;
+		history->rise_over = decision->rise_over;
 	}
 	if (!decision->excess)
 		history->excess_since = VMEM_ENGINE_NEVER;

@@ -107,6 +107,7 @@ typedef struct {
  * @used: the guest's used memory in the latest report seen
  * @used_at: when that report was made, or %VMEM_ENGINE_NEVER
  * @rise: how much the used memory rose from the report before to it
+ * @rise_over: the seconds between those two reports (0: unknown)
  *
  * The little the engine needs to remember between two ticks; the caller
  * keeps it (the engine keeps nothing), starting from
@@ -119,11 +120,12 @@ typedef struct {
 	guint64 used;
 	double used_at;
 	guint64 rise;
+	double rise_over;
 } VmemEngineHistory;
 
 /* clang-format off */
 #define VMEM_ENGINE_HISTORY_INIT \
-	{VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, 0, VMEM_ENGINE_NEVER, 0}
+	{VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, 0, VMEM_ENGINE_NEVER, 0, 0}
 /* clang-format on */
 
 /**
@@ -225,6 +227,7 @@ const char *vmem_engine_action_to_string(VmemEngineAction action);
  * @used: the used memory of the report decided on (0 without one)
  * @used_at: when that report was made, or %VMEM_ENGINE_NEVER
  * @rise: the used memory's rise between the last two reports
+ * @rise_over: the seconds between those two reports (0: unknown)
  */
 typedef struct {
 	VmemEngineAction action;
@@ -237,6 +240,7 @@ typedef struct {
 	guint64 used;
 	double used_at;
 	guint64 rise;
+	double rise_over;
 } VmemEngineDecision;
 
 void vmem_engine_decision_clear(VmemEngineDecision *decision);

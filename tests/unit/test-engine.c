@@ -884,7 +884,61 @@ test_engine_rise(void)
 	g_assert_true(g_str_has_prefix(d.reason, "grow: guest use rising by 100 MiB"));
 	vmem_engine_history_update(&domain.history, &d, NOW);
 	g_assert_cmpuint(domain.history.rise, ==, 100 * MIB);
+	g_assert_cmpfloat(domain.history.rise_over, ==, 1);
 	g_assert_cmpfloat(domain.history.last_grow, ==, NOW);
+	vmem_engine_decision_clear(&d);
+}
+
+/* One domain of 1 GiB plugged on 1 GiB of boot memory, using @used_mib,
+ * its report @age seconds old, decided at NOW with @history */
+static void
+decide_one(guint64 used_mib, double age, const VmemEngineHistory *history, VmemEngineDecision *ret)
+{
+	g_autoptr(VmemPolicyDef) policy = make_policy(AUTO, 0, 0, 5);
+	g_autoptr(GPtrArray) devices = make_devices(1, 8192 * MIB, 2 * MIB, 1024 * MIB, 1024 * MIB);
+	VmemEngineDomain domain = {
+		"vm",	 devices, NULL,
+		R,	 policy,  make_report(1024 * MIB, used_mib * MIB, age, 0, TRUE, -1, FALSE),
+		*history};
+
+	vmem_engine_decide(NULL, NULL, &domain, 1, NOW, ret, NULL);
+}
+
+/* An old report: the rise goes on during its age, but for one report
+ * interval at most. */
+static void
+test_engine_rise_stale(void)
+{
+	VmemEngineHistory history = VMEM_ENGINE_HISTORY_INIT;
+	VmemEngineDecision d = {0};
+
+	history.used = 1500 * MIB;
+	history.used_at = NOW - 31;
+	decide_one(1600, 30, &history, &d);
+	g_assert_cmpfloat(d.rise_over, ==, 1);
+	/* (1600 + 100 * (1 + 1)) / 0.8 - 1024 = 1226 */
+	g_assert_cmpuint(d.requested, ==, 1226 * MIB);
+	vmem_engine_decision_clear(&d);
+}
+
+/* The same report seen again a tick later, its age measured a little
+ * differently: not a new report, its rise is kept. */
+static void
+test_engine_same_report(void)
+{
+	VmemEngineHistory history = VMEM_ENGINE_HISTORY_INIT;
+	VmemEngineDecision d = {0};
+
+	history.used = 1600 * MIB;
+	history.used_at = NOW - 0.5;
+	history.rise = 100 * MIB;
+	history.rise_over = 1;
+	decide_one(1600, 0.51, &history, &d);
+	g_assert_cmpuint(d.rise, ==, 100 * MIB);
+	g_assert_cmpfloat(d.rise_over, ==, 1);
+	g_assert_cmpfloat(d.used_at, <=, NOW - 0.5);
+	/* (1600 + 100 * 1.51) / 0.8 - 1024 = 1165 -> 1166 */
+	g_assert_cmpuint(d.requested, ==, 1166 * MIB);
 	vmem_engine_decision_clear(&d);
 }
 
@@ -1205,6 +1259,8 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/engine/split", test_engine_split);
 	g_test_add_func("/engine/rise", test_engine_rise);
+	g_test_add_func("/engine/rise-stale", test_engine_rise_stale);
+	g_test_add_func("/engine/same-report", test_engine_same_report);
 	g_test_add_func("/engine/host/reclaim-lowest-priority",
 			test_engine_host_reclaim_lowest_priority);
 	g_test_add_func("/engine/host/grow-to-floor-only", test_engine_host_grow_refused);
