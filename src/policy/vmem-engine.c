@@ -160,6 +160,48 @@ vmem_engine_level(guint64 used, guint64 extra, guint buffer, guint64 base, guint
 				    block);
 }
 
+/* Why a domain grows, for people (rule 7) */
+static char *
+vmem_engine_grow_reason(const VmemEngineReport *report, const VmemEngineDecision *d, guint64 lo,
+			guint64 current, guint64 target, guint64 target_raw, guint64 expect,
+			guint avail_pct, guint buffer)
+{
+	if (current < lo && target_raw <= lo) {
+		g_autofree char *lo_s = vmem_size_format(lo);
+
+		/* TRANSLATORS: a policy decision: keep "grow:"; %s is a size such
+		 * as "1 GiB" */
+		return g_strdup_printf(_("grow: below the policy minimum %s"), lo_s);
+	}
+	if (target <= current)
+		/* TRANSLATORS: a policy decision: keep "grow:"; %.0f is a
+		 * percentage, keep "PSI some avg10" */
+		return g_strdup_printf(_("grow: guest memory pressure %.0f %% (PSI some avg10)"),
+				       report->psi_some_avg10);
+	if (target_raw < d->floor)
+		/* TRANSLATORS: a policy decision: keep "grow:"; %u is a percentage */
+		return g_strdup_printf(_("grow: to the safety floor, guest available %u %%"),
+				       avail_pct);
+	if (avail_pct < buffer)
+		/* TRANSLATORS: a policy decision: keep "grow:"; 1 and 2 are
+		 * percentages */
+		return g_strdup_printf(_("grow: guest available %1$u %% < buffer %2$u %%"),
+				       avail_pct, buffer);
+	if (expect > 0) {
+		g_autofree char *rise_s = vmem_size_format_rounded(d->rise);
+
+		/* TRANSLATORS: a policy decision: keep "grow:"; 1 a size such as
+		 * "128 MiB", 2 a percentage */
+		return g_strdup_printf(_("grow: guest use rising by %1$s, buffer %2$u %%"), rise_s,
+				       buffer);
+	}
+	/* TRANSLATORS: a policy decision: keep "grow:"; 1 and 2 are
+	 * percentages; the headroom is what the engine keeps above the buffer */
+	return g_strdup_printf(_("grow: guest available %1$u %% close to buffer %2$u %%, "
+				 "headroom"),
+			       avail_pct, buffer);
+}
+
 /**
  * vmem_engine_domain_decide:
  *
@@ -179,11 +221,12 @@ vmem_engine_level(guint64 used, guint64 extra, guint buffer, guint64 base, guint
  *    have risen by when a grow decided now can next be corrected: its
  *    rise between the last two reports (at most four steps; 0 when it
  *    fell), scaled from the time between them to that time plus the
- *    report's age (at most one such time).  The target = (used + expected
- *    rise) / (1 - buffer) - base keeps MemAvailable at the buffer's share
- *    of MemTotal once the guest uses that much more.  Both are rounded up
- *    to whole blocks and kept within min and max (the floor never above
- *    max, the target never below the floor).
+ *    report's age (at most one such time).  The target = (used + max(expected
+ *    rise, half a step)) / (1 - buffer) - base keeps MemAvailable at the
+ *    buffer's share of MemTotal once the guest uses that much more: the
+ *    half step is the headroom a rise that starts right after a report
+ *    finds.  Both are rounded up to whole blocks and kept within min and
+ *    max (the floor never above max, the target never below the floor).
  * 6. A stuck unplug, with no change in the guest since (a step less used
  *    or a step more movable memory): back off: request what is plugged,
  *    never kick, and shrink no more until the report changes.  Growing
@@ -320,7 +363,9 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 	expect = vmem_engine_expected_rise(report, d->rise, d->rise_over, step);
 	floor_raw = vmem_engine_round_up(vmem_engine_sub(used + margin, base), block);
 	floor_eff = MAX(MIN(floor_raw, hi), lo);
-	target_raw = vmem_engine_level(used, expect, buffer, base, block);
+	/* The headroom: at least half a step of use above the buffer, so that
+	 * a rise that starts right after a report finds the buffer whole. */
+	target_raw = vmem_engine_level(used, MAX(expect, step / 2), buffer, base, block);
 	target = CLAMP(target_raw, floor_eff, hi);
 	d->floor = floor_eff;
 	d->target = target;
@@ -337,7 +382,7 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 		unplug_floor = vmem_engine_round_up(plugged, block);
 
 	want = target;
-	if (psi && want <= current && target_raw <= current)
+	if (psi && want <= current)
 		want = MIN(hi, vmem_engine_round_up(current, block) + step);
 	d->excess = want < current;
 
@@ -355,39 +400,9 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 					g_strdup(_("hold: grow cooldown")));
 			return;
 		}
-		if (current < lo && target_raw <= lo) {
-			g_autofree char *lo_s = vmem_size_format(lo);
-
-			vmem_engine_set(
-				d, VMEM_ENGINE_ACTION_GROW, want,
-				/* TRANSLATORS: a policy decision: keep "grow:"; %s is a
-				 * size such as "1 GiB" */
-				g_strdup_printf(_("grow: below the policy minimum %s"), lo_s));
-		} else if (target_raw <= current) {
-			vmem_engine_set(
-				d, VMEM_ENGINE_ACTION_GROW, want,
-				/* TRANSLATORS: a policy decision: keep "grow:"; %.0f is a
-				 * percentage, keep "PSI some avg10" */
-				g_strdup_printf(
-					_("grow: guest memory pressure %.0f %% (PSI some avg10)"),
-					report->psi_some_avg10));
-		} else if (avail_pct >= buffer) {
-			g_autofree char *rise_s = vmem_size_format_rounded(d->rise);
-
-			vmem_engine_set(
-				d, VMEM_ENGINE_ACTION_GROW, want,
-				/* TRANSLATORS: a policy decision: keep "grow:"; 1 a size
-				 * such as "128 MiB", 2 a percentage */
-				g_strdup_printf(_("grow: guest use rising by %1$s, buffer %2$u %%"),
-						rise_s, buffer));
-		} else {
-			vmem_engine_set(
-				d, VMEM_ENGINE_ACTION_GROW, want,
-				/* TRANSLATORS: a policy decision: keep "grow:"; 1 and 2
-				 * are percentages */
-				g_strdup_printf(_("grow: guest available %1$u %% < buffer %2$u %%"),
-						avail_pct, buffer));
-		}
+		vmem_engine_set(d, VMEM_ENGINE_ACTION_GROW, want,
+				vmem_engine_grow_reason(report, d, lo, current, target, target_raw,
+							expect, avail_pct, buffer));
 		return;
 	}
 
