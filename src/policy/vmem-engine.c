@@ -237,14 +237,19 @@ vmem_engine_grow_reason(const VmemEngineReport *report, const VmemEngineDecision
  *    available memory looks fine.  Only after the grow cooldown, except
  *    that a domain below its safety floor grows at once.
  * 8. Shrink when the target is below the current total: only with a fresh
- *    report (at most 10 s old), only once the excess has lasted the shrink
- *    cooldown and the last grow is that long ago, only when the previous
- *    unplug has completed, by at most one step per decision, never below
- *    the target (so MemAvailable stays at least the buffer), the floor or
- *    min, and never by more than the guest's movable online memory
- *    (nothing at all when the guest says an unplug may stick and does not
- *    say what is movable).  Above the policy maximum, shrink to it at
- *    once, but not below the floor.
+ *    report (at most 10 s old); only once the last grow is the shrink
+ *    cooldown ago; only by what the decision before saw in excess too;
+ *    only once the excess has lasted the cooldown, or sooner when it is
+ *    larger than a step (the excess times how long it has lasted reaches
+ *    a step times the cooldown: a large drop is not worth holding),
+ *    unless a shrink of this excess has begun already; only when the
+ *    previous unplug has completed; by a step or, far above, by half the
+ *    excess in whole steps per decision, never below the target (so
+ *    MemAvailable stays at least the buffer), the floor or min, and never
+ *    by more than the guest's movable online memory (nothing at all when
+ *    the guest says an unplug may stick and does not say what is
+ *    movable).  Above the policy maximum, shrink to it at once, but not
+ *    below the floor.
  * 9. Otherwise: steady.
  */
 void
@@ -385,6 +390,7 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 	if (psi && want <= current)
 		want = MIN(hi, vmem_engine_round_up(current, block) + step);
 	d->excess = want < current;
+	d->surplus = vmem_engine_sub(current, want);
 
 	w->arbitrated = !stuck;
 	w->may_unplug = fresh && !stuck;
@@ -441,7 +447,10 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 	/* 8. shrink */
 	{
 		gboolean above_max = current > hi;
-		guint64 next;
+		/* only what the report before saw as well: one odd report never
+		 * makes a shrink */
+		guint64 confirmed = MIN(current - want, domain->history.surplus), next;
+		double since, lasted;
 
 		if (!fresh) {
 			vmem_engine_set(d, VMEM_ENGINE_ACTION_HOLD, current,
@@ -449,12 +458,24 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 					g_strdup(_("hold: no fresh guest report to shrink")));
 			return;
 		}
-		double since = domain->history.excess_since == VMEM_ENGINE_NEVER
-				       ? now
-				       : domain->history.excess_since;
-
-		if (!above_max && (now - since < policy->cooldown_shrink_s ||
-				   now - domain->history.last_grow < policy->cooldown_shrink_s)) {
+		since = domain->history.excess_since == VMEM_ENGINE_NEVER
+				? now
+				: domain->history.excess_since;
+		/* The excess appeared between the report before the one that
+		 * first showed it and that one: count from halfway. */
+		lasted = now - since + (since < now ? d->rise_over / 2 : 0);
+		/* A small excess must last the whole cooldown; a large one sooner,
+		 * once the memory it holds for nothing (excess times how long)
+		 * matches a step held for the cooldown: after a load has dropped by
+		 * many steps, waiting the whole cooldown costs more than a grow
+		 * should the load come back.  Never within the cooldown of a grow.
+		 * Once a shrink has begun to give an excess back, the next steps
+		 * wait only for the unplug. */
+		if (!above_max &&
+		    (confirmed == 0 ||
+		     now - domain->history.last_grow < policy->cooldown_shrink_s ||
+		     (domain->history.last_shrink < since && lasted < policy->cooldown_shrink_s &&
+		      (double)confirmed * lasted < (double)step * policy->cooldown_shrink_s))) {
 			vmem_engine_set(d, VMEM_ENGINE_ACTION_HOLD, current,
 					/* TRANSLATORS: a policy decision: keep "hold:" */
 					g_strdup(_("hold: shrink cooldown")));
@@ -466,11 +487,17 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 					g_strdup(_("hold: unplug in progress")));
 			return;
 		}
-		if (above_max)
+		if (above_max) {
 			next = MAX(hi, MIN(floor_raw, current));
-		else
-			next = MAX(want,
-				   vmem_engine_round_up(vmem_engine_sub(current, step), block));
+		} else {
+			/* One step, or far above the target half the excess in whole
+			 * steps: the guest gives back a large excess within a few
+			 * decisions, a small one a step at a time. */
+			guint64 by = MIN(confirmed,
+					 MAX(step, vmem_engine_round_down(confirmed / 2, step)));
+
+			next = MAX(want, vmem_engine_round_up(current - by, block));
+		}
 		next = MAX(next, unplug_floor);
 		if (next >= current) {
 			vmem_engine_set(
@@ -534,6 +561,7 @@ vmem_engine_history_update(VmemEngineHistory *history, const VmemEngineDecision 
 		history->rise = decision->rise;
 		history->rise_over = decision->rise_over;
 	}
+	history->surplus = decision->excess ? decision->surplus : 0;
 	if (!decision->excess)
 		history->excess_since = VMEM_ENGINE_NEVER;
 	else if (history->excess_since == VMEM_ENGINE_NEVER)

@@ -104,6 +104,7 @@ typedef struct {
  * @last_shrink: when a shrink or reclaim was last applied
  * @excess_since: since when the domain has had more than its target
  *   without a break, or %VMEM_ENGINE_NEVER
+ * @surplus: by how much, at the latest decision (0: no excess)
  * @used: the guest's used memory in the latest report seen
  * @used_at: when that report was made, or %VMEM_ENGINE_NEVER
  * @rise: how much the used memory rose from the report before to it
@@ -117,6 +118,7 @@ typedef struct {
 	double last_grow;
 	double last_shrink;
 	double excess_since;
+	guint64 surplus;
 	guint64 used;
 	double used_at;
 	guint64 rise;
@@ -125,7 +127,7 @@ typedef struct {
 
 /* clang-format off */
 #define VMEM_ENGINE_HISTORY_INIT \
-	{VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, 0, VMEM_ENGINE_NEVER, 0, 0}
+	{VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, 0, 0, VMEM_ENGINE_NEVER, 0, 0}
 /* clang-format on */
 
 /**
@@ -224,6 +226,7 @@ const char *vmem_engine_action_to_string(VmemEngineAction action);
  * @floor: the safety floor in requested terms (0 without a report)
  * @target: what the buffer asks for, in requested terms
  * @excess: the domain has more than its target (it would shrink)
+ * @surplus: by how much, bytes (0 without an excess)
  * @used: the used memory of the report decided on (0 without one)
  * @used_at: when that report was made, or %VMEM_ENGINE_NEVER
  * @rise: the used memory's rise between the last two reports
@@ -237,6 +240,7 @@ typedef struct {
 	guint64 floor;
 	guint64 target;
 	gboolean excess;
+	guint64 surplus;
 	guint64 used;
 	double used_at;
 	guint64 rise;

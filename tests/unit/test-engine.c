@@ -446,7 +446,7 @@ static const EngineCase engine_cases[] = {
 	 1024,
 	 1024,
 	 TRUE,
-	 800,
+	 1400,
 	 0,
 	 0,
 	 TRUE,
@@ -460,7 +460,70 @@ static const EngineCase engine_cases[] = {
 	 0,
 	 VMEM_ENGINE_ACTION_SHRINK,
 	 896,
+	 "shrink: guest available 31 % > buffer 20 %"},
+	{"shrink-half-the-excess",
+	 AUTO,
+	 R,
+	 1024,
+	 1024,
+	 TRUE,
+	 800,
+	 0,
+	 0,
+	 TRUE,
+	 -1,
+	 FALSE,
+	 0,
+	 0,
+	 NEVER,
+	 NOW - 31,
+	 FALSE,
+	 0,
+	 VMEM_ENGINE_ACTION_SHRINK,
+	 640,
 	 "shrink: guest available 60 % > buffer 20 %"},
+	{"shrink-large-excess-sooner",
+	 AUTO,
+	 R,
+	 1024,
+	 1024,
+	 TRUE,
+	 800,
+	 0,
+	 0,
+	 TRUE,
+	 -1,
+	 FALSE,
+	 0,
+	 0,
+	 NEVER,
+	 NOW - 5,
+	 FALSE,
+	 0,
+	 VMEM_ENGINE_ACTION_SHRINK,
+	 640,
+	 "shrink: guest available 60 % > buffer 20 %"},
+	{"shrink-small-excess-waits",
+	 AUTO,
+	 R,
+	 1024,
+	 1024,
+	 TRUE,
+	 1400,
+	 0,
+	 0,
+	 TRUE,
+	 -1,
+	 FALSE,
+	 0,
+	 0,
+	 NEVER,
+	 NOW - 5,
+	 FALSE,
+	 0,
+	 VMEM_ENGINE_ACTION_HOLD,
+	 -1,
+	 "hold: shrink cooldown"},
 	{"shrink-needs-fresh-report",
 	 AUTO,
 	 R,
@@ -669,7 +732,7 @@ static const EngineCase engine_cases[] = {
 	 TRUE,
 	 1056,
 	 VMEM_ENGINE_ACTION_SHRINK,
-	 896,
+	 640,
 	 "shrink:"},
 	{"stuck-still-grows",
 	 AUTO,
@@ -840,6 +903,9 @@ test_engine_case(gconstpointer data)
 					    c->zones, c->movable, c->may_stick);
 	domain.history.last_grow = c->last_grow;
 	domain.history.excess_since = c->excess_since;
+	/* an excess that has lasted was seen by the decision before too */
+	if (c->excess_since != NEVER)
+		domain.history.surplus = c->requested * MIB;
 	domain.stuck = (VmemEngineStuck){c->stuck, "700 MiB in ZONE_NORMAL", c->stuck_used * MIB,
 					 c->plugged * MIB};
 	vmem_engine_decide(NULL, NULL, &domain, 1, NOW, &d, NULL);
@@ -960,6 +1026,26 @@ test_engine_same_report(void)
 	g_assert_cmpfloat(d.used_at, <=, NOW - 0.5);
 	/* (1600 + 100 * 1.51) / 0.8 - 1024 = 1165 -> 1166 */
 	g_assert_cmpuint(d.requested, ==, 1166 * MIB);
+	vmem_engine_decision_clear(&d);
+}
+
+/* A shrink gives back only what the decision before saw in excess too:
+ * one odd report never makes a large shrink. */
+static void
+test_engine_shrink_confirmed(void)
+{
+	VmemEngineHistory history = VMEM_ENGINE_HISTORY_INIT;
+	VmemEngineDecision d = {0};
+
+	history.excess_since = NOW - 31;
+	history.surplus = 128 * MIB;
+	decide_one(800, 0, &history, &d);
+	g_assert_cmpint(d.action, ==, VMEM_ENGINE_ACTION_SHRINK);
+	g_assert_cmpuint(d.requested, ==, 896 * MIB);
+	g_assert_cmpuint(d.surplus, ==, 968 * MIB);
+	vmem_engine_history_update(&history, &d, NOW);
+	g_assert_cmpuint(history.surplus, ==, 968 * MIB);
+	g_assert_cmpfloat(history.last_shrink, ==, NOW);
 	vmem_engine_decision_clear(&d);
 }
 
@@ -1257,6 +1343,8 @@ test_engine_perf(void)
 			make_report(1024 * MIB, (600 + 13 * i) * MIB, 0, 0, TRUE, -1, FALSE),
 			VMEM_ENGINE_HISTORY_INIT};
 		domains[i].history.excess_since = NOW - 100;
+		/* the decision before saw the excess too: most of them shrink */
+		domains[i].history.surplus = 1024 * MIB;
 	}
 	start = g_get_monotonic_time();
 	for (guint tick = 0; tick < 100; tick++) {
@@ -1282,6 +1370,7 @@ main(int argc, char **argv)
 	g_test_add_func("/engine/rise", test_engine_rise);
 	g_test_add_func("/engine/rise-stale", test_engine_rise_stale);
 	g_test_add_func("/engine/same-report", test_engine_same_report);
+	g_test_add_func("/engine/shrink-confirmed", test_engine_shrink_confirmed);
 	g_test_add_func("/engine/host/reclaim-lowest-priority",
 			test_engine_host_reclaim_lowest_priority);
 	g_test_add_func("/engine/host/grow-to-floor-only", test_engine_host_grow_refused);
