@@ -231,14 +231,16 @@ vmem_engine_grow_reason(const VmemEngineReport *report, const VmemEngineDecision
  *    or a step more movable memory): back off: request what is plugged,
  *    never kick, and shrink no more until the report changes.  Growing
  *    is still allowed: it ends the unplug anyway.
- * 7. Grow when the target is above the current total: by the deficit in
- *    one decision, not a fixed step (never above max); or by one
- *    step when the guest's PSI "some" avg10 reaches 10 % while its
- *    available memory looks fine.  Only after the grow cooldown, except
- *    that a domain below its safety floor grows at once.
+ * 7. Grow when the target is above the current total: to it in one
+ *    decision, not by a fixed step (never above max); or by one step when
+ *    the guest's PSI "some" avg10 reaches 10 % while its available memory
+ *    looks fine.  Only after the grow cooldown, except that a domain below
+ *    its safety floor grows at once.  A grow only ahead of a rise (the
+ *    guest had its buffer for its present use) is marked as such.
  * 8. Shrink when the target is below the current total: only with a fresh
- *    report (at most 10 s old); only once the last grow is the shrink
- *    cooldown ago; only by what the decision before saw in excess too;
+ *    report (at most 10 s old); only once the last grow the guest needed
+ *    (not one only ahead of a rise) is the shrink cooldown ago; only by
+ *    what the decision before saw in excess too;
  *    only once the excess has lasted the cooldown, or sooner when it is
  *    larger than a step (the excess times how long it has lasted reaches
  *    a step times the cooldown: a large drop is not worth holding),
@@ -406,6 +408,11 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 					g_strdup(_("hold: grow cooldown")));
 			return;
 		}
+		/* Memory granted only ahead of a rise is held by the excess rule
+		 * (rule 8), not by the shrink cooldown: if the rise does not come
+		 * it is an excess like any other. */
+		d->ahead = target > current && current >= floor_eff && current >= lo &&
+			   vmem_engine_level(used, 0, buffer, base, block) <= current;
 		vmem_engine_set(d, VMEM_ENGINE_ACTION_GROW, want,
 				vmem_engine_grow_reason(report, d, lo, current, target, target_raw,
 							expect, avail_pct, buffer));
@@ -468,12 +475,12 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 		 * once the memory it holds for nothing (excess times how long)
 		 * matches a step held for the cooldown: after a load has dropped by
 		 * many steps, waiting the whole cooldown costs more than a grow
-		 * should the load come back.  Never within the cooldown of a grow.
-		 * Once a shrink has begun to give an excess back, the next steps
-		 * wait only for the unplug. */
+		 * should the load come back.  Never within the cooldown of a grow
+		 * the guest needed.  Once a shrink has begun to give an excess
+		 * back, the next steps wait only for the unplug. */
 		if (!above_max &&
 		    (confirmed == 0 ||
-		     now - domain->history.last_grow < policy->cooldown_shrink_s ||
+		     now - domain->history.last_need < policy->cooldown_shrink_s ||
 		     (domain->history.last_shrink < since && lasted < policy->cooldown_shrink_s &&
 		      (double)confirmed * lasted < (double)step * policy->cooldown_shrink_s))) {
 			vmem_engine_set(d, VMEM_ENGINE_ACTION_HOLD, current,
@@ -572,6 +579,8 @@ vmem_engine_history_update(VmemEngineHistory *history, const VmemEngineDecision 
 	case VMEM_ENGINE_ACTION_GROW:
 	case VMEM_ENGINE_ACTION_RESTORE:
 		history->last_grow = now;
+		if (!decision->ahead)
+			history->last_need = now;
 		history->excess_since = VMEM_ENGINE_NEVER;
 		break;
 	case VMEM_ENGINE_ACTION_SHRINK:

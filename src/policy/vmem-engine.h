@@ -100,7 +100,9 @@ typedef struct {
 /**
  * VmemEngineHistory:
  * @last_grow: when a grow (or restore) was last applied, or
- *   %VMEM_ENGINE_NEVER
+ *   %VMEM_ENGINE_NEVER: the grow cooldown counts from it
+ * @last_need: when a grow the guest needed for its present use (not only
+ *   ahead of a rise) was last applied: the shrink cooldown counts from it
  * @last_shrink: when a shrink or reclaim was last applied
  * @excess_since: since when the domain has had more than its target
  *   without a break, or %VMEM_ENGINE_NEVER
@@ -116,6 +118,7 @@ typedef struct {
  */
 typedef struct {
 	double last_grow;
+	double last_need;
 	double last_shrink;
 	double excess_since;
 	guint64 surplus;
@@ -127,7 +130,8 @@ typedef struct {
 
 /* clang-format off */
 #define VMEM_ENGINE_HISTORY_INIT \
-	{VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, 0, 0, VMEM_ENGINE_NEVER, 0, 0}
+	{VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, 0, 0, \
+	 VMEM_ENGINE_NEVER, 0, 0}
 /* clang-format on */
 
 /**
@@ -227,6 +231,9 @@ const char *vmem_engine_action_to_string(VmemEngineAction action);
  * @target: what the buffer asks for, in requested terms
  * @excess: the domain has more than its target (it would shrink)
  * @surplus: by how much, bytes (0 without an excess)
+ * @ahead: a grow only ahead of a rise (for the expected rise or the
+ *   headroom), not for the guest's present use: it does not restart the
+ *   shrink cooldown
  * @used: the used memory of the report decided on (0 without one)
  * @used_at: when that report was made, or %VMEM_ENGINE_NEVER
  * @rise: the used memory's rise between the last two reports
@@ -241,6 +248,7 @@ typedef struct {
 	guint64 target;
 	gboolean excess;
 	guint64 surplus;
+	gboolean ahead;
 	guint64 used;
 	double used_at;
 	guint64 rise;

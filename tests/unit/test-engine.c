@@ -35,6 +35,7 @@ typedef struct {
 	VmemEngineAction action;
 	gint64 expect; /* MiB, -1: unchanged */
 	const char *reason;
+	gboolean ahead; /* the last grow was only ahead of a rise */
 } EngineCase;
 
 #define R VMEM_ENGINE_STATE_RUNNING
@@ -566,6 +567,28 @@ static const EngineCase engine_cases[] = {
 	 VMEM_ENGINE_ACTION_HOLD,
 	 -1,
 	 "hold: shrink cooldown"},
+	{"shrink-after-grow-ahead",
+	 AUTO,
+	 R,
+	 1024,
+	 1024,
+	 TRUE,
+	 800,
+	 0,
+	 0,
+	 TRUE,
+	 -1,
+	 FALSE,
+	 0,
+	 0,
+	 NOW - 10,
+	 NOW - 31,
+	 FALSE,
+	 0,
+	 VMEM_ENGINE_ACTION_SHRINK,
+	 640,
+	 "shrink: guest available 60 % > buffer 20 %",
+	 TRUE},
 	{"shrink-not-below-target",
 	 AUTO,
 	 R,
@@ -902,6 +925,7 @@ test_engine_case(gconstpointer data)
 		domain.report = make_report(c->plugged * MIB, c->used * MIB, c->age, c->psi,
 					    c->zones, c->movable, c->may_stick);
 	domain.history.last_grow = c->last_grow;
+	domain.history.last_need = c->ahead ? NEVER : c->last_grow;
 	domain.history.excess_since = c->excess_since;
 	/* an excess that has lasted was seen by the decision before too */
 	if (c->excess_since != NEVER)
@@ -1046,6 +1070,32 @@ test_engine_shrink_confirmed(void)
 	vmem_engine_history_update(&history, &d, NOW);
 	g_assert_cmpuint(history.surplus, ==, 968 * MIB);
 	g_assert_cmpfloat(history.last_shrink, ==, NOW);
+	vmem_engine_decision_clear(&d);
+}
+
+/* A grow only ahead of a rise does not restart the shrink cooldown; one
+ * the guest needed does. */
+static void
+test_engine_grow_ahead(void)
+{
+	VmemEngineHistory history = VMEM_ENGINE_HISTORY_INIT;
+	VmemEngineDecision d = {0};
+
+	/* available 20 %: only the headroom is missing */
+	decide_one(1638, 0, &history, &d);
+	g_assert_cmpint(d.action, ==, VMEM_ENGINE_ACTION_GROW);
+	g_assert_true(d.ahead);
+	vmem_engine_history_update(&history, &d, NOW);
+	g_assert_cmpfloat(history.last_grow, ==, NOW);
+	g_assert_cmpfloat(history.last_need, ==, NEVER);
+	vmem_engine_decision_clear(&d);
+
+	history = (VmemEngineHistory)VMEM_ENGINE_HISTORY_INIT;
+	decide_one(1900, 0, &history, &d);
+	g_assert_cmpint(d.action, ==, VMEM_ENGINE_ACTION_GROW);
+	g_assert_false(d.ahead);
+	vmem_engine_history_update(&history, &d, NOW);
+	g_assert_cmpfloat(history.last_need, ==, NOW);
 	vmem_engine_decision_clear(&d);
 }
 
@@ -1371,6 +1421,7 @@ main(int argc, char **argv)
 	g_test_add_func("/engine/rise-stale", test_engine_rise_stale);
 	g_test_add_func("/engine/same-report", test_engine_same_report);
 	g_test_add_func("/engine/shrink-confirmed", test_engine_shrink_confirmed);
+	g_test_add_func("/engine/grow-ahead", test_engine_grow_ahead);
 	g_test_add_func("/engine/host/reclaim-lowest-priority",
 			test_engine_host_reclaim_lowest_priority);
 	g_test_add_func("/engine/host/grow-to-floor-only", test_engine_host_grow_refused);
