@@ -136,15 +136,18 @@ vmem_engine_report_changed(const VmemEngineStuck *stuck, guint64 used, guint64 m
  * trend), scaled from the time it took to the time until a grow decided
  * now can be corrected by the next decision: that time again plus the
  * report's age (the guest has gone on rising since; at most one more such
- * time, so that a stale report is not extrapolated for ever). */
+ * time, so that a stale report is not extrapolated for ever) and, for
+ * balloon statistics, the poll that delayed them. */
 static guint64
-vmem_engine_expected_rise(const VmemEngineReport *report, guint64 rise, double over, guint64 step)
+vmem_engine_expected_rise(const VmemEngineTuning *tuning, const VmemEngineReport *report,
+			  guint64 rise, double over, guint64 step)
 {
 	double horizon;
 
 	if (rise == 0 || over <= 0)
 		return 0;
-	horizon = over + CLAMP(report->age, 0, over);
+	horizon = over + CLAMP(report->age, 0, over) +
+		  (report->from_balloon ? tuning->balloon_delay : 0);
 	return (guint64)((double)MIN(rise, 4 * step) * MIN(horizon / over, 3.0));
 }
 
@@ -195,6 +198,13 @@ vmem_engine_grow_reason(const VmemEngineReport *report, const VmemEngineDecision
 		return g_strdup_printf(_("grow: guest use rising by %1$s, buffer %2$u %%"), rise_s,
 				       buffer);
 	}
+	if (report->from_balloon)
+		/* TRANSLATORS: a policy decision: keep "grow:"; 1 and 2 are
+		 * percentages; balloon statistics are libvirt's figures of a guest
+		 * without virtmem-agent */
+		return g_strdup_printf(_("grow: guest available %1$u %% close to buffer %2$u %%, "
+					 "balloon statistics lag"),
+				       avail_pct, buffer);
 	/* TRANSLATORS: a policy decision: keep "grow:"; 1 and 2 are
 	 * percentages; the headroom is what the engine keeps above the buffer */
 	return g_strdup_printf(_("grow: guest available %1$u %% close to buffer %2$u %%, "
@@ -221,12 +231,15 @@ vmem_engine_grow_reason(const VmemEngineReport *report, const VmemEngineDecision
  *    have risen by when a grow decided now can next be corrected: its
  *    rise between the last two reports (at most four steps; 0 when it
  *    fell), scaled from the time between them to that time plus the
- *    report's age (at most one such time).  The target = (used + max(expected
- *    rise, half a step)) / (1 - buffer) - base keeps MemAvailable at the
- *    buffer's share of MemTotal once the guest uses that much more: the
- *    half step is the headroom a rise that starts right after a report
- *    finds.  Both are rounded up to whole blocks and kept within min and
- *    max (the floor never above max, the target never below the floor).
+ *    report's age (at most one such time) plus, for balloon statistics,
+ *    QEMU's poll period.  The target = (used + max(expected rise, half a
+ *    step)) / (1 - buffer) - base keeps MemAvailable at the buffer's share
+ *    of MemTotal once the guest uses that much more: the half step is the
+ *    headroom a rise that starts right after a report finds.  With
+ *    balloon statistics (no PSI, later figures) it is half a step of use
+ *    higher still.  Both are rounded up to whole blocks and kept within
+ *    min and max (the floor never above max, the target never below the
+ *    floor).
  * 6. A stuck unplug, with no change in the guest since (a step less used
  *    or a step more movable memory): back off: request what is plugged,
  *    never kick, and shrink no more until the report changes.  Growing
@@ -264,7 +277,7 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 	VmemEngineWish *w = ret_wish;
 	guint64 capacity = 0, current = 0, plugged = 0, block = 0;
 	guint64 lo, hi, step, base, used, margin, floor_raw, floor_eff, target_raw, target, want;
-	guint64 expect, unplug_floor = 0;
+	guint64 expect, extra, unplug_floor = 0;
 	guint buffer, avail_pct;
 	gboolean fresh, stuck, psi;
 
@@ -367,12 +380,15 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 		d->rise = domain->history.rise;
 		d->rise_over = domain->history.rise_over;
 	}
-	expect = vmem_engine_expected_rise(report, d->rise, d->rise_over, step);
+	expect = vmem_engine_expected_rise(tuning, report, d->rise, d->rise_over, step);
+	/* Balloon statistics show no pressure and come late: grow half a step
+	 * of use earlier than with the agent. */
+	extra = report->from_balloon ? step / 2 : 0;
 	floor_raw = vmem_engine_round_up(vmem_engine_sub(used + margin, base), block);
 	floor_eff = MAX(MIN(floor_raw, hi), lo);
 	/* The headroom: at least half a step of use above the buffer, so that
 	 * a rise that starts right after a report finds the buffer whole. */
-	target_raw = vmem_engine_level(used, MAX(expect, step / 2), buffer, base, block);
+	target_raw = vmem_engine_level(used, MAX(expect, step / 2) + extra, buffer, base, block);
 	target = CLAMP(target_raw, floor_eff, hi);
 	d->floor = floor_eff;
 	d->target = target;

@@ -60,9 +60,14 @@ gboolean vmem_engine_state_from_string(const char *text, VmemEngineState *ret_st
  * @movable_online: virtio-mem memory online in ZONE_MOVABLE, bytes
  * @normal_online: virtio-mem memory online in ZONE_NORMAL, bytes
  * @unplug_may_stick: the guest says an unplug may not complete
+ * @from_balloon: the figures are libvirt's balloon statistics, not the
+ *   agent's: QEMU polls them (every second), so they are up to a poll
+ *   older than @age says, and they carry no PSI and no zones.  The engine
+ *   then keeps a larger margin (see vmem_engine_domain_decide())
  *
  * The latest facts from the guest, by virtmem-agent or from libvirt's
- * balloon statistics (`usable`/`available`) as the fallback.
+ * balloon statistics (`usable`/`available`) as the fallback.  A report
+ * left zeroed but for its figures is an agent's: @from_balloon %FALSE.
  */
 typedef struct {
 	gboolean valid;
@@ -77,6 +82,7 @@ typedef struct {
 	guint64 movable_online;
 	guint64 normal_online;
 	gboolean unplug_may_stick;
+	gboolean from_balloon;
 } VmemEngineReport;
 
 /**
@@ -177,6 +183,8 @@ typedef struct {
  * @margin_percent: the margin as a share of the guest's MemTotal
  * @psi_grow: guest "some" memory pressure (avg10, percent) that grows a
  *   domain by a step even when its available memory is at its buffer
+ * @balloon_delay: how much older than their age, in seconds, balloon
+ *   statistics may be (QEMU's statistics poll period)
  *
  * The engine's constants; VMEM_ENGINE_TUNING_DEFAULT are the documented
  * ones (docs/policy.md).
@@ -186,11 +194,12 @@ typedef struct {
 	guint64 margin_min;
 	guint margin_percent;
 	double psi_grow;
+	double balloon_delay;
 } VmemEngineTuning;
 
 #define VMEM_ENGINE_TUNING_DEFAULT                                                                 \
 	{                                                                                          \
-		10.0, 128 * G_GUINT64_CONSTANT(1048576), 5, 10.0                                   \
+		10.0, 128 * G_GUINT64_CONSTANT(1048576), 5, 10.0, 1.0                              \
 	}
 
 /**

@@ -35,7 +35,8 @@ typedef struct {
 	VmemEngineAction action;
 	gint64 expect; /* MiB, -1: unchanged */
 	const char *reason;
-	gboolean ahead; /* the last grow was only ahead of a rise */
+	gboolean ahead;	  /* the last grow was only ahead of a rise */
+	gboolean balloon; /* the report is libvirt's balloon statistics */
 } EngineCase;
 
 #define R VMEM_ENGINE_STATE_RUNNING
@@ -420,6 +421,29 @@ static const EngineCase engine_cases[] = {
 	 VMEM_ENGINE_ACTION_GROW,
 	 1104,
 	 "grow: guest available 20 % close to buffer 20 %, headroom"},
+	{"balloon-grows-earlier",
+	 AUTO,
+	 R,
+	 1024,
+	 1024,
+	 TRUE,
+	 1574,
+	 0,
+	 0,
+	 FALSE,
+	 -1,
+	 FALSE,
+	 0,
+	 0,
+	 NEVER,
+	 NEVER,
+	 FALSE,
+	 0,
+	 VMEM_ENGINE_ACTION_GROW,
+	 1104,
+	 "grow: guest available 23 % close to buffer 20 %, balloon statistics lag",
+	 FALSE,
+	 TRUE},
 	{"shrink-waits-for-excess-to-last",
 	 AUTO,
 	 R,
@@ -610,6 +634,29 @@ static const EngineCase engine_cases[] = {
 	 VMEM_ENGINE_ACTION_SHRINK,
 	 932,
 	 "shrink:"},
+	{"balloon-keeps-more",
+	 AUTO,
+	 R,
+	 1024,
+	 1024,
+	 TRUE,
+	 1500,
+	 0,
+	 0,
+	 FALSE,
+	 -1,
+	 FALSE,
+	 0,
+	 0,
+	 NEVER,
+	 NOW - 31,
+	 FALSE,
+	 0,
+	 VMEM_ENGINE_ACTION_SHRINK,
+	 1012,
+	 "shrink:",
+	 FALSE,
+	 TRUE},
 	{"shrink-not-below-min",
 	 AUTO,
 	 R,
@@ -924,6 +971,10 @@ test_engine_case(gconstpointer data)
 	if (c->report)
 		domain.report = make_report(c->plugged * MIB, c->used * MIB, c->age, c->psi,
 					    c->zones, c->movable, c->may_stick);
+	if (c->balloon) {
+		domain.report.from_balloon = TRUE;
+		domain.report.has_psi = FALSE;
+	}
 	domain.history.last_grow = c->last_grow;
 	domain.history.last_need = c->ahead ? NEVER : c->last_grow;
 	domain.history.excess_since = c->excess_since;
@@ -1001,18 +1052,42 @@ test_engine_rise(void)
 }
 
 /* One domain of 1 GiB plugged on 1 GiB of boot memory, using @used_mib,
- * its report @age seconds old, decided at NOW with @history */
+ * its report @age seconds old (balloon statistics with @balloon), decided
+ * at NOW with @history */
 static void
-decide_one(guint64 used_mib, double age, const VmemEngineHistory *history, VmemEngineDecision *ret)
+decide_one(guint64 used_mib, double age, gboolean balloon, const VmemEngineHistory *history,
+	   VmemEngineDecision *ret)
 {
 	g_autoptr(VmemPolicyDef) policy = make_policy(AUTO, 0, 0, 5);
 	g_autoptr(GPtrArray) devices = make_devices(1, 8192 * MIB, 2 * MIB, 1024 * MIB, 1024 * MIB);
-	VmemEngineDomain domain = {
-		"vm",	 devices, NULL,
-		R,	 policy,  make_report(1024 * MIB, used_mib * MIB, age, 0, TRUE, -1, FALSE),
-		*history};
+	VmemEngineDomain domain = {.name = "vm",
+				   .devices = devices,
+				   .state = R,
+				   .policy = policy,
+				   .history = *history};
 
+	domain.report = make_report(1024 * MIB, used_mib * MIB, age, 0, !balloon, -1, FALSE);
+	domain.report.from_balloon = balloon;
+	domain.report.has_psi = !balloon;
 	vmem_engine_decide(NULL, NULL, &domain, 1, NOW, ret, NULL);
+}
+
+/* Balloon statistics come a poll later than their age says: the rise is
+ * planned for over that poll too, with half a step more margin. */
+static void
+test_engine_rise_balloon(void)
+{
+	VmemEngineHistory history = VMEM_ENGINE_HISTORY_INIT;
+	VmemEngineDecision d = {0};
+
+	history.used = 1500 * MIB;
+	history.used_at = NOW - 1;
+	decide_one(1600, 0, TRUE, &history, &d);
+	g_assert_cmpint(d.action, ==, VMEM_ENGINE_ACTION_GROW);
+	/* (1600 + 100 * 2 + 64) / 0.8 - 1024 = 1306 */
+	g_assert_cmpuint(d.requested, ==, 1306 * MIB);
+	g_assert_cmpfloat(d.rise_over, ==, 1);
+	vmem_engine_decision_clear(&d);
 }
 
 /* An old report: the rise goes on during its age, but for one report
@@ -1025,7 +1100,7 @@ test_engine_rise_stale(void)
 
 	history.used = 1500 * MIB;
 	history.used_at = NOW - 31;
-	decide_one(1600, 30, &history, &d);
+	decide_one(1600, 30, FALSE, &history, &d);
 	g_assert_cmpfloat(d.rise_over, ==, 1);
 	/* (1600 + 100 * (1 + 1)) / 0.8 - 1024 = 1226 */
 	g_assert_cmpuint(d.requested, ==, 1226 * MIB);
@@ -1044,7 +1119,7 @@ test_engine_same_report(void)
 	history.used_at = NOW - 0.5;
 	history.rise = 100 * MIB;
 	history.rise_over = 1;
-	decide_one(1600, 0.51, &history, &d);
+	decide_one(1600, 0.51, FALSE, &history, &d);
 	g_assert_cmpuint(d.rise, ==, 100 * MIB);
 	g_assert_cmpfloat(d.rise_over, ==, 1);
 	g_assert_cmpfloat(d.used_at, <=, NOW - 0.5);
@@ -1063,7 +1138,7 @@ test_engine_shrink_confirmed(void)
 
 	history.excess_since = NOW - 31;
 	history.surplus = 128 * MIB;
-	decide_one(800, 0, &history, &d);
+	decide_one(800, 0, FALSE, &history, &d);
 	g_assert_cmpint(d.action, ==, VMEM_ENGINE_ACTION_SHRINK);
 	g_assert_cmpuint(d.requested, ==, 896 * MIB);
 	g_assert_cmpuint(d.surplus, ==, 968 * MIB);
@@ -1082,7 +1157,7 @@ test_engine_grow_ahead(void)
 	VmemEngineDecision d = {0};
 
 	/* available 20 %: only the headroom is missing */
-	decide_one(1638, 0, &history, &d);
+	decide_one(1638, 0, FALSE, &history, &d);
 	g_assert_cmpint(d.action, ==, VMEM_ENGINE_ACTION_GROW);
 	g_assert_true(d.ahead);
 	vmem_engine_history_update(&history, &d, NOW);
@@ -1091,7 +1166,7 @@ test_engine_grow_ahead(void)
 	vmem_engine_decision_clear(&d);
 
 	history = (VmemEngineHistory)VMEM_ENGINE_HISTORY_INIT;
-	decide_one(1900, 0, &history, &d);
+	decide_one(1900, 0, FALSE, &history, &d);
 	g_assert_cmpint(d.action, ==, VMEM_ENGINE_ACTION_GROW);
 	g_assert_false(d.ahead);
 	vmem_engine_history_update(&history, &d, NOW);
@@ -1252,6 +1327,7 @@ test_engine_properties(void)
 		VmemEngineHost host = {TRUE, (guint64)g_rand_int_range(rand, 0, 8192) * MIB,
 				       (guint64)g_rand_int_range(rand, 0, 4096) * MIB};
 		gboolean any_reclaim = FALSE;
+		g_autofree guint64 *unplug_bound = g_new0(guint64, n);
 
 		for (guint i = 0; i < n; i++) {
 			guint n_dev = (guint)g_rand_int_range(rand, 1, 3);
@@ -1280,15 +1356,47 @@ test_engine_properties(void)
 			if (g_rand_boolean(rand))
 				domains[i].history.excess_since =
 					NOW - g_rand_double_range(rand, 0, 60);
-			if (g_rand_int_range(rand, 0, 4) == 0)
+			if (g_rand_int_range(rand, 0, 4) == 0) {
 				domains[i].history.last_grow =
 					NOW - g_rand_double_range(rand, 0, 60);
-			if (g_rand_int_range(rand, 0, 5) != 0)
-				domains[i].report =
-					make_report(sum_devices(devices, TRUE), used,
-						    g_rand_double_range(rand, 0, 20),
-						    g_rand_int_range(rand, 0, 3) == 0 ? 50 : 0,
-						    TRUE, -1, FALSE);
+				if (g_rand_boolean(rand))
+					domains[i].history.last_need = domains[i].history.last_grow;
+			}
+			if (g_rand_boolean(rand))
+				domains[i].history.surplus = random_multiple(rand, 4096 * MIB, MIB);
+			if (g_rand_int_range(rand, 0, 4) == 0)
+				domains[i].history.last_shrink =
+					NOW - g_rand_double_range(rand, 0, 60);
+			if (g_rand_int_range(rand, 0, 5) != 0) {
+				gboolean balloon = g_rand_int_range(rand, 0, 4) == 0;
+				guint64 p = sum_devices(devices, TRUE);
+				gint64 movable =
+					g_rand_boolean(rand)
+						? -1
+						: (gint64)(random_multiple(rand, p, MIB) / MIB);
+				double age = g_rand_double_range(rand, 0, 20);
+
+				domains[i].report = make_report(
+					p, used, age, g_rand_int_range(rand, 0, 3) == 0 ? 50 : 0,
+					!balloon, movable, FALSE);
+				domains[i].report.from_balloon = balloon;
+				domains[i].report.has_psi = !balloon;
+				if (!balloon)
+					unplug_bound[i] = round_up(
+						p - domains[i].report.movable_online, block * MIB);
+				/* the report before: anything from a few ms to a
+				 * minute earlier, rising or falling */
+				if (g_rand_boolean(rand)) {
+					domains[i].history.used =
+						random_multiple(rand, 12000 * MIB, MIB);
+					domains[i].history.used_at =
+						NOW - age - g_rand_double_range(rand, 0.001, 60);
+					domains[i].history.rise =
+						random_multiple(rand, 2048 * MIB, MIB);
+					domains[i].history.rise_over =
+						g_rand_double_range(rand, 0.001, 10);
+				}
+			}
 		}
 		vmem_engine_decide(NULL, &host, domains, n, NOW, d, &h);
 		for (guint i = 0; i < n; i++) {
@@ -1331,8 +1439,13 @@ test_engine_properties(void)
 			if (d[i].action == VMEM_ENGINE_ACTION_SHRINK)
 				g_assert_cmpuint(d[i].requested, >=, MIN(d[i].target, current));
 			if (d[i].action == VMEM_ENGINE_ACTION_SHRINK ||
-			    d[i].action == VMEM_ENGINE_ACTION_RECLAIM)
+			    d[i].action == VMEM_ENGINE_ACTION_RECLAIM) {
 				g_assert_cmpuint(d[i].requested, >=, d[i].floor);
+				/* never without a fresh report, never more than the
+				 * movable memory */
+				g_assert_true(dom->report.valid && dom->report.age <= 10);
+				g_assert_cmpuint(d[i].requested, >=, MIN(unplug_bound[i], current));
+			}
 			any_reclaim |= d[i].action == VMEM_ENGINE_ACTION_RECLAIM;
 		}
 		/* priority order: when a domain is reclaimed from, no domain of
@@ -1347,10 +1460,11 @@ test_engine_properties(void)
 				    o->state != R || !o->report.valid || o->report.age > 10 ||
 				    sum_devices(o->devices, TRUE) > sum_devices(o->devices, FALSE))
 					continue;
-				g_assert_cmpuint(d[j].requested, <=,
-						 MAX(d[j].floor, MIN(sum_devices(o->devices, FALSE),
-								     d[j].requested)));
-				if (d[j].requested > d[j].floor)
+				g_assert_cmpuint(
+					d[j].requested, <=,
+					MAX(MAX(d[j].floor, unplug_bound[j]),
+					    MIN(sum_devices(o->devices, FALSE), d[j].requested)));
+				if (d[j].requested > MAX(d[j].floor, unplug_bound[j]))
 					g_assert_cmpuint(d[j].requested, <=,
 							 sum_devices(o->devices, FALSE));
 			}
@@ -1418,6 +1532,7 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/engine/split", test_engine_split);
 	g_test_add_func("/engine/rise", test_engine_rise);
+	g_test_add_func("/engine/rise-balloon", test_engine_rise_balloon);
 	g_test_add_func("/engine/rise-stale", test_engine_rise_stale);
 	g_test_add_func("/engine/same-report", test_engine_same_report);
 	g_test_add_func("/engine/shrink-confirmed", test_engine_shrink_confirmed);
