@@ -308,6 +308,7 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 	hi = vmem_engine_round_down(MIN(policy->max_kib * VMEM_SIZE_KIB, capacity), block);
 	lo = MIN(lo, hi);
 	step = MAX(vmem_engine_round_up(policy->step_kib * VMEM_SIZE_KIB, block), block);
+	w->step = step;
 	w->floor = lo;
 	w->unplug_floor = current;
 
@@ -663,7 +664,8 @@ vmem_engine_decide(const VmemEngineTuning *tuning, const VmemEngineHost *host,
 		tuning = &defaults;
 	for (guint i = 0; i < n_domains; i++)
 		vmem_engine_domain_decide(tuning, &domains[i], now, &ret_decisions[i], &wishes[i]);
-	vmem_engine_host_arbitrate(host, domains, n_domains, wishes, ret_decisions, &host_decision);
+	vmem_engine_host_arbitrate(tuning, host, domains, n_domains, wishes, ret_decisions,
+				   &host_decision);
 	for (guint i = 0; i < n_domains; i++)
 		vmem_engine_split(&domains[i], &wishes[i], &ret_decisions[i]);
 	if (ret_host != NULL)

@@ -169,11 +169,22 @@ typedef struct {
  * @valid: whether the host's figures are known (else no arbitration)
  * @mem_available: the host's MemAvailable, bytes
  * @reserve: what the host keeps for itself, bytes; 0 for no reserve
+ * @has_psi: whether @psi_some_avg10 and @psi_full_avg10 are known
+ *   (independent of @valid: the host's pressure counts without a reserve)
+ * @psi_some_avg10: the host's /proc/pressure/memory "some" avg10, percent
+ * @psi_full_avg10: its "full" avg10, percent
+ *
+ * The host's side.  A host under memory pressure by PSI (see
+ * #VmemEngineTuning) is treated as a host below its reserve: see
+ * vmem_engine_host_arbitrate().
  */
 typedef struct {
 	gboolean valid;
 	guint64 mem_available;
 	guint64 reserve;
+	gboolean has_psi;
+	double psi_some_avg10;
+	double psi_full_avg10;
 } VmemEngineHost;
 
 /**
@@ -185,6 +196,10 @@ typedef struct {
  *   domain by a step even when its available memory is at its buffer
  * @balloon_delay: how much older than their age, in seconds, balloon
  *   statistics may be (QEMU's statistics poll period)
+ * @host_psi_some: host "some" memory pressure (avg10, percent) from which
+ *   the host counts as short of memory
+ * @host_psi_full: host "full" memory pressure (avg10, percent) from which
+ *   the host counts as short of memory
  *
  * The engine's constants; VMEM_ENGINE_TUNING_DEFAULT are the documented
  * ones (docs/policy.md).
@@ -195,11 +210,13 @@ typedef struct {
 	guint margin_percent;
 	double psi_grow;
 	double balloon_delay;
+	double host_psi_some;
+	double host_psi_full;
 } VmemEngineTuning;
 
 #define VMEM_ENGINE_TUNING_DEFAULT                                                                 \
 	{                                                                                          \
-		10.0, 128 * G_GUINT64_CONSTANT(1048576), 5, 10.0, 1.0                              \
+		10.0, 128 * G_GUINT64_CONSTANT(1048576), 5, 10.0, 1.0, 10.0, 5.0                   \
 	}
 
 /**
@@ -270,13 +287,17 @@ void vmem_engine_decision_clear(VmemEngineDecision *decision);
  * VmemEngineHostDecision:
  * @below_reserve: the host is (or would be, after the domains' wishes)
  *   below its reserve
+ * @psi_pressure: the host's memory pressure (PSI) is at or above the
+ *   tuning's thresholds: it is treated as short of memory
  * @overcommitted: every domain that can give is at its floor and the host
  *   is still short
- * @shortfall: how much the host still misses of its reserve, bytes
- * @reason: (nullable): for the log, when @below_reserve
+ * @shortfall: how much the host still misses of its reserve (or, under
+ *   memory pressure, of what it asked back), bytes
+ * @reason: (nullable): for the log, when @below_reserve or @psi_pressure
  */
 typedef struct {
 	gboolean below_reserve;
+	gboolean psi_pressure;
 	gboolean overcommitted;
 	guint64 shortfall;
 	char *reason;

@@ -1182,15 +1182,14 @@ typedef struct {
 } HostDomain;
 
 static void
-run_host(const HostDomain *hd, guint n, guint64 host_avail_mib, guint64 reserve_mib,
-	 VmemEngineDecision *ret, VmemEngineHostDecision *ret_host)
+run_host_psi(const HostDomain *hd, guint n, const VmemEngineHost *host, VmemEngineDecision *ret,
+	     VmemEngineHostDecision *ret_host)
 {
 	g_autoptr(GPtrArray) policies =
 		g_ptr_array_new_with_free_func((GDestroyNotify)vmem_policy_def_free);
 	g_autoptr(GPtrArray) device_sets =
 		g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
 	g_autofree VmemEngineDomain *domains = g_new0(VmemEngineDomain, n);
-	VmemEngineHost host = {TRUE, host_avail_mib * MIB, reserve_mib * MIB};
 
 	for (guint i = 0; i < n; i++) {
 		VmemPolicyDef *policy = make_policy(AUTO, 0, 0, hd[i].priority);
@@ -1209,7 +1208,16 @@ run_host(const HostDomain *hd, guint n, guint64 host_avail_mib, guint64 reserve_
 			VMEM_ENGINE_HISTORY_INIT};
 		domains[i].history.excess_since = NOW;
 	}
-	vmem_engine_decide(NULL, &host, domains, n, NOW, ret, ret_host);
+	vmem_engine_decide(NULL, host, domains, n, NOW, ret, ret_host);
+}
+
+static void
+run_host(const HostDomain *hd, guint n, guint64 host_avail_mib, guint64 reserve_mib,
+	 VmemEngineDecision *ret, VmemEngineHostDecision *ret_host)
+{
+	VmemEngineHost host = {TRUE, host_avail_mib * MIB, reserve_mib * MIB};
+
+	run_host_psi(hd, n, &host, ret, ret_host);
 }
 
 static void
@@ -1309,6 +1317,105 @@ test_engine_host_equal_priority(void)
 	vmem_engine_host_decision_clear(&h);
 }
 
+/* Host memory pressure by PSI, without a reserve */
+typedef struct {
+	const char *name;
+	double some, full;
+	HostDomain domains[2];
+	/* expected for each domain */
+	VmemEngineAction action[2];
+	guint64 requested[2]; /* MiB */
+	const char *reason[2];
+	gboolean pressure, overcommitted;
+} HostPsiCase;
+
+static const HostPsiCase host_psi_cases[] = {
+	/* batch wants to grow: refused, and it gives a step back */
+	{"lower-grow-refused",
+	 20,
+	 0,
+	 {{"important", 9, 2048, 1024}, {"batch", 2, 1024, 1700}},
+	 {VMEM_ENGINE_ACTION_HOLD, VMEM_ENGINE_ACTION_RECLAIM},
+	 {2048, 896},
+	 {"hold: shrink cooldown", "reclaim: host memory pressure, priority 2"},
+	 TRUE,
+	 FALSE},
+	/* "full" alone is enough */
+	{"full",
+	 0,
+	 5,
+	 {{"important", 9, 2048, 1024}, {"batch", 2, 1024, 1700}},
+	 {VMEM_ENGINE_ACTION_HOLD, VMEM_ENGINE_ACTION_RECLAIM},
+	 {2048, 896},
+	 {"hold: shrink cooldown", "reclaim: host memory pressure, priority 2"},
+	 TRUE,
+	 FALSE},
+	/* below both thresholds: nothing changes */
+	{"below-thresholds",
+	 9.9,
+	 4.9,
+	 {{"important", 9, 2048, 1024}, {"batch", 2, 1024, 1700}},
+	 {VMEM_ENGINE_ACTION_HOLD, VMEM_ENGINE_ACTION_GROW},
+	 {2048, 1182},
+	 {"hold: shrink cooldown", "grow: guest available 16 % < buffer 20 %"},
+	 FALSE,
+	 FALSE},
+	/* the higher priority grows on what the lower one gives */
+	{"higher-grow-funded",
+	 20,
+	 0,
+	 {{"important", 9, 1024, 1700}, {"batch", 2, 2048, 1024}},
+	 {VMEM_ENGINE_ACTION_GROW, VMEM_ENGINE_ACTION_RECLAIM},
+	 {1182, 1762},
+	 {"grow: guest available 16 % < buffer 20 %", "reclaim: host memory pressure, priority 2"},
+	 TRUE,
+	 FALSE},
+	/* both at their floors: they still grow to them, no further */
+	{"never-below-floor",
+	 50,
+	 50,
+	 {{"a", 5, 1024, 1950}, {"b", 5, 1024, 1950}},
+	 {VMEM_ENGINE_ACTION_GROW, VMEM_ENGINE_ACTION_GROW},
+	 {1054, 1054},
+	 {"grow: to the safety floor only, host memory pressure",
+	  "grow: to the safety floor only, host memory pressure"},
+	 TRUE,
+	 TRUE},
+};
+
+static void
+test_engine_host_psi(gconstpointer data)
+{
+	const HostPsiCase *c = data;
+	VmemEngineHost host = {FALSE, 0, 0, TRUE, c->some, c->full};
+	VmemEngineDecision d[2] = {0};
+	VmemEngineHostDecision h = {0};
+
+	run_host_psi(c->domains, 2, &host, d, &h);
+	for (guint i = 0; i < 2; i++) {
+		g_test_message("%s: %s %s %" G_GUINT64_FORMAT " MiB: %s", c->name,
+			       c->domains[i].name, vmem_engine_action_to_string(d[i].action),
+			       d[i].requested / MIB, d[i].reason);
+		g_assert_cmpstr(vmem_engine_action_to_string(d[i].action), ==,
+				vmem_engine_action_to_string(c->action[i]));
+		g_assert_cmpuint(d[i].requested, ==, c->requested[i] * MIB);
+		g_assert_cmpstr(d[i].reason, ==, c->reason[i]);
+		g_assert_cmpuint(d[i].requested, >=, d[i].floor);
+	}
+	g_assert_cmpint(h.psi_pressure, ==, c->pressure);
+	g_assert_false(h.below_reserve);
+	g_assert_cmpint(h.overcommitted, ==, c->overcommitted);
+	g_assert_true((h.reason != NULL) == c->pressure);
+	if (c->overcommitted)
+		g_assert_true(
+			g_str_has_prefix(h.reason, "host overcommitted: under memory pressure"));
+	else if (c->pressure)
+		g_assert_true(g_str_has_prefix(h.reason, "host under memory pressure (PSI"));
+	for (guint i = 0; i < 2; i++)
+		vmem_engine_decision_clear(&d[i]);
+	vmem_engine_host_decision_clear(&h);
+}
+
 /* Properties on random inputs, seeded so that a failure repeats */
 static void
 test_engine_properties(void)
@@ -1327,7 +1434,18 @@ test_engine_properties(void)
 		VmemEngineHost host = {TRUE, (guint64)g_rand_int_range(rand, 0, 8192) * MIB,
 				       (guint64)g_rand_int_range(rand, 0, 4096) * MIB};
 		gboolean any_reclaim = FALSE;
+		gboolean host_psi = g_rand_int_range(rand, 0, 3) == 0;
 		g_autofree guint64 *unplug_bound = g_new0(guint64, n);
+
+		/* a third of the hosts under memory pressure, some without a
+		 * reserve */
+		if (host_psi) {
+			host.has_psi = TRUE;
+			host.psi_some_avg10 = g_rand_double_range(rand, 5, 60);
+			host.psi_full_avg10 = g_rand_double_range(rand, 0, 10);
+			if (g_rand_boolean(rand))
+				host.valid = FALSE;
+		}
 
 		for (guint i = 0; i < n; i++) {
 			guint n_dev = (guint)g_rand_int_range(rand, 1, 3);
@@ -1469,6 +1587,25 @@ test_engine_properties(void)
 							 sum_devices(o->devices, FALSE));
 			}
 		}
+		/* host memory pressure: while a domain grows above its floor, no
+		 * domain of a lower priority does */
+		for (guint i = 0; h.psi_pressure && i < n; i++) {
+			guint64 cur_i = sum_devices(domains[i].devices, FALSE);
+
+			g_assert_true(host_psi);
+			if (d[i].action != VMEM_ENGINE_ACTION_GROW ||
+			    d[i].requested <= MAX(cur_i, d[i].floor))
+				continue;
+			for (guint j = 0; j < n; j++) {
+				const VmemEngineDomain *o = &domains[j];
+				guint64 cur_j = sum_devices(o->devices, FALSE);
+
+				if (o->policy->priority >= domains[i].policy->priority ||
+				    o->state != R || !o->report.valid)
+					continue;
+				g_assert_cmpuint(d[j].requested, <=, MAX(cur_j, d[j].floor));
+			}
+		}
 		for (guint i = 0; i < n; i++) {
 			g_free((char *)domains[i].name);
 			vmem_engine_decision_clear(&d[i]);
@@ -1543,6 +1680,12 @@ main(int argc, char **argv)
 	g_test_add_func("/engine/host/grow-refused", test_engine_host_refuse_whole_grow);
 	g_test_add_func("/engine/host/overcommitted", test_engine_host_overcommitted);
 	g_test_add_func("/engine/host/equal-priority", test_engine_host_equal_priority);
+	for (guint i = 0; i < G_N_ELEMENTS(host_psi_cases); i++) {
+		g_autofree char *path =
+			g_strdup_printf("/engine/host/psi/%s", host_psi_cases[i].name);
+
+		g_test_add_data_func(path, &host_psi_cases[i], test_engine_host_psi);
+	}
 	g_test_add_func("/engine/properties", test_engine_properties);
 	if (g_test_perf())
 		g_test_add_func("/engine/perf", test_engine_perf);
