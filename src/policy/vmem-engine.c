@@ -5,6 +5,11 @@
  * (the resize plan).  Every rule is written once, where it is applied;
  * docs/policy.md lists them for people.
  *
+ * The reasons formatted every tick for every domain take their arguments
+ * in order, without positions ("%u", not "%1$u"): glibc formats positional
+ * arguments several times slower, and a translation may still reorder
+ * them.
+ *
  * Sizes: the policy's are in KiB, everything else in bytes.  Every total
  * the engine asks for is a multiple of the domain's largest block size, so
  * that the resize plan can always split it (block sizes are powers of two).
@@ -186,28 +191,29 @@ vmem_engine_grow_reason(const VmemEngineReport *report, const VmemEngineDecision
 		return g_strdup_printf(_("grow: to the safety floor, guest available %u %%"),
 				       avail_pct);
 	if (avail_pct < buffer)
-		/* TRANSLATORS: a policy decision: keep "grow:"; 1 and 2 are
-		 * percentages */
-		return g_strdup_printf(_("grow: guest available %1$u %% < buffer %2$u %%"),
-				       avail_pct, buffer);
+		/* TRANSLATORS: a policy decision: keep "grow:"; the guest's available
+		 * memory and the buffer, both percentages */
+		return g_strdup_printf(_("grow: guest available %u %% < buffer %u %%"), avail_pct,
+				       buffer);
 	if (expect > 0) {
 		g_autofree char *rise_s = vmem_size_format_rounded(d->rise);
 
-		/* TRANSLATORS: a policy decision: keep "grow:"; 1 a size such as
-		 * "128 MiB", 2 a percentage */
-		return g_strdup_printf(_("grow: guest use rising by %1$s, buffer %2$u %%"), rise_s,
+		/* TRANSLATORS: a policy decision: keep "grow:"; a size such as
+		 * "128 MiB", then the buffer, a percentage */
+		return g_strdup_printf(_("grow: guest use rising by %s, buffer %u %%"), rise_s,
 				       buffer);
 	}
 	if (report->from_balloon)
-		/* TRANSLATORS: a policy decision: keep "grow:"; 1 and 2 are
-		 * percentages; balloon statistics are libvirt's figures of a guest
-		 * without virtmem-agent */
-		return g_strdup_printf(_("grow: guest available %1$u %% close to buffer %2$u %%, "
+		/* TRANSLATORS: a policy decision: keep "grow:"; the guest's available
+		 * memory and the buffer, both percentages; balloon statistics are
+		 * libvirt's figures of a guest without virtmem-agent */
+		return g_strdup_printf(_("grow: guest available %u %% close to buffer %u %%, "
 					 "balloon statistics lag"),
 				       avail_pct, buffer);
-	/* TRANSLATORS: a policy decision: keep "grow:"; 1 and 2 are
-	 * percentages; the headroom is what the engine keeps above the buffer */
-	return g_strdup_printf(_("grow: guest available %1$u %% close to buffer %2$u %%, "
+	/* TRANSLATORS: a policy decision: keep "grow:"; the guest's available
+	 * memory and the buffer, both percentages; the headroom is what the
+	 * engine keeps above the buffer */
+	return g_strdup_printf(_("grow: guest available %u %% close to buffer %u %%, "
 				 "headroom"),
 			       avail_pct, buffer);
 }
@@ -253,18 +259,17 @@ vmem_engine_grow_reason(const VmemEngineReport *report, const VmemEngineDecision
  * 8. Shrink when the target is below the current total: only with a fresh
  *    report (at most 10 s old); only once the last grow the guest needed
  *    (not one only ahead of a rise) is the shrink cooldown ago; only by
- *    what the decision before saw in excess too;
- *    only once the excess has lasted the cooldown, or sooner when it is
- *    larger than a step (the excess times how long it has lasted reaches
- *    a step times the cooldown: a large drop is not worth holding),
- *    unless a shrink of this excess has begun already; only when the
- *    previous unplug has completed; by a step or, far above, by half the
- *    excess in whole steps per decision, never below the target (so
- *    MemAvailable stays at least the buffer), the floor or min, and never
- *    by more than the guest's movable online memory (nothing at all when
- *    the guest says an unplug may stick and does not say what is
- *    movable).  Above the policy maximum, shrink to it at once, but not
- *    below the floor.
+ *    what the decision before saw in excess too; only once the excess has
+ *    lasted the cooldown, or sooner when it is larger than a step (the
+ *    excess times how long it has lasted reaches a step times the
+ *    cooldown: a large drop is not worth holding), unless a shrink of this
+ *    excess has begun already; only when the previous unplug has
+ *    completed; by a step or, far above, by half the excess in whole steps
+ *    per decision, never below the target (so MemAvailable stays at least
+ *    the buffer), the floor or min, and never by more than the guest's
+ *    movable online memory (nothing at all when the guest says an unplug
+ *    may stick and does not say what is movable).  Above the policy
+ *    maximum, shrink to it at once, but not below the floor.
  * 9. Otherwise: steady.
  */
 void
@@ -459,12 +464,11 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 					g_strdup_printf(_("hold: at the policy maximum %s"), hi_s));
 			return;
 		}
-		vmem_engine_set(
-			d, VMEM_ENGINE_ACTION_NONE, current,
-			/* TRANSLATORS: a policy decision: keep "steady:"; 1 and 2 are
-			 * percentages */
-			g_strdup_printf(_("steady: guest available %1$u %%, buffer %2$u %%"),
-					avail_pct, buffer));
+		vmem_engine_set(d, VMEM_ENGINE_ACTION_NONE, current,
+				/* TRANSLATORS: a policy decision: keep "steady:"; the guest's
+				 * available memory and the buffer, both percentages */
+				g_strdup_printf(_("steady: guest available %u %%, buffer %u %%"),
+						avail_pct, buffer));
 		return;
 	}
 
@@ -543,12 +547,11 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 				g_strdup_printf(_("shrink: above the policy maximum %s"), hi_s));
 			return;
 		}
-		vmem_engine_set(
-			d, VMEM_ENGINE_ACTION_SHRINK, next,
-			/* TRANSLATORS: a policy decision: keep "shrink:"; 1 and 2 are
-			 * percentages */
-			g_strdup_printf(_("shrink: guest available %1$u %% > buffer %2$u %%"),
-					avail_pct, buffer));
+		vmem_engine_set(d, VMEM_ENGINE_ACTION_SHRINK, next,
+				/* TRANSLATORS: a policy decision: keep "shrink:"; the guest's
+				 * available memory and the buffer, both percentages */
+				g_strdup_printf(_("shrink: guest available %u %% > buffer %u %%"),
+						avail_pct, buffer));
 	}
 }
 
