@@ -54,6 +54,17 @@ vmem_engine_lower(VmemEngineDecision *d, const VmemEngineWish *w, guint64 bound,
 	}
 }
 
+/* Whether the host's memory pressure (PSI) counts as a host short of
+ * memory: "some" avg10 at or above its threshold (tasks stall on memory a
+ * tenth of the time), or "full" at or above its own (all of them do). */
+static gboolean
+vmem_engine_host_psi(const VmemEngineTuning *tuning, const VmemEngineHost *host)
+{
+	return host != NULL && host->has_psi &&
+	       (host->psi_some_avg10 >= tuning->host_psi_some ||
+		host->psi_full_avg10 >= tuning->host_psi_full);
+}
+
 /**
  * vmem_engine_host_arbitrate:
  *
@@ -61,9 +72,16 @@ vmem_engine_lower(VmemEngineDecision *d, const VmemEngineWish *w, guint64 bound,
  *
  * 1. The host's MemAvailable after the decisions is projected: each
  *    domain's new total minus what it has plugged is taken from (or,
- *    for a shrink, given back to) what the host has available now.
- * 2. When that stays at or above the reserve, nothing changes.
- * 3. Otherwise the domains the engine may change (mode auto, running,
+ *    for a shrink, given back to) what the host has available now.  What
+ *    it misses of its reserve is what the domains must give.
+ * 2. A host under memory pressure by PSI ("some" avg10 at least 10 % or
+ *    "full" avg10 at least 5 %) is short as well, of an amount PSI does
+ *    not tell: the domains must give every grow above their safety floor
+ *    and one step more each decision while the pressure lasts (PSI avg10
+ *    follows slowly: a step at a time does not take back more than the
+ *    host needs).  The larger of the two is what they give.
+ * 3. When nothing is short, nothing changes.
+ * 4. Otherwise the domains the engine may change (mode auto, running,
  *    with a report, no stuck unplug) give, in order: lowest priority
  *    first, among equal priorities the one with the most memory above its
  *    floor first, then by name.  Each gives first the part of its grow
@@ -73,35 +91,39 @@ vmem_engine_lower(VmemEngineDecision *d, const VmemEngineWish *w, guint64 bound,
  *    memory, without waiting for the shrink cooldown or going by steps
  *    ("reclaim").  Nobody ever gives below the safety floor: a guest
  *    below it still grows to it.
- * 4. When every domain is at its floor and the host is still short, the
+ * 5. When every domain is at its floor and the host is still short, the
  *    host is overcommitted: the decision says so for the log.
  */
 void
-vmem_engine_host_arbitrate(const VmemEngineHost *host, const VmemEngineDomain *domains,
-			   guint n_domains, const VmemEngineWish *wishes,
-			   VmemEngineDecision *decisions, VmemEngineHostDecision *ret_host)
+vmem_engine_host_arbitrate(const VmemEngineTuning *tuning, const VmemEngineHost *host,
+			   const VmemEngineDomain *domains, guint n_domains,
+			   const VmemEngineWish *wishes, VmemEngineDecision *decisions,
+			   VmemEngineHostDecision *ret_host)
 {
 	g_autoptr(GArray) order = NULL;
-	gint64 projected;
-	guint64 need;
+	guint64 need = 0;
+	gboolean psi = vmem_engine_host_psi(tuning, host), giver = FALSE;
 
 	memset(ret_host, 0, sizeof(*ret_host));
-	if (host == NULL || !host->valid || host->reserve == 0)
-		return;
 	/* 1. */
-	projected = (gint64)MIN(host->mem_available, (guint64)G_MAXINT64);
-	for (guint i = 0; i < n_domains; i++) {
-		if (domains[i].state == VMEM_ENGINE_STATE_STOPPED)
-			continue;
-		projected -= (gint64)decisions[i].requested - (gint64)wishes[i].plugged;
-	}
-	/* 2. */
-	if (projected >= (gint64)host->reserve)
-		return;
-	need = (guint64)((gint64)host->reserve - projected);
-	ret_host->below_reserve = TRUE;
+	if (host != NULL && host->valid && host->reserve > 0) {
+		gint64 projected = (gint64)MIN(host->mem_available, (guint64)G_MAXINT64);
 
+		for (guint i = 0; i < n_domains; i++) {
+			if (domains[i].state == VMEM_ENGINE_STATE_STOPPED)
+				continue;
+			projected -= (gint64)decisions[i].requested - (gint64)wishes[i].plugged;
+		}
+		if (projected < (gint64)host->reserve) {
+			need = (guint64)((gint64)host->reserve - projected);
+			ret_host->below_reserve = TRUE;
+		}
+	}
 	/* 3. */
+	if (need == 0 && !psi)
+		return;
+
+	/* 4. */
 	order = g_array_new(FALSE, FALSE, sizeof(VmemEngineCandidate));
 	for (guint i = 0; i < n_domains; i++) {
 		VmemEngineCandidate c = {i, &domains[i], &wishes[i]};
@@ -110,6 +132,26 @@ vmem_engine_host_arbitrate(const VmemEngineHost *host, const VmemEngineDomain *d
 			g_array_append_val(order, c);
 	}
 	g_array_sort(order, vmem_engine_candidate_compare);
+	/* 2. */
+	if (psi) {
+		guint64 need_psi = 0;
+
+		ret_host->psi_pressure = TRUE;
+		for (guint k = 0; k < order->len; k++) {
+			const VmemEngineCandidate *c =
+				&g_array_index(order, VmemEngineCandidate, k);
+			const VmemEngineWish *w = c->wish;
+			guint64 requested = decisions[c->index].requested;
+
+			need_psi += vmem_engine_sub(requested, MAX(w->current, w->floor));
+			if (!giver && w->may_unplug &&
+			    MIN(requested, w->current) > w->unplug_floor) {
+				need_psi += w->step;
+				giver = TRUE;
+			}
+		}
+		need = MAX(need, need_psi);
+	}
 	for (guint k = 0; k < order->len && need > 0; k++) {
 		const VmemEngineCandidate *c = &g_array_index(order, VmemEngineCandidate, k);
 		VmemEngineDecision *d = &decisions[c->index];
@@ -122,16 +164,29 @@ vmem_engine_host_arbitrate(const VmemEngineHost *host, const VmemEngineDomain *d
 			if (freed > 0 && d->requested == w->current) {
 				g_free(d->reason);
 				d->action = VMEM_ENGINE_ACTION_HOLD;
-				/* TRANSLATORS: a policy decision: keep "hold:"; %u is a priority,
-				 * 1 to 10 */
-				d->reason = g_strdup_printf(
-					_("hold: host below reserve, grow refused for priority %u"),
-					w->priority);
+				d->reason = ret_host->below_reserve
+						    /* TRANSLATORS: a policy decision: keep "hold:";
+						     * %u is a priority, 1 to 10 */
+						    ? g_strdup_printf(
+							      _("hold: host below reserve, grow "
+								"refused for priority %u"),
+							      w->priority)
+						    /* TRANSLATORS: a policy decision: keep "hold:";
+						     * %u is a priority, 1 to 10 */
+						    : g_strdup_printf(
+							      _("hold: host memory pressure, grow "
+								"refused for priority %u"),
+							      w->priority);
 			} else if (freed > 0) {
 				g_free(d->reason);
-				/* TRANSLATORS: a policy decision: keep "grow:" */
-				d->reason = g_strdup(
-					_("grow: to the safety floor only, host below reserve"));
+				d->reason =
+					ret_host->below_reserve
+						/* TRANSLATORS: a policy decision: keep "grow:" */
+						? g_strdup(_("grow: to the safety floor only, host "
+							     "below reserve"))
+						/* TRANSLATORS: a policy decision: keep "grow:" */
+						: g_strdup(_("grow: to the safety floor only, host "
+							     "memory pressure"));
 			}
 		}
 		if (need > 0 && w->may_unplug && d->requested <= w->current) {
@@ -140,27 +195,48 @@ vmem_engine_host_arbitrate(const VmemEngineHost *host, const VmemEngineDomain *d
 			if (freed > 0) {
 				g_free(d->reason);
 				d->action = VMEM_ENGINE_ACTION_RECLAIM;
-				/* TRANSLATORS: a policy decision: keep "reclaim:"; %u is a
-				 * priority, 1 to 10 */
-				d->reason = g_strdup_printf(
-					_("reclaim: host below reserve, priority %u"), w->priority);
+				d->reason =
+					ret_host->below_reserve
+						/* TRANSLATORS: a policy decision: keep "reclaim:";
+						 * %u is a priority, 1 to 10 */
+						? g_strdup_printf(_("reclaim: host below reserve, "
+								    "priority %u"),
+								  w->priority)
+						/* TRANSLATORS: a policy decision: keep "reclaim:";
+						 * %u is a priority, 1 to 10 */
+						: g_strdup_printf(
+							  _("reclaim: host memory pressure, "
+							    "priority %u"),
+							  w->priority);
 			}
 		}
 	}
 
-	/* 4. */
+	/* 5. (under memory pressure, also when nobody had a step to give) */
 	ret_host->shortfall = need;
-	if (need > 0) {
+	ret_host->overcommitted = need > 0 || (psi && !giver);
+	if (ret_host->overcommitted && need > 0 && ret_host->below_reserve) {
 		g_autofree char *need_s = vmem_size_format(need);
 
-		ret_host->overcommitted = TRUE;
 		/* TRANSLATORS: for the log; %s is a size such as "1.5 GiB" */
 		ret_host->reason = g_strdup_printf(_("host overcommitted: %s short of the reserve "
 						     "with every domain at its safety floor"),
 						   need_s);
-	} else {
+	} else if (ret_host->overcommitted) {
+		/* TRANSLATORS: for the log; 1 and 2 are percentages, keep "PSI" */
+		ret_host->reason = g_strdup_printf(
+			_("host overcommitted: under memory pressure (PSI some %1$.0f %%, full "
+			  "%2$.0f %%) with every domain at its safety floor"),
+			host->psi_some_avg10, host->psi_full_avg10);
+	} else if (ret_host->below_reserve) {
 		/* TRANSLATORS: for the log */
 		ret_host->reason =
 			g_strdup(_("host below reserve: memory taken back from buffers"));
+	} else {
+		/* TRANSLATORS: for the log; 1 and 2 are percentages, keep "PSI" */
+		ret_host->reason = g_strdup_printf(
+			_("host under memory pressure (PSI some %1$.0f %%, full %2$.0f %%): memory "
+			  "taken back from buffers"),
+			host->psi_some_avg10, host->psi_full_avg10);
 	}
 }

@@ -18,6 +18,7 @@ G_BEGIN_DECLS
  * @current: the domain's current requested total
  * @plugged: what it has plugged
  * @block: its largest block size: every total is a multiple of it
+ * @step: its policy's step, in whole blocks
  * @floor: the lowest total the rules allow: the safety floor and the
  *   policy minimum (never above the maximum)
  * @unplug_floor: the lowest total an unplug may reach: the guest's movable
@@ -30,6 +31,7 @@ typedef struct {
 	guint64 current;
 	guint64 plugged;
 	guint64 block;
+	guint64 step;
 	guint64 floor;
 	guint64 unplug_floor;
 	guint priority;
@@ -38,9 +40,10 @@ typedef struct {
 void vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain *domain,
 			       double now, VmemEngineDecision *ret_decision,
 			       VmemEngineWish *ret_wish);
-void vmem_engine_host_arbitrate(const VmemEngineHost *host, const VmemEngineDomain *domains,
-				guint n_domains, const VmemEngineWish *wishes,
-				VmemEngineDecision *decisions, VmemEngineHostDecision *ret_host);
+void vmem_engine_host_arbitrate(const VmemEngineTuning *tuning, const VmemEngineHost *host,
+				const VmemEngineDomain *domains, guint n_domains,
+				const VmemEngineWish *wishes, VmemEngineDecision *decisions,
+				VmemEngineHostDecision *ret_host);
 
 static inline guint64
 vmem_engine_round_up(guint64 value, guint64 block)

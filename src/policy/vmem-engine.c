@@ -5,6 +5,11 @@
  * (the resize plan).  Every rule is written once, where it is applied;
  * docs/policy.md lists them for people.
  *
+ * The reasons formatted every tick for every domain take their arguments
+ * in order, without positions ("%u", not "%1$u"): glibc formats positional
+ * arguments several times slower, and a translation may still reorder
+ * them.
+ *
  * Sizes: the policy's are in KiB, everything else in bytes.  Every total
  * the engine asks for is a multiple of the domain's largest block size, so
  * that the resize plan can always split it (block sizes are powers of two).
@@ -127,6 +132,92 @@ vmem_engine_report_changed(const VmemEngineStuck *stuck, guint64 used, guint64 m
 	return used + step <= stuck->used || movable >= stuck->movable_online + step;
 }
 
+/* Two reports less than this apart (seconds) are one report seen twice:
+ * its age is measured at a slightly different moment each tick. */
+#define VMEM_ENGINE_SAME_REPORT 0.05
+
+/* The expected rise of the guest's used memory (rule 5), bytes: its last
+ * rise per report, at most four steps (a single large allocation is not a
+ * trend), scaled from the time it took to the time until a grow decided
+ * now can be corrected by the next decision: that time again plus the
+ * report's age (the guest has gone on rising since; at most one more such
+ * time, so that a stale report is not extrapolated for ever) and, for
+ * balloon statistics, the poll that delayed them. */
+static guint64
+vmem_engine_expected_rise(const VmemEngineTuning *tuning, const VmemEngineReport *report,
+			  guint64 rise, double over, guint64 step)
+{
+	double horizon;
+
+	if (rise == 0 || over <= 0)
+		return 0;
+	horizon = over + CLAMP(report->age, 0, over) +
+		  (report->from_balloon ? tuning->balloon_delay : 0);
+	return (guint64)((double)MIN(rise, 4 * step) * MIN(horizon / over, 3.0));
+}
+
+/* The total, in requested terms, that leaves MemAvailable at @buffer
+ * percent of MemTotal once the guest uses @extra more: (used + extra) /
+ * (1 - buffer) - base, rounded up to whole blocks. */
+static guint64
+vmem_engine_level(guint64 used, guint64 extra, guint buffer, guint64 base, guint64 block)
+{
+	unsigned __int128 total = ((unsigned __int128)used + extra) * 100 + (100 - buffer) - 1;
+
+	return vmem_engine_round_up(vmem_engine_sub((guint64)(total / (100 - buffer)), base),
+				    block);
+}
+
+/* Why a domain grows, for people (rule 7) */
+static char *
+vmem_engine_grow_reason(const VmemEngineReport *report, const VmemEngineDecision *d, guint64 lo,
+			guint64 current, guint64 target, guint64 target_raw, guint64 expect,
+			guint avail_pct, guint buffer)
+{
+	if (current < lo && target_raw <= lo) {
+		g_autofree char *lo_s = vmem_size_format(lo);
+
+		/* TRANSLATORS: a policy decision: keep "grow:"; %s is a size such
+		 * as "1 GiB" */
+		return g_strdup_printf(_("grow: below the policy minimum %s"), lo_s);
+	}
+	if (target <= current)
+		/* TRANSLATORS: a policy decision: keep "grow:"; %.0f is a
+		 * percentage, keep "PSI some avg10" */
+		return g_strdup_printf(_("grow: guest memory pressure %.0f %% (PSI some avg10)"),
+				       report->psi_some_avg10);
+	if (target_raw < d->floor)
+		/* TRANSLATORS: a policy decision: keep "grow:"; %u is a percentage */
+		return g_strdup_printf(_("grow: to the safety floor, guest available %u %%"),
+				       avail_pct);
+	if (avail_pct < buffer)
+		/* TRANSLATORS: a policy decision: keep "grow:"; the guest's available
+		 * memory and the buffer, both percentages */
+		return g_strdup_printf(_("grow: guest available %u %% < buffer %u %%"), avail_pct,
+				       buffer);
+	if (expect > 0) {
+		g_autofree char *rise_s = vmem_size_format_rounded(d->rise);
+
+		/* TRANSLATORS: a policy decision: keep "grow:"; a size such as
+		 * "128 MiB", then the buffer, a percentage */
+		return g_strdup_printf(_("grow: guest use rising by %s, buffer %u %%"), rise_s,
+				       buffer);
+	}
+	if (report->from_balloon)
+		/* TRANSLATORS: a policy decision: keep "grow:"; the guest's available
+		 * memory and the buffer, both percentages; balloon statistics are
+		 * libvirt's figures of a guest without virtmem-agent */
+		return g_strdup_printf(_("grow: guest available %u %% close to buffer %u %%, "
+					 "balloon statistics lag"),
+				       avail_pct, buffer);
+	/* TRANSLATORS: a policy decision: keep "grow:"; the guest's available
+	 * memory and the buffer, both percentages; the headroom is what the
+	 * engine keeps above the buffer */
+	return g_strdup_printf(_("grow: guest available %u %% close to buffer %u %%, "
+				 "headroom"),
+			       avail_pct, buffer);
+}
+
 /**
  * vmem_engine_domain_decide:
  *
@@ -142,30 +233,43 @@ vmem_engine_report_changed(const VmemEngineStuck *stuck, guint64 used, guint64 m
  *    nothing is ever shrunk without a report.
  * 5. From the report: used = MemTotal - MemAvailable; base = MemTotal -
  *    plugged at the report; the safety floor = used + max(128 MiB, 5 % of
- *    MemTotal) - base; the target = (used + rise) / (1 - buffer) - base,
- *    so that MemAvailable stays the buffer's share of MemTotal when the
- *    used memory rises again as much as it rose between the last two
- *    reports (rise, at most four steps; 0 when it fell).  Both are rounded up
- *    to whole blocks and kept within min and max (the floor never above
- *    max, the target never below the floor).
+ *    MemTotal) - base.  The expected rise is what the used memory will
+ *    have risen by when a grow decided now can next be corrected: its
+ *    rise between the last two reports (at most four steps; 0 when it
+ *    fell), scaled from the time between them to that time plus the
+ *    report's age (at most one such time) plus, for balloon statistics,
+ *    QEMU's poll period.  The target = (used + max(expected rise, half a
+ *    step)) / (1 - buffer) - base keeps MemAvailable at the buffer's share
+ *    of MemTotal once the guest uses that much more: the half step is the
+ *    headroom a rise that starts right after a report finds.  With
+ *    balloon statistics (no PSI, later figures) it is half a step of use
+ *    higher still.  Both are rounded up to whole blocks and kept within
+ *    min and max (the floor never above max, the target never below the
+ *    floor).
  * 6. A stuck unplug, with no change in the guest since (a step less used
  *    or a step more movable memory): back off: request what is plugged,
  *    never kick, and shrink no more until the report changes.  Growing
  *    is still allowed: it ends the unplug anyway.
- * 7. Grow when the target is above the current total: by the deficit in
- *    one decision, not a fixed step (never above max); or by one
- *    step when the guest's PSI "some" avg10 reaches 10 % while its
- *    available memory looks fine.  Only after the grow cooldown, except
- *    that a domain below its safety floor grows at once.
+ * 7. Grow when the target is above the current total: to it in one
+ *    decision, not by a fixed step (never above max); or by one step when
+ *    the guest's PSI "some" avg10 reaches 10 % while its available memory
+ *    looks fine.  Only after the grow cooldown, except that a domain below
+ *    its safety floor grows at once.  A grow only ahead of a rise (the
+ *    guest had its buffer for its present use) is marked as such.
  * 8. Shrink when the target is below the current total: only with a fresh
- *    report (at most 10 s old), only once the excess has lasted the shrink
- *    cooldown and the last grow is that long ago, only when the previous
- *    unplug has completed, by at most one step per decision, never below
- *    the target (so MemAvailable stays at least the buffer), the floor or
- *    min, and never by more than the guest's movable online memory
- *    (nothing at all when the guest says an unplug may stick and does not
- *    say what is movable).  Above the policy maximum, shrink to it at
- *    once, but not below the floor.
+ *    report (at most 10 s old); only once the last grow the guest needed
+ *    (not one only ahead of a rise) is the shrink cooldown ago; only by
+ *    what the decision before saw in excess too; only once the excess has
+ *    lasted the cooldown, or sooner when it is larger than a step (the
+ *    excess times how long it has lasted reaches a step times the
+ *    cooldown: a large drop is not worth holding), unless a shrink of this
+ *    excess has begun already; only when the previous unplug has
+ *    completed; by a step or, far above, by half the excess in whole steps
+ *    per decision, never below the target (so MemAvailable stays at least
+ *    the buffer), the floor or min, and never by more than the guest's
+ *    movable online memory (nothing at all when the guest says an unplug
+ *    may stick and does not say what is movable).  Above the policy
+ *    maximum, shrink to it at once, but not below the floor.
  * 9. Otherwise: steady.
  */
 void
@@ -178,7 +282,7 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 	VmemEngineWish *w = ret_wish;
 	guint64 capacity = 0, current = 0, plugged = 0, block = 0;
 	guint64 lo, hi, step, base, used, margin, floor_raw, floor_eff, target_raw, target, want;
-	guint64 unplug_floor = 0;
+	guint64 expect, extra, unplug_floor = 0;
 	guint buffer, avail_pct;
 	gboolean fresh, stuck, psi;
 
@@ -209,6 +313,7 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 	hi = vmem_engine_round_down(MIN(policy->max_kib * VMEM_SIZE_KIB, capacity), block);
 	lo = MIN(lo, hi);
 	step = MAX(vmem_engine_round_up(policy->step_kib * VMEM_SIZE_KIB, block), block);
+	w->step = step;
 	w->floor = lo;
 	w->unplug_floor = current;
 
@@ -269,21 +374,27 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 	margin = MAX(tuning->margin_min, report->mem_total / 100 * tuning->margin_percent);
 	d->used = used;
 	d->used_at = now - report->age;
-	if (domain->history.used_at == VMEM_ENGINE_NEVER || d->used_at > domain->history.used_at)
-		d->rise = domain->history.used_at == VMEM_ENGINE_NEVER
-				  ? 0
-				  : vmem_engine_sub(used, domain->history.used);
-	else
+	if (domain->history.used_at == VMEM_ENGINE_NEVER) {
+		/* the first report: no rise known yet */
+	} else if (d->used_at > domain->history.used_at + VMEM_ENGINE_SAME_REPORT) {
+		d->rise = vmem_engine_sub(used, domain->history.used);
+		d->rise_over = d->used_at - domain->history.used_at;
+	} else {
+		/* The report of the last tick again: its age was measured at a
+		 * slightly different moment; keep its time so it never drifts. */
+		d->used_at = MIN(d->used_at, domain->history.used_at);
 		d->rise = domain->history.rise;
+		d->rise_over = domain->history.rise_over;
+	}
+	expect = vmem_engine_expected_rise(tuning, report, d->rise, d->rise_over, step);
+	/* Balloon statistics show no pressure and come late: grow half a step
+	 * of use earlier than with the agent. */
+	extra = report->from_balloon ? step / 2 : 0;
 	floor_raw = vmem_engine_round_up(vmem_engine_sub(used + margin, base), block);
 	floor_eff = MAX(MIN(floor_raw, hi), lo);
-	target_raw = vmem_engine_round_up(
-		vmem_engine_sub(
-			(guint64)(((unsigned __int128)(used + MIN(d->rise, 4 * step)) * 100 +
-				   (100 - buffer) - 1) /
-				  (100 - buffer)),
-			base),
-		block);
+	/* The headroom: at least half a step of use above the buffer, so that
+	 * a rise that starts right after a report finds the buffer whole. */
+	target_raw = vmem_engine_level(used, MAX(expect, step / 2) + extra, buffer, base, block);
 	target = CLAMP(target_raw, floor_eff, hi);
 	d->floor = floor_eff;
 	d->target = target;
@@ -300,9 +411,10 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 		unplug_floor = vmem_engine_round_up(plugged, block);
 
 	want = target;
-	if (psi && want <= current && target_raw <= current)
+	if (psi && want <= current)
 		want = MIN(hi, vmem_engine_round_up(current, block) + step);
 	d->excess = want < current;
+	d->surplus = vmem_engine_sub(current, want);
 
 	w->arbitrated = !stuck;
 	w->may_unplug = fresh && !stuck;
@@ -318,39 +430,14 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 					g_strdup(_("hold: grow cooldown")));
 			return;
 		}
-		if (current < lo && target_raw <= lo) {
-			g_autofree char *lo_s = vmem_size_format(lo);
-
-			vmem_engine_set(
-				d, VMEM_ENGINE_ACTION_GROW, want,
-				/* TRANSLATORS: a policy decision: keep "grow:"; %s is a
-				 * size such as "1 GiB" */
-				g_strdup_printf(_("grow: below the policy minimum %s"), lo_s));
-		} else if (target_raw <= current) {
-			vmem_engine_set(
-				d, VMEM_ENGINE_ACTION_GROW, want,
-				/* TRANSLATORS: a policy decision: keep "grow:"; %.0f is a
-				 * percentage, keep "PSI some avg10" */
-				g_strdup_printf(
-					_("grow: guest memory pressure %.0f %% (PSI some avg10)"),
-					report->psi_some_avg10));
-		} else if (avail_pct >= buffer) {
-			g_autofree char *rise_s = vmem_size_format_rounded(d->rise);
-
-			vmem_engine_set(
-				d, VMEM_ENGINE_ACTION_GROW, want,
-				/* TRANSLATORS: a policy decision: keep "grow:"; 1 a size
-				 * such as "128 MiB", 2 a percentage */
-				g_strdup_printf(_("grow: guest use rising by %1$s, buffer %2$u %%"),
-						rise_s, buffer));
-		} else {
-			vmem_engine_set(
-				d, VMEM_ENGINE_ACTION_GROW, want,
-				/* TRANSLATORS: a policy decision: keep "grow:"; 1 and 2
-				 * are percentages */
-				g_strdup_printf(_("grow: guest available %1$u %% < buffer %2$u %%"),
-						avail_pct, buffer));
-		}
+		/* Memory granted only ahead of a rise is held by the excess rule
+		 * (rule 8), not by the shrink cooldown: if the rise does not come
+		 * it is an excess like any other. */
+		d->ahead = target > current && current >= floor_eff && current >= lo &&
+			   vmem_engine_level(used, 0, buffer, base, block) <= current;
+		vmem_engine_set(d, VMEM_ENGINE_ACTION_GROW, want,
+				vmem_engine_grow_reason(report, d, lo, current, target, target_raw,
+							expect, avail_pct, buffer));
 		return;
 	}
 
@@ -377,19 +464,21 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 					g_strdup_printf(_("hold: at the policy maximum %s"), hi_s));
 			return;
 		}
-		vmem_engine_set(
-			d, VMEM_ENGINE_ACTION_NONE, current,
-			/* TRANSLATORS: a policy decision: keep "steady:"; 1 and 2 are
-			 * percentages */
-			g_strdup_printf(_("steady: guest available %1$u %%, buffer %2$u %%"),
-					avail_pct, buffer));
+		vmem_engine_set(d, VMEM_ENGINE_ACTION_NONE, current,
+				/* TRANSLATORS: a policy decision: keep "steady:"; the guest's
+				 * available memory and the buffer, both percentages */
+				g_strdup_printf(_("steady: guest available %u %%, buffer %u %%"),
+						avail_pct, buffer));
 		return;
 	}
 
 	/* 8. shrink */
 	{
 		gboolean above_max = current > hi;
-		guint64 next;
+		/* only what the report before saw as well: one odd report never
+		 * makes a shrink */
+		guint64 confirmed = MIN(current - want, domain->history.surplus), next;
+		double since, lasted;
 
 		if (!fresh) {
 			vmem_engine_set(d, VMEM_ENGINE_ACTION_HOLD, current,
@@ -397,12 +486,24 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 					g_strdup(_("hold: no fresh guest report to shrink")));
 			return;
 		}
-		double since = domain->history.excess_since == VMEM_ENGINE_NEVER
-				       ? now
-				       : domain->history.excess_since;
-
-		if (!above_max && (now - since < policy->cooldown_shrink_s ||
-				   now - domain->history.last_grow < policy->cooldown_shrink_s)) {
+		since = domain->history.excess_since == VMEM_ENGINE_NEVER
+				? now
+				: domain->history.excess_since;
+		/* The excess appeared between the report before the one that
+		 * first showed it and that one: count from halfway. */
+		lasted = now - since + (since < now ? d->rise_over / 2 : 0);
+		/* A small excess must last the whole cooldown; a large one sooner,
+		 * once the memory it holds for nothing (excess times how long)
+		 * matches a step held for the cooldown: after a load has dropped by
+		 * many steps, waiting the whole cooldown costs more than a grow
+		 * should the load come back.  Never within the cooldown of a grow
+		 * the guest needed.  Once a shrink has begun to give an excess
+		 * back, the next steps wait only for the unplug. */
+		if (!above_max &&
+		    (confirmed == 0 ||
+		     now - domain->history.last_need < policy->cooldown_shrink_s ||
+		     (domain->history.last_shrink < since && lasted < policy->cooldown_shrink_s &&
+		      (double)confirmed * lasted < (double)step * policy->cooldown_shrink_s))) {
 			vmem_engine_set(d, VMEM_ENGINE_ACTION_HOLD, current,
 					/* TRANSLATORS: a policy decision: keep "hold:" */
 					g_strdup(_("hold: shrink cooldown")));
@@ -414,11 +515,17 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 					g_strdup(_("hold: unplug in progress")));
 			return;
 		}
-		if (above_max)
+		if (above_max) {
 			next = MAX(hi, MIN(floor_raw, current));
-		else
-			next = MAX(want,
-				   vmem_engine_round_up(vmem_engine_sub(current, step), block));
+		} else {
+			/* One step, or far above the target half the excess in whole
+			 * steps: the guest gives back a large excess within a few
+			 * decisions, a small one a step at a time. */
+			guint64 by = MIN(confirmed,
+					 MAX(step, vmem_engine_round_down(confirmed / 2, step)));
+
+			next = MAX(want, vmem_engine_round_up(current - by, block));
+		}
 		next = MAX(next, unplug_floor);
 		if (next >= current) {
 			vmem_engine_set(
@@ -440,12 +547,11 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 				g_strdup_printf(_("shrink: above the policy maximum %s"), hi_s));
 			return;
 		}
-		vmem_engine_set(
-			d, VMEM_ENGINE_ACTION_SHRINK, next,
-			/* TRANSLATORS: a policy decision: keep "shrink:"; 1 and 2 are
-			 * percentages */
-			g_strdup_printf(_("shrink: guest available %1$u %% > buffer %2$u %%"),
-					avail_pct, buffer));
+		vmem_engine_set(d, VMEM_ENGINE_ACTION_SHRINK, next,
+				/* TRANSLATORS: a policy decision: keep "shrink:"; the guest's
+				 * available memory and the buffer, both percentages */
+				g_strdup_printf(_("shrink: guest available %u %% > buffer %u %%"),
+						avail_pct, buffer));
 	}
 }
 
@@ -480,7 +586,9 @@ vmem_engine_history_update(VmemEngineHistory *history, const VmemEngineDecision 
 		history->used = decision->used;
 		history->used_at = decision->used_at;
 		history->rise = decision->rise;
+		history->rise_over = decision->rise_over;
 	}
+	history->surplus = decision->excess ? decision->surplus : 0;
 	if (!decision->excess)
 		history->excess_since = VMEM_ENGINE_NEVER;
 	else if (history->excess_since == VMEM_ENGINE_NEVER)
@@ -491,6 +599,8 @@ vmem_engine_history_update(VmemEngineHistory *history, const VmemEngineDecision 
 	case VMEM_ENGINE_ACTION_GROW:
 	case VMEM_ENGINE_ACTION_RESTORE:
 		history->last_grow = now;
+		if (!decision->ahead)
+			history->last_need = now;
 		history->excess_since = VMEM_ENGINE_NEVER;
 		break;
 	case VMEM_ENGINE_ACTION_SHRINK:
@@ -557,7 +667,8 @@ vmem_engine_decide(const VmemEngineTuning *tuning, const VmemEngineHost *host,
 		tuning = &defaults;
 	for (guint i = 0; i < n_domains; i++)
 		vmem_engine_domain_decide(tuning, &domains[i], now, &ret_decisions[i], &wishes[i]);
-	vmem_engine_host_arbitrate(host, domains, n_domains, wishes, ret_decisions, &host_decision);
+	vmem_engine_host_arbitrate(tuning, host, domains, n_domains, wishes, ret_decisions,
+				   &host_decision);
 	for (guint i = 0; i < n_domains; i++)
 		vmem_engine_split(&domains[i], &wishes[i], &ret_decisions[i]);
 	if (ret_host != NULL)

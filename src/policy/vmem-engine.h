@@ -60,9 +60,14 @@ gboolean vmem_engine_state_from_string(const char *text, VmemEngineState *ret_st
  * @movable_online: virtio-mem memory online in ZONE_MOVABLE, bytes
  * @normal_online: virtio-mem memory online in ZONE_NORMAL, bytes
  * @unplug_may_stick: the guest says an unplug may not complete
+ * @from_balloon: the figures are libvirt's balloon statistics, not the
+ *   agent's: QEMU polls them (every second), so they are up to a poll
+ *   older than @age says, and they carry no PSI and no zones.  The engine
+ *   then keeps a larger margin (see vmem_engine_domain_decide())
  *
  * The latest facts from the guest, by virtmem-agent or from libvirt's
- * balloon statistics (`usable`/`available`) as the fallback.
+ * balloon statistics (`usable`/`available`) as the fallback.  A report
+ * left zeroed but for its figures is an agent's: @from_balloon %FALSE.
  */
 typedef struct {
 	gboolean valid;
@@ -77,6 +82,7 @@ typedef struct {
 	guint64 movable_online;
 	guint64 normal_online;
 	gboolean unplug_may_stick;
+	gboolean from_balloon;
 } VmemEngineReport;
 
 /**
@@ -100,13 +106,17 @@ typedef struct {
 /**
  * VmemEngineHistory:
  * @last_grow: when a grow (or restore) was last applied, or
- *   %VMEM_ENGINE_NEVER
+ *   %VMEM_ENGINE_NEVER: the grow cooldown counts from it
+ * @last_need: when a grow the guest needed for its present use (not only
+ *   ahead of a rise) was last applied: the shrink cooldown counts from it
  * @last_shrink: when a shrink or reclaim was last applied
  * @excess_since: since when the domain has had more than its target
  *   without a break, or %VMEM_ENGINE_NEVER
+ * @surplus: by how much, at the latest decision (0: no excess)
  * @used: the guest's used memory in the latest report seen
  * @used_at: when that report was made, or %VMEM_ENGINE_NEVER
  * @rise: how much the used memory rose from the report before to it
+ * @rise_over: the seconds between those two reports (0: unknown)
  *
  * The little the engine needs to remember between two ticks; the caller
  * keeps it (the engine keeps nothing), starting from
@@ -114,16 +124,20 @@ typedef struct {
  */
 typedef struct {
 	double last_grow;
+	double last_need;
 	double last_shrink;
 	double excess_since;
+	guint64 surplus;
 	guint64 used;
 	double used_at;
 	guint64 rise;
+	double rise_over;
 } VmemEngineHistory;
 
 /* clang-format off */
 #define VMEM_ENGINE_HISTORY_INIT \
-	{VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, 0, VMEM_ENGINE_NEVER, 0}
+	{VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, 0, 0, \
+	 VMEM_ENGINE_NEVER, 0, 0}
 /* clang-format on */
 
 /**
@@ -155,11 +169,22 @@ typedef struct {
  * @valid: whether the host's figures are known (else no arbitration)
  * @mem_available: the host's MemAvailable, bytes
  * @reserve: what the host keeps for itself, bytes; 0 for no reserve
+ * @has_psi: whether @psi_some_avg10 and @psi_full_avg10 are known
+ *   (independent of @valid: the host's pressure counts without a reserve)
+ * @psi_some_avg10: the host's /proc/pressure/memory "some" avg10, percent
+ * @psi_full_avg10: its "full" avg10, percent
+ *
+ * The host's side.  A host under memory pressure by PSI (see
+ * #VmemEngineTuning) is treated as a host below its reserve: see
+ * vmem_engine_host_arbitrate().
  */
 typedef struct {
 	gboolean valid;
 	guint64 mem_available;
 	guint64 reserve;
+	gboolean has_psi;
+	double psi_some_avg10;
+	double psi_full_avg10;
 } VmemEngineHost;
 
 /**
@@ -169,6 +194,12 @@ typedef struct {
  * @margin_percent: the margin as a share of the guest's MemTotal
  * @psi_grow: guest "some" memory pressure (avg10, percent) that grows a
  *   domain by a step even when its available memory is at its buffer
+ * @balloon_delay: how much older than their age, in seconds, balloon
+ *   statistics may be (QEMU's statistics poll period)
+ * @host_psi_some: host "some" memory pressure (avg10, percent) from which
+ *   the host counts as short of memory
+ * @host_psi_full: host "full" memory pressure (avg10, percent) from which
+ *   the host counts as short of memory
  *
  * The engine's constants; VMEM_ENGINE_TUNING_DEFAULT are the documented
  * ones (docs/policy.md).
@@ -178,11 +209,14 @@ typedef struct {
 	guint64 margin_min;
 	guint margin_percent;
 	double psi_grow;
+	double balloon_delay;
+	double host_psi_some;
+	double host_psi_full;
 } VmemEngineTuning;
 
 #define VMEM_ENGINE_TUNING_DEFAULT                                                                 \
 	{                                                                                          \
-		10.0, 128 * G_GUINT64_CONSTANT(1048576), 5, 10.0                                   \
+		10.0, 128 * G_GUINT64_CONSTANT(1048576), 5, 10.0, 1.0, 10.0, 5.0                   \
 	}
 
 /**
@@ -222,9 +256,14 @@ const char *vmem_engine_action_to_string(VmemEngineAction action);
  * @floor: the safety floor in requested terms (0 without a report)
  * @target: what the buffer asks for, in requested terms
  * @excess: the domain has more than its target (it would shrink)
+ * @surplus: by how much, bytes (0 without an excess)
+ * @ahead: a grow only ahead of a rise (for the expected rise or the
+ *   headroom), not for the guest's present use: it does not restart the
+ *   shrink cooldown
  * @used: the used memory of the report decided on (0 without one)
  * @used_at: when that report was made, or %VMEM_ENGINE_NEVER
  * @rise: the used memory's rise between the last two reports
+ * @rise_over: the seconds between those two reports (0: unknown)
  */
 typedef struct {
 	VmemEngineAction action;
@@ -234,9 +273,12 @@ typedef struct {
 	guint64 floor;
 	guint64 target;
 	gboolean excess;
+	guint64 surplus;
+	gboolean ahead;
 	guint64 used;
 	double used_at;
 	guint64 rise;
+	double rise_over;
 } VmemEngineDecision;
 
 void vmem_engine_decision_clear(VmemEngineDecision *decision);
@@ -245,13 +287,17 @@ void vmem_engine_decision_clear(VmemEngineDecision *decision);
  * VmemEngineHostDecision:
  * @below_reserve: the host is (or would be, after the domains' wishes)
  *   below its reserve
+ * @psi_pressure: the host's memory pressure (PSI) is at or above the
+ *   tuning's thresholds: it is treated as short of memory
  * @overcommitted: every domain that can give is at its floor and the host
  *   is still short
- * @shortfall: how much the host still misses of its reserve, bytes
- * @reason: (nullable): for the log, when @below_reserve
+ * @shortfall: how much the host still misses of its reserve (or, under
+ *   memory pressure, of what it asked back), bytes
+ * @reason: (nullable): for the log, when @below_reserve or @psi_pressure
  */
 typedef struct {
 	gboolean below_reserve;
+	gboolean psi_pressure;
 	gboolean overcommitted;
 	guint64 shortfall;
 	char *reason;

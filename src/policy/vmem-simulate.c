@@ -12,7 +12,9 @@
  *      "some" rising from 0 when less than 10 % is available to 100 at
  *      none, the unmovable memory in ZONE_NORMAL and the rest of the
  *      plugged memory in ZONE_MOVABLE; without the agent, only MemTotal
- *      and MemAvailable, as libvirt's balloon statistics give;
+ *      and MemAvailable, as libvirt's balloon statistics give, and those
+ *      of the tick before (QEMU polls them: they reach the daemon a poll
+ *      later, which their age does not show);
  *   3. the decisions, applied at once to the requested sizes;
  *   4. the accounting of [t, t + tick): an OOM event for each tick in
  *      which used exceeds base + plugged, pressure while MemAvailable is
@@ -44,6 +46,9 @@ typedef struct {
 	VmemEngineState state;
 	gint state_index;
 	guint64 used;
+	guint64 polled_used;
+	guint64 polled_plugged;
+	gboolean polled;
 	VmemEngineReport report;
 	double report_time;
 	double next_report;
@@ -177,13 +182,21 @@ vmem_sim_report(VmemSimDomain *dom, double t)
 {
 	VmemEngineReport *r = &dom->report;
 	guint64 plugged = vmem_sim_sum(dom->devices, TRUE);
-	guint64 total = dom->def->base + plugged;
+	guint64 used = dom->used;
+	guint64 total;
 
+	/* balloon statistics: what QEMU polled a tick ago */
+	if (!dom->def->agent && dom->polled) {
+		plugged = dom->polled_plugged;
+		used = dom->polled_used;
+	}
+	total = dom->def->base + plugged;
 	memset(r, 0, sizeof(*r));
 	r->valid = TRUE;
 	r->mem_total = total;
-	r->mem_available = vmem_engine_sub(total, dom->used);
+	r->mem_available = vmem_engine_sub(total, used);
 	r->plugged = plugged;
+	r->from_balloon = !dom->def->agent;
 	if (dom->def->agent) {
 		guint64 low = total / 100 * VMEM_SIM_PSI_BELOW_PERCENT;
 
@@ -426,6 +439,7 @@ vmem_sim_run(const VmemSimScenario *scenario, VmemSimEngine engine)
 				for (guint j = 0; j < dom->devices->len; j++)
 					((VmemDevice *)dom->devices->pdata[j])->plugged = 0;
 				dom->report.valid = FALSE;
+				dom->polled = FALSE;
 			} else {
 				host_avail -=
 					(gint64)(dom->def->base + vmem_sim_sum(dom->devices, TRUE));
@@ -434,6 +448,9 @@ vmem_sim_run(const VmemSimScenario *scenario, VmemSimEngine engine)
 					vmem_sim_report(dom, t);
 					dom->next_report = t + dom->def->report_interval;
 				}
+				dom->polled_used = dom->used;
+				dom->polled_plugged = vmem_sim_sum(dom->devices, TRUE);
+				dom->polled = dom->state != VMEM_ENGINE_STATE_REBOOTED;
 			}
 			inputs[i] = (VmemEngineDomain){
 				.name = dom->def->name,

@@ -39,7 +39,7 @@ typedef struct {
  * @unmovable: memory above what it uses that it can never unplug, bytes
  * @report_interval: seconds between two guest reports
  * @agent: whether virtmem-agent reports (zones, PSI) or only libvirt's
- *   balloon statistics do
+ *   balloon statistics do, a tick late (QEMU polls them)
  * @load: (element-type VmemSimPoint): used memory over time
  * @states: (element-type VmemSimPoint): run states over time
  *   (VmemEngineState), running when empty

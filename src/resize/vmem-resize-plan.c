@@ -180,11 +180,18 @@ vmem_resize_plan_set_block_error(GError **error, GArray *grains, guint64 asked)
  * would exceed its size gets its size, the rest is shared again among the
  * others.  @frac gets the remainder of each share's division, to rank which
  * share lost most to rounding. */
+/* Up to this many devices, the split's scratch arrays live on the stack:
+ * the policy engine splits a total for every domain it resizes, each tick. */
+#define VMEM_RESIZE_PLAN_SMALL 8
+
 static void
 vmem_resize_plan_shares(GPtrArray *devices, const guint64 *weights, guint64 total, guint64 *share,
 			VmemU128 *frac, VmemU128 *denominator)
 {
-	g_autofree gboolean *full = g_new0(gboolean, devices->len);
+	gboolean full_small[VMEM_RESIZE_PLAN_SMALL] = {FALSE};
+	g_autofree gboolean *full_large =
+		devices->len > VMEM_RESIZE_PLAN_SMALL ? g_new0(gboolean, devices->len) : NULL;
+	gboolean *full = full_large ? full_large : full_small;
 	guint64 left = total;
 	VmemU128 weight_sum;
 	gboolean changed = TRUE;
@@ -236,8 +243,13 @@ vmem_resize_plan_shares(GPtrArray *devices, const guint64 *weights, guint64 tota
 static void
 vmem_resize_plan_balance(GPtrArray *devices, const guint64 *weights, guint64 total, guint64 *part)
 {
-	g_autofree guint64 *share = g_new0(guint64, devices->len);
-	g_autofree VmemU128 *frac = g_new0(VmemU128, devices->len);
+	guint64 share_small[VMEM_RESIZE_PLAN_SMALL] = {0};
+	VmemU128 frac_small[VMEM_RESIZE_PLAN_SMALL] = {0};
+	gboolean small = devices->len <= VMEM_RESIZE_PLAN_SMALL;
+	g_autofree guint64 *share_large = small ? NULL : g_new0(guint64, devices->len);
+	g_autofree VmemU128 *frac_large = small ? NULL : g_new0(VmemU128, devices->len);
+	guint64 *share = small ? share_small : share_large;
+	VmemU128 *frac = small ? frac_small : frac_large;
 	VmemU128 denominator = 0;
 	guint64 left;
 
@@ -352,13 +364,28 @@ vmem_resize_plan_split(GPtrArray *devices, const guint64 *weights, guint64 total
 {
 	g_autoptr(GArray) grains = NULL;
 	g_autofree guint64 *part = NULL;
-	guint64 capacity = 0, sum = 0;
+	guint64 capacity = 0, sum = 0, block = 0;
+	gboolean one_block = TRUE;
 
 	if (!vmem_resize_plan_check_devices(devices, &capacity, error))
 		return FALSE;
 	if (total > capacity) {
 		vmem_resize_plan_set_range_error(error, total, capacity);
 		return FALSE;
+	}
+	/* The usual case, one block size: any multiple of it up to the
+	 * capacity is reached by the balanced split alone. */
+	for (guint i = 0; i < devices->len; i++) {
+		guint64 b = ((const VmemDevice *)devices->pdata[i])->block_size;
+
+		one_block &= block == 0 || b == block;
+		block = b;
+	}
+	if (one_block && total % block == 0) {
+		part = g_new0(guint64, devices->len);
+		vmem_resize_plan_balance(devices, weights, total, part);
+		*ret_requested = g_steal_pointer(&part);
+		return TRUE;
 	}
 	grains = vmem_resize_plan_grains(devices);
 	if (vmem_resize_plan_reach_below(grains, total, NULL) != total) {

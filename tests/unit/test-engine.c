@@ -35,6 +35,8 @@ typedef struct {
 	VmemEngineAction action;
 	gint64 expect; /* MiB, -1: unchanged */
 	const char *reason;
+	gboolean ahead;	  /* the last grow was only ahead of a rise */
+	gboolean balloon; /* the report is libvirt's balloon statistics */
 } EngineCase;
 
 #define R VMEM_ENGINE_STATE_RUNNING
@@ -270,7 +272,7 @@ static const EngineCase engine_cases[] = {
 	 FALSE,
 	 0,
 	 VMEM_ENGINE_ACTION_GROW,
-	 1352,
+	 1432,
 	 "grow: guest available 7 % < buffer 20 %"},
 	{"grow-capped-at-max",
 	 AUTO,
@@ -354,7 +356,7 @@ static const EngineCase engine_cases[] = {
 	 FALSE,
 	 0,
 	 VMEM_ENGINE_ACTION_GROW,
-	 1476,
+	 1556,
 	 "grow:"},
 	{"grow-psi",
 	 AUTO,
@@ -383,7 +385,7 @@ static const EngineCase engine_cases[] = {
 	 1024,
 	 1024,
 	 TRUE,
-	 1638,
+	 1574,
 	 0,
 	 0,
 	 TRUE,
@@ -398,6 +400,50 @@ static const EngineCase engine_cases[] = {
 	 VMEM_ENGINE_ACTION_NONE,
 	 -1,
 	 "steady:"},
+	{"grow-headroom",
+	 AUTO,
+	 R,
+	 1024,
+	 1024,
+	 TRUE,
+	 1638,
+	 0,
+	 0,
+	 TRUE,
+	 -1,
+	 FALSE,
+	 0,
+	 0,
+	 NEVER,
+	 NEVER,
+	 FALSE,
+	 0,
+	 VMEM_ENGINE_ACTION_GROW,
+	 1104,
+	 "grow: guest available 20 % close to buffer 20 %, headroom"},
+	{"balloon-grows-earlier",
+	 AUTO,
+	 R,
+	 1024,
+	 1024,
+	 TRUE,
+	 1574,
+	 0,
+	 0,
+	 FALSE,
+	 -1,
+	 FALSE,
+	 0,
+	 0,
+	 NEVER,
+	 NEVER,
+	 FALSE,
+	 0,
+	 VMEM_ENGINE_ACTION_GROW,
+	 1104,
+	 "grow: guest available 23 % close to buffer 20 %, balloon statistics lag",
+	 FALSE,
+	 TRUE},
 	{"shrink-waits-for-excess-to-last",
 	 AUTO,
 	 R,
@@ -425,7 +471,7 @@ static const EngineCase engine_cases[] = {
 	 1024,
 	 1024,
 	 TRUE,
-	 800,
+	 1400,
 	 0,
 	 0,
 	 TRUE,
@@ -439,7 +485,70 @@ static const EngineCase engine_cases[] = {
 	 0,
 	 VMEM_ENGINE_ACTION_SHRINK,
 	 896,
+	 "shrink: guest available 31 % > buffer 20 %"},
+	{"shrink-half-the-excess",
+	 AUTO,
+	 R,
+	 1024,
+	 1024,
+	 TRUE,
+	 800,
+	 0,
+	 0,
+	 TRUE,
+	 -1,
+	 FALSE,
+	 0,
+	 0,
+	 NEVER,
+	 NOW - 31,
+	 FALSE,
+	 0,
+	 VMEM_ENGINE_ACTION_SHRINK,
+	 640,
 	 "shrink: guest available 60 % > buffer 20 %"},
+	{"shrink-large-excess-sooner",
+	 AUTO,
+	 R,
+	 1024,
+	 1024,
+	 TRUE,
+	 800,
+	 0,
+	 0,
+	 TRUE,
+	 -1,
+	 FALSE,
+	 0,
+	 0,
+	 NEVER,
+	 NOW - 5,
+	 FALSE,
+	 0,
+	 VMEM_ENGINE_ACTION_SHRINK,
+	 640,
+	 "shrink: guest available 60 % > buffer 20 %"},
+	{"shrink-small-excess-waits",
+	 AUTO,
+	 R,
+	 1024,
+	 1024,
+	 TRUE,
+	 1400,
+	 0,
+	 0,
+	 TRUE,
+	 -1,
+	 FALSE,
+	 0,
+	 0,
+	 NEVER,
+	 NOW - 5,
+	 FALSE,
+	 0,
+	 VMEM_ENGINE_ACTION_HOLD,
+	 -1,
+	 "hold: shrink cooldown"},
 	{"shrink-needs-fresh-report",
 	 AUTO,
 	 R,
@@ -482,13 +591,35 @@ static const EngineCase engine_cases[] = {
 	 VMEM_ENGINE_ACTION_HOLD,
 	 -1,
 	 "hold: shrink cooldown"},
+	{"shrink-after-grow-ahead",
+	 AUTO,
+	 R,
+	 1024,
+	 1024,
+	 TRUE,
+	 800,
+	 0,
+	 0,
+	 TRUE,
+	 -1,
+	 FALSE,
+	 0,
+	 0,
+	 NOW - 10,
+	 NOW - 31,
+	 FALSE,
+	 0,
+	 VMEM_ENGINE_ACTION_SHRINK,
+	 640,
+	 "shrink: guest available 60 % > buffer 20 %",
+	 TRUE},
 	{"shrink-not-below-target",
 	 AUTO,
 	 R,
 	 1024,
 	 1024,
 	 TRUE,
-	 1600,
+	 1500,
 	 0,
 	 0,
 	 TRUE,
@@ -501,8 +632,31 @@ static const EngineCase engine_cases[] = {
 	 FALSE,
 	 0,
 	 VMEM_ENGINE_ACTION_SHRINK,
-	 976,
+	 932,
 	 "shrink:"},
+	{"balloon-keeps-more",
+	 AUTO,
+	 R,
+	 1024,
+	 1024,
+	 TRUE,
+	 1500,
+	 0,
+	 0,
+	 FALSE,
+	 -1,
+	 FALSE,
+	 0,
+	 0,
+	 NEVER,
+	 NOW - 31,
+	 FALSE,
+	 0,
+	 VMEM_ENGINE_ACTION_SHRINK,
+	 1012,
+	 "shrink:",
+	 FALSE,
+	 TRUE},
 	{"shrink-not-below-min",
 	 AUTO,
 	 R,
@@ -648,7 +802,7 @@ static const EngineCase engine_cases[] = {
 	 TRUE,
 	 1056,
 	 VMEM_ENGINE_ACTION_SHRINK,
-	 896,
+	 640,
 	 "shrink:"},
 	{"stuck-still-grows",
 	 AUTO,
@@ -669,7 +823,7 @@ static const EngineCase engine_cases[] = {
 	 TRUE,
 	 1900,
 	 VMEM_ENGINE_ACTION_GROW,
-	 1352,
+	 1432,
 	 "grow:"},
 	{"above-max-shrinks-at-once",
 	 AUTO,
@@ -817,8 +971,16 @@ test_engine_case(gconstpointer data)
 	if (c->report)
 		domain.report = make_report(c->plugged * MIB, c->used * MIB, c->age, c->psi,
 					    c->zones, c->movable, c->may_stick);
+	if (c->balloon) {
+		domain.report.from_balloon = TRUE;
+		domain.report.has_psi = FALSE;
+	}
 	domain.history.last_grow = c->last_grow;
+	domain.history.last_need = c->ahead ? NEVER : c->last_grow;
 	domain.history.excess_since = c->excess_since;
+	/* an excess that has lasted was seen by the decision before too */
+	if (c->excess_since != NEVER)
+		domain.history.surplus = c->requested * MIB;
 	domain.stuck = (VmemEngineStuck){c->stuck, "700 MiB in ZONE_NORMAL", c->stuck_used * MIB,
 					 c->plugged * MIB};
 	vmem_engine_decide(NULL, NULL, &domain, 1, NOW, &d, NULL);
@@ -884,7 +1046,131 @@ test_engine_rise(void)
 	g_assert_true(g_str_has_prefix(d.reason, "grow: guest use rising by 100 MiB"));
 	vmem_engine_history_update(&domain.history, &d, NOW);
 	g_assert_cmpuint(domain.history.rise, ==, 100 * MIB);
+	g_assert_cmpfloat(domain.history.rise_over, ==, 1);
 	g_assert_cmpfloat(domain.history.last_grow, ==, NOW);
+	vmem_engine_decision_clear(&d);
+}
+
+/* One domain of 1 GiB plugged on 1 GiB of boot memory, using @used_mib,
+ * its report @age seconds old (balloon statistics with @balloon), decided
+ * at NOW with @history */
+static void
+decide_one(guint64 used_mib, double age, gboolean balloon, const VmemEngineHistory *history,
+	   VmemEngineDecision *ret)
+{
+	g_autoptr(VmemPolicyDef) policy = make_policy(AUTO, 0, 0, 5);
+	g_autoptr(GPtrArray) devices = make_devices(1, 8192 * MIB, 2 * MIB, 1024 * MIB, 1024 * MIB);
+	VmemEngineDomain domain = {.name = "vm",
+				   .devices = devices,
+				   .state = R,
+				   .policy = policy,
+				   .history = *history};
+
+	domain.report = make_report(1024 * MIB, used_mib * MIB, age, 0, !balloon, -1, FALSE);
+	domain.report.from_balloon = balloon;
+	domain.report.has_psi = !balloon;
+	vmem_engine_decide(NULL, NULL, &domain, 1, NOW, ret, NULL);
+}
+
+/* Balloon statistics come a poll later than their age says: the rise is
+ * planned for over that poll too, with half a step more margin. */
+static void
+test_engine_rise_balloon(void)
+{
+	VmemEngineHistory history = VMEM_ENGINE_HISTORY_INIT;
+	VmemEngineDecision d = {0};
+
+	history.used = 1500 * MIB;
+	history.used_at = NOW - 1;
+	decide_one(1600, 0, TRUE, &history, &d);
+	g_assert_cmpint(d.action, ==, VMEM_ENGINE_ACTION_GROW);
+	/* (1600 + 100 * 2 + 64) / 0.8 - 1024 = 1306 */
+	g_assert_cmpuint(d.requested, ==, 1306 * MIB);
+	g_assert_cmpfloat(d.rise_over, ==, 1);
+	vmem_engine_decision_clear(&d);
+}
+
+/* An old report: the rise goes on during its age, but for one report
+ * interval at most. */
+static void
+test_engine_rise_stale(void)
+{
+	VmemEngineHistory history = VMEM_ENGINE_HISTORY_INIT;
+	VmemEngineDecision d = {0};
+
+	history.used = 1500 * MIB;
+	history.used_at = NOW - 31;
+	decide_one(1600, 30, FALSE, &history, &d);
+	g_assert_cmpfloat(d.rise_over, ==, 1);
+	/* (1600 + 100 * (1 + 1)) / 0.8 - 1024 = 1226 */
+	g_assert_cmpuint(d.requested, ==, 1226 * MIB);
+	vmem_engine_decision_clear(&d);
+}
+
+/* The same report seen again a tick later, its age measured a little
+ * differently: not a new report, its rise is kept. */
+static void
+test_engine_same_report(void)
+{
+	VmemEngineHistory history = VMEM_ENGINE_HISTORY_INIT;
+	VmemEngineDecision d = {0};
+
+	history.used = 1600 * MIB;
+	history.used_at = NOW - 0.5;
+	history.rise = 100 * MIB;
+	history.rise_over = 1;
+	decide_one(1600, 0.51, FALSE, &history, &d);
+	g_assert_cmpuint(d.rise, ==, 100 * MIB);
+	g_assert_cmpfloat(d.rise_over, ==, 1);
+	g_assert_cmpfloat(d.used_at, <=, NOW - 0.5);
+	/* (1600 + 100 * 1.51) / 0.8 - 1024 = 1165 -> 1166 */
+	g_assert_cmpuint(d.requested, ==, 1166 * MIB);
+	vmem_engine_decision_clear(&d);
+}
+
+/* A shrink gives back only what the decision before saw in excess too:
+ * one odd report never makes a large shrink. */
+static void
+test_engine_shrink_confirmed(void)
+{
+	VmemEngineHistory history = VMEM_ENGINE_HISTORY_INIT;
+	VmemEngineDecision d = {0};
+
+	history.excess_since = NOW - 31;
+	history.surplus = 128 * MIB;
+	decide_one(800, 0, FALSE, &history, &d);
+	g_assert_cmpint(d.action, ==, VMEM_ENGINE_ACTION_SHRINK);
+	g_assert_cmpuint(d.requested, ==, 896 * MIB);
+	g_assert_cmpuint(d.surplus, ==, 968 * MIB);
+	vmem_engine_history_update(&history, &d, NOW);
+	g_assert_cmpuint(history.surplus, ==, 968 * MIB);
+	g_assert_cmpfloat(history.last_shrink, ==, NOW);
+	vmem_engine_decision_clear(&d);
+}
+
+/* A grow only ahead of a rise does not restart the shrink cooldown; one
+ * the guest needed does. */
+static void
+test_engine_grow_ahead(void)
+{
+	VmemEngineHistory history = VMEM_ENGINE_HISTORY_INIT;
+	VmemEngineDecision d = {0};
+
+	/* available 20 %: only the headroom is missing */
+	decide_one(1638, 0, FALSE, &history, &d);
+	g_assert_cmpint(d.action, ==, VMEM_ENGINE_ACTION_GROW);
+	g_assert_true(d.ahead);
+	vmem_engine_history_update(&history, &d, NOW);
+	g_assert_cmpfloat(history.last_grow, ==, NOW);
+	g_assert_cmpfloat(history.last_need, ==, NEVER);
+	vmem_engine_decision_clear(&d);
+
+	history = (VmemEngineHistory)VMEM_ENGINE_HISTORY_INIT;
+	decide_one(1900, 0, FALSE, &history, &d);
+	g_assert_cmpint(d.action, ==, VMEM_ENGINE_ACTION_GROW);
+	g_assert_false(d.ahead);
+	vmem_engine_history_update(&history, &d, NOW);
+	g_assert_cmpfloat(history.last_need, ==, NOW);
 	vmem_engine_decision_clear(&d);
 }
 
@@ -896,15 +1182,14 @@ typedef struct {
 } HostDomain;
 
 static void
-run_host(const HostDomain *hd, guint n, guint64 host_avail_mib, guint64 reserve_mib,
-	 VmemEngineDecision *ret, VmemEngineHostDecision *ret_host)
+run_host_psi(const HostDomain *hd, guint n, const VmemEngineHost *host, VmemEngineDecision *ret,
+	     VmemEngineHostDecision *ret_host)
 {
 	g_autoptr(GPtrArray) policies =
 		g_ptr_array_new_with_free_func((GDestroyNotify)vmem_policy_def_free);
 	g_autoptr(GPtrArray) device_sets =
 		g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
 	g_autofree VmemEngineDomain *domains = g_new0(VmemEngineDomain, n);
-	VmemEngineHost host = {TRUE, host_avail_mib * MIB, reserve_mib * MIB};
 
 	for (guint i = 0; i < n; i++) {
 		VmemPolicyDef *policy = make_policy(AUTO, 0, 0, hd[i].priority);
@@ -923,7 +1208,16 @@ run_host(const HostDomain *hd, guint n, guint64 host_avail_mib, guint64 reserve_
 			VMEM_ENGINE_HISTORY_INIT};
 		domains[i].history.excess_since = NOW;
 	}
-	vmem_engine_decide(NULL, &host, domains, n, NOW, ret, ret_host);
+	vmem_engine_decide(NULL, host, domains, n, NOW, ret, ret_host);
+}
+
+static void
+run_host(const HostDomain *hd, guint n, guint64 host_avail_mib, guint64 reserve_mib,
+	 VmemEngineDecision *ret, VmemEngineHostDecision *ret_host)
+{
+	VmemEngineHost host = {TRUE, host_avail_mib * MIB, reserve_mib * MIB};
+
+	run_host_psi(hd, n, &host, ret, ret_host);
 }
 
 static void
@@ -1023,6 +1317,105 @@ test_engine_host_equal_priority(void)
 	vmem_engine_host_decision_clear(&h);
 }
 
+/* Host memory pressure by PSI, without a reserve */
+typedef struct {
+	const char *name;
+	double some, full;
+	HostDomain domains[2];
+	/* expected for each domain */
+	VmemEngineAction action[2];
+	guint64 requested[2]; /* MiB */
+	const char *reason[2];
+	gboolean pressure, overcommitted;
+} HostPsiCase;
+
+static const HostPsiCase host_psi_cases[] = {
+	/* batch wants to grow: refused, and it gives a step back */
+	{"lower-grow-refused",
+	 20,
+	 0,
+	 {{"important", 9, 2048, 1024}, {"batch", 2, 1024, 1700}},
+	 {VMEM_ENGINE_ACTION_HOLD, VMEM_ENGINE_ACTION_RECLAIM},
+	 {2048, 896},
+	 {"hold: shrink cooldown", "reclaim: host memory pressure, priority 2"},
+	 TRUE,
+	 FALSE},
+	/* "full" alone is enough */
+	{"full",
+	 0,
+	 5,
+	 {{"important", 9, 2048, 1024}, {"batch", 2, 1024, 1700}},
+	 {VMEM_ENGINE_ACTION_HOLD, VMEM_ENGINE_ACTION_RECLAIM},
+	 {2048, 896},
+	 {"hold: shrink cooldown", "reclaim: host memory pressure, priority 2"},
+	 TRUE,
+	 FALSE},
+	/* below both thresholds: nothing changes */
+	{"below-thresholds",
+	 9.9,
+	 4.9,
+	 {{"important", 9, 2048, 1024}, {"batch", 2, 1024, 1700}},
+	 {VMEM_ENGINE_ACTION_HOLD, VMEM_ENGINE_ACTION_GROW},
+	 {2048, 1182},
+	 {"hold: shrink cooldown", "grow: guest available 16 % < buffer 20 %"},
+	 FALSE,
+	 FALSE},
+	/* the higher priority grows on what the lower one gives */
+	{"higher-grow-funded",
+	 20,
+	 0,
+	 {{"important", 9, 1024, 1700}, {"batch", 2, 2048, 1024}},
+	 {VMEM_ENGINE_ACTION_GROW, VMEM_ENGINE_ACTION_RECLAIM},
+	 {1182, 1762},
+	 {"grow: guest available 16 % < buffer 20 %", "reclaim: host memory pressure, priority 2"},
+	 TRUE,
+	 FALSE},
+	/* both at their floors: they still grow to them, no further */
+	{"never-below-floor",
+	 50,
+	 50,
+	 {{"a", 5, 1024, 1950}, {"b", 5, 1024, 1950}},
+	 {VMEM_ENGINE_ACTION_GROW, VMEM_ENGINE_ACTION_GROW},
+	 {1054, 1054},
+	 {"grow: to the safety floor only, host memory pressure",
+	  "grow: to the safety floor only, host memory pressure"},
+	 TRUE,
+	 TRUE},
+};
+
+static void
+test_engine_host_psi(gconstpointer data)
+{
+	const HostPsiCase *c = data;
+	VmemEngineHost host = {FALSE, 0, 0, TRUE, c->some, c->full};
+	VmemEngineDecision d[2] = {0};
+	VmemEngineHostDecision h = {0};
+
+	run_host_psi(c->domains, 2, &host, d, &h);
+	for (guint i = 0; i < 2; i++) {
+		g_test_message("%s: %s %s %" G_GUINT64_FORMAT " MiB: %s", c->name,
+			       c->domains[i].name, vmem_engine_action_to_string(d[i].action),
+			       d[i].requested / MIB, d[i].reason);
+		g_assert_cmpstr(vmem_engine_action_to_string(d[i].action), ==,
+				vmem_engine_action_to_string(c->action[i]));
+		g_assert_cmpuint(d[i].requested, ==, c->requested[i] * MIB);
+		g_assert_cmpstr(d[i].reason, ==, c->reason[i]);
+		g_assert_cmpuint(d[i].requested, >=, d[i].floor);
+	}
+	g_assert_cmpint(h.psi_pressure, ==, c->pressure);
+	g_assert_false(h.below_reserve);
+	g_assert_cmpint(h.overcommitted, ==, c->overcommitted);
+	g_assert_true((h.reason != NULL) == c->pressure);
+	if (c->overcommitted)
+		g_assert_true(
+			g_str_has_prefix(h.reason, "host overcommitted: under memory pressure"));
+	else if (c->pressure)
+		g_assert_true(g_str_has_prefix(h.reason, "host under memory pressure (PSI"));
+	for (guint i = 0; i < 2; i++)
+		vmem_engine_decision_clear(&d[i]);
+	vmem_engine_host_decision_clear(&h);
+}
+
 /* Properties on random inputs, seeded so that a failure repeats */
 static void
 test_engine_properties(void)
@@ -1041,6 +1434,18 @@ test_engine_properties(void)
 		VmemEngineHost host = {TRUE, (guint64)g_rand_int_range(rand, 0, 8192) * MIB,
 				       (guint64)g_rand_int_range(rand, 0, 4096) * MIB};
 		gboolean any_reclaim = FALSE;
+		gboolean host_psi = g_rand_int_range(rand, 0, 3) == 0;
+		g_autofree guint64 *unplug_bound = g_new0(guint64, n);
+
+		/* a third of the hosts under memory pressure, some without a
+		 * reserve */
+		if (host_psi) {
+			host.has_psi = TRUE;
+			host.psi_some_avg10 = g_rand_double_range(rand, 5, 60);
+			host.psi_full_avg10 = g_rand_double_range(rand, 0, 10);
+			if (g_rand_boolean(rand))
+				host.valid = FALSE;
+		}
 
 		for (guint i = 0; i < n; i++) {
 			guint n_dev = (guint)g_rand_int_range(rand, 1, 3);
@@ -1069,15 +1474,47 @@ test_engine_properties(void)
 			if (g_rand_boolean(rand))
 				domains[i].history.excess_since =
 					NOW - g_rand_double_range(rand, 0, 60);
-			if (g_rand_int_range(rand, 0, 4) == 0)
+			if (g_rand_int_range(rand, 0, 4) == 0) {
 				domains[i].history.last_grow =
 					NOW - g_rand_double_range(rand, 0, 60);
-			if (g_rand_int_range(rand, 0, 5) != 0)
-				domains[i].report =
-					make_report(sum_devices(devices, TRUE), used,
-						    g_rand_double_range(rand, 0, 20),
-						    g_rand_int_range(rand, 0, 3) == 0 ? 50 : 0,
-						    TRUE, -1, FALSE);
+				if (g_rand_boolean(rand))
+					domains[i].history.last_need = domains[i].history.last_grow;
+			}
+			if (g_rand_boolean(rand))
+				domains[i].history.surplus = random_multiple(rand, 4096 * MIB, MIB);
+			if (g_rand_int_range(rand, 0, 4) == 0)
+				domains[i].history.last_shrink =
+					NOW - g_rand_double_range(rand, 0, 60);
+			if (g_rand_int_range(rand, 0, 5) != 0) {
+				gboolean balloon = g_rand_int_range(rand, 0, 4) == 0;
+				guint64 p = sum_devices(devices, TRUE);
+				gint64 movable =
+					g_rand_boolean(rand)
+						? -1
+						: (gint64)(random_multiple(rand, p, MIB) / MIB);
+				double age = g_rand_double_range(rand, 0, 20);
+
+				domains[i].report = make_report(
+					p, used, age, g_rand_int_range(rand, 0, 3) == 0 ? 50 : 0,
+					!balloon, movable, FALSE);
+				domains[i].report.from_balloon = balloon;
+				domains[i].report.has_psi = !balloon;
+				if (!balloon)
+					unplug_bound[i] = round_up(
+						p - domains[i].report.movable_online, block * MIB);
+				/* the report before: anything from a few ms to a
+				 * minute earlier, rising or falling */
+				if (g_rand_boolean(rand)) {
+					domains[i].history.used =
+						random_multiple(rand, 12000 * MIB, MIB);
+					domains[i].history.used_at =
+						NOW - age - g_rand_double_range(rand, 0.001, 60);
+					domains[i].history.rise =
+						random_multiple(rand, 2048 * MIB, MIB);
+					domains[i].history.rise_over =
+						g_rand_double_range(rand, 0.001, 10);
+				}
+			}
 		}
 		vmem_engine_decide(NULL, &host, domains, n, NOW, d, &h);
 		for (guint i = 0; i < n; i++) {
@@ -1120,8 +1557,13 @@ test_engine_properties(void)
 			if (d[i].action == VMEM_ENGINE_ACTION_SHRINK)
 				g_assert_cmpuint(d[i].requested, >=, MIN(d[i].target, current));
 			if (d[i].action == VMEM_ENGINE_ACTION_SHRINK ||
-			    d[i].action == VMEM_ENGINE_ACTION_RECLAIM)
+			    d[i].action == VMEM_ENGINE_ACTION_RECLAIM) {
 				g_assert_cmpuint(d[i].requested, >=, d[i].floor);
+				/* never without a fresh report, never more than the
+				 * movable memory */
+				g_assert_true(dom->report.valid && dom->report.age <= 10);
+				g_assert_cmpuint(d[i].requested, >=, MIN(unplug_bound[i], current));
+			}
 			any_reclaim |= d[i].action == VMEM_ENGINE_ACTION_RECLAIM;
 		}
 		/* priority order: when a domain is reclaimed from, no domain of
@@ -1136,12 +1578,32 @@ test_engine_properties(void)
 				    o->state != R || !o->report.valid || o->report.age > 10 ||
 				    sum_devices(o->devices, TRUE) > sum_devices(o->devices, FALSE))
 					continue;
-				g_assert_cmpuint(d[j].requested, <=,
-						 MAX(d[j].floor, MIN(sum_devices(o->devices, FALSE),
-								     d[j].requested)));
-				if (d[j].requested > d[j].floor)
+				g_assert_cmpuint(
+					d[j].requested, <=,
+					MAX(MAX(d[j].floor, unplug_bound[j]),
+					    MIN(sum_devices(o->devices, FALSE), d[j].requested)));
+				if (d[j].requested > MAX(d[j].floor, unplug_bound[j]))
 					g_assert_cmpuint(d[j].requested, <=,
 							 sum_devices(o->devices, FALSE));
+			}
+		}
+		/* host memory pressure: while a domain grows above its floor, no
+		 * domain of a lower priority does */
+		for (guint i = 0; h.psi_pressure && i < n; i++) {
+			guint64 cur_i = sum_devices(domains[i].devices, FALSE);
+
+			g_assert_true(host_psi);
+			if (d[i].action != VMEM_ENGINE_ACTION_GROW ||
+			    d[i].requested <= MAX(cur_i, d[i].floor))
+				continue;
+			for (guint j = 0; j < n; j++) {
+				const VmemEngineDomain *o = &domains[j];
+				guint64 cur_j = sum_devices(o->devices, FALSE);
+
+				if (o->policy->priority >= domains[i].policy->priority ||
+				    o->state != R || !o->report.valid)
+					continue;
+				g_assert_cmpuint(d[j].requested, <=, MAX(cur_j, d[j].floor));
 			}
 		}
 		for (guint i = 0; i < n; i++) {
@@ -1182,6 +1644,8 @@ test_engine_perf(void)
 			make_report(1024 * MIB, (600 + 13 * i) * MIB, 0, 0, TRUE, -1, FALSE),
 			VMEM_ENGINE_HISTORY_INIT};
 		domains[i].history.excess_since = NOW - 100;
+		/* the decision before saw the excess too: most of them shrink */
+		domains[i].history.surplus = 1024 * MIB;
 	}
 	start = g_get_monotonic_time();
 	for (guint tick = 0; tick < 100; tick++) {
@@ -1205,12 +1669,23 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/engine/split", test_engine_split);
 	g_test_add_func("/engine/rise", test_engine_rise);
+	g_test_add_func("/engine/rise-balloon", test_engine_rise_balloon);
+	g_test_add_func("/engine/rise-stale", test_engine_rise_stale);
+	g_test_add_func("/engine/same-report", test_engine_same_report);
+	g_test_add_func("/engine/shrink-confirmed", test_engine_shrink_confirmed);
+	g_test_add_func("/engine/grow-ahead", test_engine_grow_ahead);
 	g_test_add_func("/engine/host/reclaim-lowest-priority",
 			test_engine_host_reclaim_lowest_priority);
 	g_test_add_func("/engine/host/grow-to-floor-only", test_engine_host_grow_refused);
 	g_test_add_func("/engine/host/grow-refused", test_engine_host_refuse_whole_grow);
 	g_test_add_func("/engine/host/overcommitted", test_engine_host_overcommitted);
 	g_test_add_func("/engine/host/equal-priority", test_engine_host_equal_priority);
+	for (guint i = 0; i < G_N_ELEMENTS(host_psi_cases); i++) {
+		g_autofree char *path =
+			g_strdup_printf("/engine/host/psi/%s", host_psi_cases[i].name);
+
+		g_test_add_data_func(path, &host_psi_cases[i], test_engine_host_psi);
+	}
 	g_test_add_func("/engine/properties", test_engine_properties);
 	if (g_test_perf())
 		g_test_add_func("/engine/perf", test_engine_perf);

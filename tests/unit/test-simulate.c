@@ -255,6 +255,8 @@ prop_domain(GRand *rand, guint index, gboolean slow, GString *out, PropDomain *d
 	guint64 step = g_rand_boolean(rand) ? 128 * MIB : 256 * MIB;
 	guint64 unmovable = (guint64)g_rand_int_range(rand, 0, 5) * 64 * MIB;
 	guint n_points = (guint)g_rand_int_range(rand, 2, 7);
+	/* a quarter of the guests without the agent: balloon statistics */
+	gboolean agent = g_rand_int_range(rand, 0, 4) != 0;
 	double t = 0;
 
 	d->base = (guint64)g_rand_int_range(rand, 2, 9) * 256 * MIB;
@@ -303,10 +305,11 @@ prop_domain(GRand *rand, guint index, gboolean slow, GString *out, PropDomain *d
 		", \"buffer\": %u, \"step\": %" G_GUINT64_FORMAT
 		", \"cooldown\": {\"grow\": 1, \"shrink\": %d}, \"priority\": %d}, "
 		"\"guest\": {\"plug_rate\": \"%" G_GUINT64_FORMAT "MiB/s\", \"unplug_rate\": "
-		"\"512MiB/s\", \"unmovable\": %" G_GUINT64_FORMAT ", \"report_interval\": 1}, "
-		"\"load\": [{\"t\": 0, \"used\": %" G_GUINT64_FORMAT "}",
+		"\"512MiB/s\", \"unmovable\": %" G_GUINT64_FORMAT ", \"report_interval\": 1, "
+		"\"agent\": %s}, \"load\": [{\"t\": 0, \"used\": %" G_GUINT64_FORMAT "}",
 		d->min, d->max, d->buffer, step, g_rand_int_range(rand, 3, 31),
-		g_rand_int_range(rand, 1, 11), d->plug_rate / MIB, unmovable, used);
+		g_rand_int_range(rand, 1, 11), d->plug_rate / MIB, unmovable,
+		agent ? "true" : "false", used);
 	for (guint i = 1; i < n_points; i++) {
 		guint64 next = (guint64)g_rand_int_range(rand, 128, 4096) * MIB;
 		double ramp = 0;
@@ -421,10 +424,11 @@ prop_check(const char *scenario, const char *engine, const PropDomain *doms, gui
 
 /*
  * Forty random scenarios, each with one or two domains for one to three
- * minutes.  Even ones have a host with room for every domain at its max
- * and a load that never rises faster than the guest plugs nor, within a
- * tick, by more than the engine's least safety margin: the engine must
- * keep them out of OOM.  (The engine reacts one tick after a report, so a
+ * minutes, a quarter of the guests without the agent (libvirt's balloon
+ * statistics, a tick late).  Even ones have a host with room for every
+ * domain at its max and a load that never rises faster than the guest
+ * plugs nor, within a tick, by more than the engine's least safety
+ * margin: the engine must keep them out of OOM.  (The engine reacts one tick after a report, so a
  * load that jumps by more than the guest's free memory within one tick is
  * an OOM event however fast the guest plugs: see burst.json in
  * docs/examples.)  Odd ones have a host short of memory and loads that
