@@ -92,7 +92,7 @@ vma_report_percent(double value)
 }
 
 static json_object *
-vma_report_psi_line(const VmaPsiLine *l)
+vma_report_psi_line(const VmemPsiLine *l)
 {
 	json_object *obj = json_object_new_object();
 
@@ -103,7 +103,7 @@ vma_report_psi_line(const VmaPsiLine *l)
 }
 
 static json_object *
-vma_report_psi(const VmaPsi *p)
+vma_report_psi(const VmemPsi *p)
 {
 	json_object *obj;
 

@@ -19,7 +19,7 @@ typedef struct {
 	VmaSystem system;
 	bool have_meminfo;
 	VmaMeminfo meminfo;
-	VmaPsi psi;
+	VmemPsi psi;
 	VmaBlocks blocks;
 } VmaSnapshot;
 

@@ -25,6 +25,7 @@ vmem_daemon_config_init(VmemDaemonConfig *config)
 		.bus_type = G_BUS_TYPE_SYSTEM,
 		.tick = 1.0,
 		.meminfo = g_strdup("/proc/meminfo"),
+		.pressure = g_strdup("/proc/pressure/memory"),
 		.admin_group = g_strdup("libvirt"),
 		.resize_timeout = 60,
 	};
@@ -35,6 +36,7 @@ vmem_daemon_config_clear(VmemDaemonConfig *config)
 {
 	g_clear_pointer(&config->uri, g_free);
 	g_clear_pointer(&config->meminfo, g_free);
+	g_clear_pointer(&config->pressure, g_free);
 	g_clear_pointer(&config->admin_group, g_free);
 }
 
@@ -97,6 +99,13 @@ vmem_daemon_config_apply(VmemDaemonConfig *config, GKeyFile *file, const char *o
 							      _("The path must be absolute."));
 			g_free(config->meminfo);
 			config->meminfo = g_strdup(value);
+		} else if (g_str_equal(key, "pressure")) {
+			if (*value != '\0' && !g_path_is_absolute(value))
+				return vmem_daemon_config_bad(
+					error, origin, key,
+					_("The path must be absolute, or empty not to read it."));
+			g_free(config->pressure);
+			config->pressure = *value ? g_strdup(value) : NULL;
 		} else if (g_str_equal(key, "admin-group")) {
 			g_free(config->admin_group);
 			config->admin_group = *value ? g_strdup(value) : NULL;

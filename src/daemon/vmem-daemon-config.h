@@ -18,6 +18,8 @@ G_BEGIN_DECLS
  * @tick: seconds between two decisions
  * @reserve: memory the host keeps for itself, bytes (0: no arbitration)
  * @meminfo: where the host's MemAvailable is read (/proc/meminfo)
+ * @pressure: where the host's memory pressure is read
+ *   (/proc/pressure/memory), %NULL not to
  * @admin_group: besides root, the group whose members may change domains
  * @resize_timeout: how long one resize is followed, seconds
  * @debug: log debug messages
@@ -28,6 +30,7 @@ typedef struct {
 	double tick;
 	guint64 reserve;
 	char *meminfo;
+	char *pressure;
 	char *admin_group;
 	guint resize_timeout;
 	gboolean debug;

@@ -291,12 +291,20 @@ vmem_daemon_reconnect(VmemDaemon *daemon)
 						     vmem_daemon_on_open_timeout, daemon);
 }
 
+/* The host's figures: MemAvailable when a reserve is set, and its memory
+ * pressure, which counts with or without one. */
 static void
 vmem_daemon_read_host(VmemDaemon *daemon, VmemEngineHost *ret_host)
 {
 	g_autoptr(GError) error = NULL;
+	VmemPsi psi = {0};
 
 	memset(ret_host, 0, sizeof(*ret_host));
+	if (daemon->config.pressure != NULL)
+		vmem_host_read_psi(daemon->config.pressure, &psi);
+	ret_host->has_psi = psi.present;
+	ret_host->psi_some_avg10 = psi.some.avg10;
+	ret_host->psi_full_avg10 = psi.full.avg10;
 	if (daemon->config.reserve == 0)
 		return;
 	if (!vmem_host_read_meminfo(daemon->config.meminfo, &ret_host->mem_available, &error)) {
@@ -318,9 +326,11 @@ vmem_daemon_publish_host(VmemDaemon *daemon, const VmemEngineHost *host,
 	daemon->host_overcommitted = decision->overcommitted;
 	vmem_dbus_manager1_set_host_available(daemon->manager_iface, host->mem_available);
 	vmem_dbus_manager1_set_host_reserve(daemon->manager_iface, host->reserve);
-	vmem_dbus_manager1_set_host_pressure(
-		daemon->manager_iface,
-		decision->below_reserve && decision->reason ? decision->reason : "");
+	vmem_dbus_manager1_set_host_pressure(daemon->manager_iface,
+					     (decision->below_reserve || decision->psi_pressure) &&
+							     decision->reason
+						     ? decision->reason
+						     : "");
 }
 
 /* One decision round over every managed domain. */
@@ -428,6 +438,7 @@ vmem_daemon_new(const VmemDaemonConfig *config)
 	daemon->config = *config;
 	daemon->config.uri = g_strdup(config->uri);
 	daemon->config.meminfo = g_strdup(config->meminfo);
+	daemon->config.pressure = g_strdup(config->pressure);
 	daemon->config.admin_group = g_strdup(config->admin_group);
 	daemon->start_us = g_get_monotonic_time();
 	daemon->domains = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,

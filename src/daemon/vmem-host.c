@@ -42,16 +42,11 @@ vmem_host_parse_meminfo(const char *text, guint64 *ret_available, GError **error
 	return FALSE;
 }
 
-/**
- * vmem_host_read_meminfo:
- * @path: /proc/meminfo or a file like it
- *
- * Reads at most %VMEM_HOST_MEMINFO_MAX bytes of @path.
- */
-gboolean
-vmem_host_read_meminfo(const char *path, guint64 *ret_available, GError **error)
+/* Reads at most @max bytes of @path into a string. */
+static char *
+vmem_host_read_file(const char *path, gsize max, GError **error)
 {
-	g_autofree char *text = g_malloc(VMEM_HOST_MEMINFO_MAX + 1);
+	g_autofree char *text = g_malloc(max + 1);
 	gsize len = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
@@ -59,10 +54,10 @@ vmem_host_read_meminfo(const char *path, guint64 *ret_available, GError **error)
 		/* TRANSLATORS: %1$s is a file name, %2$s the system's reason */
 		g_set_error(error, VMEM_ERROR, VMEM_ERROR_IO, _("Cannot read %1$s: %2$s."), path,
 			    g_strerror(errno));
-		return FALSE;
+		return NULL;
 	}
-	while (len < VMEM_HOST_MEMINFO_MAX) {
-		gssize n = read(fd, text + len, VMEM_HOST_MEMINFO_MAX - len);
+	while (len < max) {
+		gssize n = read(fd, text + len, max - len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -72,5 +67,41 @@ vmem_host_read_meminfo(const char *path, guint64 *ret_available, GError **error)
 	}
 	close(fd);
 	text[len] = '\0';
-	return vmem_host_parse_meminfo(text, ret_available, error);
+	return g_steal_pointer(&text);
+}
+
+/**
+ * vmem_host_read_meminfo:
+ * @path: /proc/meminfo or a file like it
+ *
+ * Reads at most %VMEM_HOST_MEMINFO_MAX bytes of @path.
+ */
+gboolean
+vmem_host_read_meminfo(const char *path, guint64 *ret_available, GError **error)
+{
+	g_autofree char *text = vmem_host_read_file(path, VMEM_HOST_MEMINFO_MAX, error);
+
+	return text != NULL && vmem_host_parse_meminfo(text, ret_available, error);
+}
+
+/**
+ * vmem_host_read_psi:
+ * @path: /proc/pressure/memory or a file like it
+ * @ret_psi: (out): the host's memory pressure; not present when @path
+ *   cannot be read (a kernel without PSI) or holds no valid lines
+ *
+ * Reads at most %VMEM_HOST_PSI_MAX bytes of @path.
+ */
+void
+vmem_host_read_psi(const char *path, VmemPsi *ret_psi)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *text = vmem_host_read_file(path, VMEM_HOST_PSI_MAX, &error);
+
+	if (text == NULL) {
+		g_debug("%s", error->message);
+		*ret_psi = (VmemPsi){0};
+		return;
+	}
+	vmem_psi_parse(text, ret_psi);
 }

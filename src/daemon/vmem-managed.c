@@ -343,6 +343,7 @@ vmem_managed_report(VmemManaged *managed, VmemEngineReport *ret_report)
 		if (!managed->balloon.valid)
 			return "none";
 		*ret_report = managed->balloon;
+		ret_report->from_balloon = TRUE;
 		ret_report->age +=
 			(double)(g_get_monotonic_time() - managed->balloon_us) / G_USEC_PER_SEC;
 		return "balloon";

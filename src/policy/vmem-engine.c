@@ -604,9 +604,11 @@ vmem_engine_history_update(VmemEngineHistory *history, const VmemEngineDecision 
 		history->excess_since = VMEM_ENGINE_NEVER;
 		break;
 	case VMEM_ENGINE_ACTION_SHRINK:
-	case VMEM_ENGINE_ACTION_RECLAIM:
 		history->last_shrink = now;
 		break;
+	case VMEM_ENGINE_ACTION_RECLAIM:
+		/* Taken for the host, not given by the guest's policy: the
+		 * shrink cooldown still holds for the rest of the excess. */
 	case VMEM_ENGINE_ACTION_NONE:
 	case VMEM_ENGINE_ACTION_HOLD:
 	case VMEM_ENGINE_ACTION_BACK_OFF:

@@ -109,7 +109,8 @@ typedef struct {
  *   %VMEM_ENGINE_NEVER: the grow cooldown counts from it
  * @last_need: when a grow the guest needed for its present use (not only
  *   ahead of a rise) was last applied: the shrink cooldown counts from it
- * @last_shrink: when a shrink or reclaim was last applied
+ * @last_shrink: when a shrink (not a reclaim for the host) was last
+ *   applied: the next steps giving back the same excess follow it
  * @excess_since: since when the domain has had more than its target
  *   without a break, or %VMEM_ENGINE_NEVER
  * @surplus: by how much, at the latest decision (0: no excess)

@@ -194,6 +194,7 @@ struct _VmemTestDaemon {
 	char *dir;
 	char *config;
 	char *meminfo;
+	char *pressure;
 	char *log;
 	GSubprocess *process;
 };
@@ -203,9 +204,9 @@ struct _VmemTestDaemon {
  * @settings: virtmemd.conf's [virtmemd] keys, lines such as "tick=1\n"
  *
  * A virtmemd for a test, not started, with its files in a directory of
- * its own: virtmemd.conf with @settings, the host's meminfo it reads
- * (32 GiB, 16 GiB available: no pressure until the test says so) and its
- * log.
+ * its own: virtmemd.conf with @settings, the host's meminfo and memory
+ * pressure it reads (32 GiB, 16 GiB available, no stalls: no pressure
+ * until the test says so) and its log.
  */
 VmemTestDaemon *
 vmem_test_daemon_new(const char *settings, GError **error)
@@ -218,10 +219,13 @@ vmem_test_daemon_new(const char *settings, GError **error)
 		return NULL;
 	daemon->config = g_build_filename(daemon->dir, "virtmemd.conf", NULL);
 	daemon->meminfo = g_build_filename(daemon->dir, "meminfo", NULL);
+	daemon->pressure = g_build_filename(daemon->dir, "pressure", NULL);
 	daemon->log = g_build_filename(daemon->dir, "virtmemd.log", NULL);
-	config = g_strdup_printf("[virtmemd]\n%smeminfo=%s\n", settings, daemon->meminfo);
+	config = g_strdup_printf("[virtmemd]\n%smeminfo=%s\npressure=%s\n", settings,
+				 daemon->meminfo, daemon->pressure);
 	if (!g_file_set_contents(daemon->config, config, -1, error) ||
-	    !vmem_test_daemon_set_host_available(daemon, 16384, error))
+	    !vmem_test_daemon_set_host_available(daemon, 16384, error) ||
+	    !vmem_test_daemon_set_host_pressure(daemon, 0, 0, error))
 		return NULL;
 	return g_steal_pointer(&daemon);
 }
@@ -255,6 +259,7 @@ vmem_test_daemon_free(VmemTestDaemon *daemon)
 	g_free(daemon->dir);
 	g_free(daemon->config);
 	g_free(daemon->meminfo);
+	g_free(daemon->pressure);
 	g_free(daemon->log);
 	g_free(daemon);
 }
@@ -282,6 +287,18 @@ vmem_test_daemon_set_host_available(VmemTestDaemon *daemon, guint64 available_mi
 		available_mib * 1024);
 
 	return g_file_set_contents(daemon->meminfo, text, -1, error);
+}
+
+/* Writes the host's memory pressure it reads: "some" and "full" avg10. */
+gboolean
+vmem_test_daemon_set_host_pressure(VmemTestDaemon *daemon, double some_avg10, double full_avg10,
+				   GError **error)
+{
+	g_autofree char *text = g_strdup_printf("some avg10=%.2f avg60=0.00 avg300=0.00 total=0\n"
+						"full avg10=%.2f avg60=0.00 avg300=0.00 total=0\n",
+						some_avg10, full_avg10);
+
+	return g_file_set_contents(daemon->pressure, text, -1, error);
 }
 
 /* Starts it on @bus as the system bus, managing @uri's domains. */

@@ -33,6 +33,8 @@ const char *vmem_test_daemon_get_dir(VmemTestDaemon *daemon);
 const char *vmem_test_daemon_get_log(VmemTestDaemon *daemon);
 gboolean vmem_test_daemon_set_host_available(VmemTestDaemon *daemon, guint64 available_mib,
 					     GError **error);
+gboolean vmem_test_daemon_set_host_pressure(VmemTestDaemon *daemon, double some_avg10,
+					    double full_avg10, GError **error);
 gboolean vmem_test_daemon_start(VmemTestDaemon *daemon, VmemTestBus *bus, const char *uri,
 				GError **error);
 void vmem_test_daemon_stop(VmemTestDaemon *daemon, int signal);

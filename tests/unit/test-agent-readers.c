@@ -234,13 +234,13 @@ test_meminfo_required(void)
 static void
 test_psi_malformed(void)
 {
-	VmaPsi psi;
+	VmemPsi psi;
 
-	vma_psi_parse("some avg10=x\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n", &psi);
+	vmem_psi_parse("some avg10=x\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n", &psi);
 	g_assert_false(psi.present);
-	vma_psi_parse("some avg10=2.50 avg60=1.00 avg300=0.00 total=7\n"
-		      "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n",
-		      &psi);
+	vmem_psi_parse("some avg10=2.50 avg60=1.00 avg300=0.00 total=7\n"
+		       "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n",
+		       &psi);
 	g_assert_true(psi.present);
 	g_assert_cmpfloat(psi.some.avg10, ==, 2.5);
 	g_assert_cmpuint(psi.some.total_us, ==, 7);

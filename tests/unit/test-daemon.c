@@ -6,6 +6,9 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
+#include <unistd.h>
+
 #include "vmem-daemon-config.h"
 #include "vmem-daemon-policy.h"
 #include "vmem-error.h"
@@ -54,6 +57,7 @@ test_config_invalid(void)
 		{"[virtmemd]\nreserve=-1G\n", "reserve"},
 		{"[virtmemd]\nreserve=lots\n", "reserve"},
 		{"[virtmemd]\nmeminfo=proc/meminfo\n", "meminfo"},
+		{"[virtmemd]\npressure=proc/pressure/memory\n", "pressure"},
 		{"[virtmemd]\nresize-timeout=0\n", "resize-timeout"},
 		{"[virtmemd]\nlog-level=loud\n", "log-level"},
 		{"tick=1\n", "test.conf"},
@@ -136,6 +140,37 @@ test_meminfo_real(void)
 	g_assert_error(error, VMEM_ERROR, VMEM_ERROR_IO);
 }
 
+/* The host's pressure file: the real one when the kernel has PSI, none
+ * when it is missing, a fake one as written. */
+static void
+test_psi(void)
+{
+	g_autofree char *path = NULL;
+	VmemPsi psi;
+	int fd = g_file_open_tmp("virtmem-psi-XXXXXX", &path, NULL);
+
+	g_assert_cmpint(fd, >=, 0);
+	close(fd);
+	vmem_host_read_psi("/nonexistent", &psi);
+	g_assert_false(psi.present);
+	g_assert_true(g_file_set_contents(path,
+					  "some avg10=12.50 avg60=1.00 avg300=0.00 total=7\n"
+					  "full avg10=3.25 avg60=0.00 avg300=0.00 total=1\n",
+					  -1, NULL));
+	vmem_host_read_psi(path, &psi);
+	g_assert_true(psi.present);
+	g_assert_cmpfloat(psi.some.avg10, ==, 12.5);
+	g_assert_cmpfloat(psi.full.avg10, ==, 3.25);
+	g_assert_true(g_file_set_contents(path, "some avg10=oops\n", -1, NULL));
+	vmem_host_read_psi(path, &psi);
+	g_assert_false(psi.present);
+	g_unlink(path);
+	if (g_file_test("/proc/pressure/memory", G_FILE_TEST_EXISTS)) {
+		vmem_host_read_psi("/proc/pressure/memory", &psi);
+		g_assert_true(psi.present);
+	}
+}
+
 static void
 test_policy_variant(void)
 {
@@ -202,6 +237,7 @@ main(int argc, char **argv)
 	g_test_add_func("/daemon/config/file", test_config_file);
 	g_test_add_func("/daemon/meminfo/parse", test_meminfo);
 	g_test_add_func("/daemon/meminfo/real", test_meminfo_real);
+	g_test_add_func("/daemon/psi", test_psi);
 	g_test_add_func("/daemon/policy/variant", test_policy_variant);
 	g_test_add_func("/daemon/policy/round-trip", test_policy_round_trip);
 	return g_test_run();

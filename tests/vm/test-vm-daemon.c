@@ -10,7 +10,8 @@
  *   cooldown; without an agent, from libvirt's balloon statistics;
  * - killed mid-resize and started again, it converges without asking
  *   again; libvirtd restarted under it, it reconnects;
- * - under a host reserve, the lower priority domain gives memory first;
+ * - under a host reserve, and under host memory pressure (PSI), the lower
+ *   priority domain gives memory first;
  * - Dump() and Save() write only what is plugged, where asked; Save()
  *   squeezes by the agent's report it holds, never below what the guest uses.
  * Every guest must keep its boot (boot_id, running, no OOM on its console).
@@ -447,6 +448,8 @@ test_restart(void)
 static void
 test_priority(void)
 {
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) pressure = NULL;
 	guint64 a_before, b_before;
 
 	set_policy(&f.a, "<policy mode='auto'><cooldown grow='1' shrink='3600'/>"
@@ -468,6 +471,23 @@ test_priority(void)
 	g_assert_cmpuint(requested_mib(&f.b), <, b_before);
 	g_assert_cmpuint(requested_mib(&f.a), ==, a_before);
 	write_meminfo(16384);
+
+	/* The host's memory pressure (PSI) counts as much, reserve or not. */
+	b_before = requested_mib(&f.b);
+	g_assert_true(vmem_test_daemon_set_host_pressure(f.daemon, 30.0, 5.0, &error));
+	g_assert_no_error(error);
+	for (guint i = 0; i < 30 && requested_mib(&f.b) == b_before; i++)
+		vmem_test_spin(500);
+	pressure = vmem_test_bus_get_property(f.conn, "/org/virtmem/Manager1", MANAGER1,
+					      "HostPressure");
+	g_test_message(
+		"host pressure: a %" G_GUINT64_FORMAT " MiB, b %" G_GUINT64_FORMAT " MiB (%s)",
+		requested_mib(&f.a), requested_mib(&f.b), g_variant_get_string(pressure, NULL));
+	g_assert_cmpuint(requested_mib(&f.b), <, b_before);
+	g_assert_cmpuint(requested_mib(&f.a), ==, a_before);
+	g_assert_cmpstr(g_variant_get_string(pressure, NULL), !=, "");
+	g_assert_true(vmem_test_daemon_set_host_pressure(f.daemon, 0, 0, &error));
+	g_assert_no_error(error);
 	assert_same_boot(&f.a);
 	assert_same_boot(&f.b);
 }
