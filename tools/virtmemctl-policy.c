@@ -236,7 +236,8 @@ vmem_ctl_policy_simulate(VmemCtl *ctl, int argc, char **argv)
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_FAILURE;
 	}
-	if (!g_file_get_contents(args->pdata[0], &text, &len, &error)) {
+	if (!vmem_ctl_read_input(args->pdata[0], VMEM_SIM_TEXT_MAX, "virtmemctl policy simulate",
+				 &text, &len, &error)) {
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_FAILURE;
 	}

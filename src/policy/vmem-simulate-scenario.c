@@ -16,14 +16,14 @@
 
 /* Limits that tell a typo from a scenario: sizes up to 1 PiB, a month of
  * simulated time, 1,000 domains, 64 devices each, and at most 20 million
- * domain-ticks in all. */
+ * domain-ticks in all; the text's length, VMEM_SIM_TEXT_MAX, is in the
+ * header. */
 #define VMEM_SIM_SIZE_MAX (VMEM_SIZE_GIB * 1024 * 1024)
 #define VMEM_SIM_DURATION_MAX (31.0 * 86400)
 #define VMEM_SIM_DOMAINS_MAX 1000
 #define VMEM_SIM_DEVICES_MAX 64
 #define VMEM_SIM_POINTS_MAX 100000
 #define VMEM_SIM_STEPS_MAX 20000000.0
-#define VMEM_SIM_TEXT_MAX (16 * 1024 * 1024)
 
 static char *
 vmem_sim_path(const char *parent, const char *key)

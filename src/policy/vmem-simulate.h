@@ -76,6 +76,10 @@ typedef struct {
 	GPtrArray *domains;
 } VmemSimScenario;
 
+/* The longest scenario, bytes: parsed, its JSON takes some 60 times as
+ * much memory. */
+#define VMEM_SIM_TEXT_MAX (4 * 1024 * 1024)
+
 VmemSimScenario *vmem_sim_scenario_parse(const char *text, gsize len, GError **error);
 void vmem_sim_scenario_free(VmemSimScenario *scenario);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemSimScenario, vmem_sim_scenario_free)
