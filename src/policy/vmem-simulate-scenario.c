@@ -24,6 +24,8 @@
 #define VMEM_SIM_DEVICES_MAX 64
 #define VMEM_SIM_POINTS_MAX 100000
 #define VMEM_SIM_STEPS_MAX 20000000.0
+/* Unknown members longer than this are not compared with the known ones. */
+#define VMEM_SIM_KEY_COMPARE_MAX 64
 
 static char *
 vmem_sim_path(const char *parent, const char *key)
@@ -73,13 +75,17 @@ vmem_sim_check_keys(json_object *obj, const char *path, const char *const *known
 {
 	json_object_object_foreach(obj, key, value)
 	{
+		g_autofree char *quoted = NULL;
 		const char *best = NULL;
 		guint best_distance = G_MAXUINT;
 
 		(void)value;
 		if (g_strv_contains(known, key))
 			continue;
-		for (guint i = 0; known[i] != NULL; i++) {
+		/* a name from the file: quoted short and printable */
+		quoted = vmem_json_excerpt(key, strlen(key));
+		for (guint i = 0; known[i] != NULL && strlen(key) <= VMEM_SIM_KEY_COMPARE_MAX;
+		     i++) {
 			guint d = vmem_sim_distance(key, known[i]);
 
 			if (d < best_distance) {
@@ -94,7 +100,7 @@ vmem_sim_check_keys(json_object *obj, const char *path, const char *const *known
 				     * member; 3 the known one it resembles */
 				    _("The scenario's %1$s has an unknown member “%2$s”: did you "
 				      "mean “%3$s”?"),
-				    *path ? path : "top level", key, best);
+				    *path ? path : "top level", quoted, best);
 		else {
 			g_autofree char *list = g_strjoinv(", ", (char **)known);
 
@@ -103,7 +109,7 @@ vmem_sim_check_keys(json_object *obj, const char *path, const char *const *known
 				     * member; 3 the known members, separated by commas */
 				    _("The scenario's %1$s has an unknown member “%2$s”; the "
 				      "members are %3$s."),
-				    *path ? path : "top level", key, list);
+				    *path ? path : "top level", quoted, list);
 		}
 		return FALSE;
 	}
