@@ -185,12 +185,14 @@ vmem_sim_get_size(json_object *obj, const char *path, const char *key, gboolean 
 
 		if (per_second) {
 			if (!g_str_has_suffix(text, "/s")) {
+				g_autofree char *quoted = vmem_json_excerpt(text, strlen(text));
+
 				g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
 					    /* TRANSLATORS: 1 where in the scenario; 2 what it
 					     * says; keep "/s" and the example */
 					    _("The scenario's %1$s is “%2$s”, not a rate such as "
 					      "“1GiB/s”."),
-					    where, text);
+					    where, quoted);
 				return FALSE;
 			}
 			text[strlen(text) - 2] = '\0';
