@@ -225,6 +225,9 @@ vmem_size_format_arg(guint64 bytes)
 	return vmem_size_to_arg(bytes, FALSE);
 }
 
+/* What vmem_size_parse_arg() takes for spaces */
+#define VMEM_SIZE_SPACES " \t\n\r\v\f"
+
 /* The message of a size argument that is no size at all */
 static void
 vmem_size_set_arg_error(GError **error, const char *arg)
@@ -327,12 +330,15 @@ vmem_size_parse_arg(const char *arg, guint64 *ret_bytes, GError **error)
 			    _("The size “%s” is negative: a size is 0 or more."), shown);
 		return FALSE;
 	}
-	if (strpbrk(arg, " \t\n\r\v\f") != NULL) {
+	if (strpbrk(arg, VMEM_SIZE_SPACES) != NULL) {
 		g_autoptr(GString) joined = g_string_new(NULL);
 		guint64 ignored;
 
+		/* the same spaces as above: the joined text has none, so the
+		 * call below does not come back here (g_ascii_isspace() leaves
+		 * out \v, which made it recurse until the stack overflowed) */
 		for (const char *p = arg; *p != '\0'; p++) {
-			if (!g_ascii_isspace(*p))
+			if (strchr(VMEM_SIZE_SPACES, *p) == NULL)
 				g_string_append_c(joined, *p);
 		}
 		if (joined->len > 0 && vmem_size_parse_arg(joined->str, &ignored, NULL)) {

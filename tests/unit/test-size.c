@@ -157,13 +157,14 @@ test_arg(void)
 }
 
 /* A size from a file (virtmemd.conf, a scenario) may be long and hold line
- * breaks: the message quotes it short, on one line. */
+ * breaks: the message quotes it short, on one line.  (A vertical tab made
+ * the parser call itself until the stack overflowed.) */
 static void
 test_arg_quoted(void)
 {
 	g_autofree char *long_arg = g_strnfill(100000, '7');
-	const char *const args[] = {"1, 2, 3]\n8GiB", "-1\n2G", "1\x1b[2JG",
-				    "1.5\tG",	      long_arg, "1 G\n"};
+	const char *const args[] = {"1, 2, 3]\n8GiB", "-1\n2G", "1\x1b[2JG", "1.5\tG",
+				    long_arg,	      "1 G\n",	"\v128MiB",  "1\v\f\r\t G"};
 
 	for (guint i = 0; i < G_N_ELEMENTS(args); i++) {
 		g_autoptr(GError) error = NULL;
