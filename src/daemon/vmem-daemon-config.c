@@ -58,6 +58,19 @@ vmem_daemon_config_bad(GError **error, const char *origin, const char *key, cons
 	return FALSE;
 }
 
+/* Whether @raw, a value as written, ends with a lone backslash (an escape
+ * of nothing): GLib 2.74's unescaping reads on past the end of such a
+ * value and sets its error twice. */
+static gboolean
+vmem_daemon_config_ends_in_escape(const char *raw)
+{
+	gsize len = strlen(raw), n = 0;
+
+	while (n < len && raw[len - 1 - n] == '\\')
+		n++;
+	return n % 2 == 1;
+}
+
 static gboolean
 vmem_daemon_config_apply(VmemDaemonConfig *config, GKeyFile *file, const char *origin,
 			 GError **error)
@@ -85,12 +98,19 @@ vmem_daemon_config_apply(VmemDaemonConfig *config, GKeyFile *file, const char *o
 	for (guint i = 0; keys[i] != NULL; i++) {
 		const char *key = keys[i];
 		g_autoptr(GError) local = NULL;
-		g_autofree char *value =
-			g_key_file_get_string(file, VMEM_DAEMON_GROUP, key, &local);
+		g_autofree char *raw = g_key_file_get_value(file, VMEM_DAEMON_GROUP, key, NULL);
+		g_autofree char *value = NULL;
+
+		if (raw != NULL && vmem_daemon_config_ends_in_escape(raw))
+			return vmem_daemon_config_bad(
+				error, origin, key,
+				_("The value ends with a lone backslash, which escapes nothing."));
+		value = g_key_file_get_string(file, VMEM_DAEMON_GROUP, key, &local);
 
 		/* Not UTF-8, or a bad escape: refused, never read as empty (an
-		 * empty uri means libvirt's default). */
-		if (value == NULL)
+		 * empty uri means libvirt's default).  GLib may return a value
+		 * with the error of one it could not interpret: refused too. */
+		if (local != NULL)
 			return vmem_daemon_config_bad(error, origin, key, local->message);
 		if (g_str_equal(key, "uri")) {
 			g_free(config->uri);

@@ -59,6 +59,10 @@ test_config_invalid(void)
 		{"[virtmemd]\ntick=inf\n", "tick"},
 		{"[virtmemd]\nuri=qemu:///\xff\n", "uri"},
 		{"[virtmemd]\nadmin-group=\xfe\n", "admin-group"},
+		{"[virtmemd]\nuri=qemu:///system\\\n",
+		 "uri”: The value ends with a lone backslash"},
+		{"[virtmemd]\nreserve=1G\\\\\\\n",
+		 "reserve”: The value ends with a lone backslash"},
 		/* invalid UTF-8 is quoted as U+FFFD */
 		{"[virtmemd]\n\xff=1\n", "key “\xef\xbf\xbd”"},
 		{"[virt\xffmemd]\n", "[virt\xef\xbf\xbd"
