@@ -252,6 +252,32 @@ test_policy_variant(void)
 	}
 }
 
+/* A caller's key, however long and whatever it holds, is named short and
+ * on one line. */
+static void
+test_policy_variant_key(void)
+{
+	g_autofree char *long_key = g_strnfill(100000, 'k');
+	const char *const keys[] = {long_key, "a\nb\x1b[2J"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(keys); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GVariant) dict = NULL;
+		GVariantBuilder b;
+		VmemPolicyDef changes;
+
+		g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+		g_variant_builder_add(&b, "{sv}", keys[i], g_variant_new_uint32(1));
+		dict = g_variant_ref_sink(g_variant_builder_end(&b));
+		g_assert_false(vmem_daemon_policy_from_variant(dict, &changes, &error));
+		g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT);
+		g_test_message("%s", error->message);
+		g_assert_cmpuint(strlen(error->message), <, 256);
+		g_assert_null(strchr(error->message, '\n'));
+		g_assert_null(strchr(error->message, '\x1b'));
+	}
+}
+
 /* The Policy property reads back as SetPolicy() takes it. */
 static void
 test_policy_round_trip(void)
@@ -282,6 +308,7 @@ main(int argc, char **argv)
 	g_test_add_func("/daemon/meminfo/parse", test_meminfo);
 	g_test_add_func("/daemon/meminfo/real", test_meminfo_real);
 	g_test_add_func("/daemon/policy/variant", test_policy_variant);
+	g_test_add_func("/daemon/policy/variant-key", test_policy_variant_key);
 	g_test_add_func("/daemon/policy/round-trip", test_policy_round_trip);
 	return g_test_run();
 }
