@@ -46,14 +46,16 @@ vmem_host_parse_meminfo(const char *text, guint64 *ret_available, GError **error
  * vmem_host_read_meminfo:
  * @path: /proc/meminfo or a file like it
  *
- * Reads at most %VMEM_HOST_MEMINFO_MAX bytes of @path.
+ * Reads at most %VMEM_HOST_MEMINFO_MAX bytes of @path, without waiting:
+ * the daemon reads it every tick in its main loop, so a FIFO or a device
+ * that has nothing to read ends the reading rather than the daemon.
  */
 gboolean
 vmem_host_read_meminfo(const char *path, guint64 *ret_available, GError **error)
 {
 	g_autofree char *text = g_malloc(VMEM_HOST_MEMINFO_MAX + 1);
 	gsize len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
 	if (fd < 0) {
 		/* TRANSLATORS: %1$s is a file name, %2$s the system's reason */

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vmem-daemon-config.h"
@@ -213,6 +214,29 @@ test_meminfo_real(void)
 	g_assert_error(error, VMEM_ERROR, VMEM_ERROR_IO);
 }
 
+/* A meminfo that never comes (a FIFO nobody writes) or never ends
+ * (/dev/zero) is refused at once: the daemon reads it in its main loop. */
+static void
+test_meminfo_stuck(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("virtmem-meminfo-XXXXXX", NULL);
+	g_autofree char *fifo = g_build_filename(dir, "meminfo", NULL);
+	const char *paths[] = {fifo, "/dev/zero"};
+
+	g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+	for (guint i = 0; i < G_N_ELEMENTS(paths); i++) {
+		g_autoptr(GError) error = NULL;
+		guint64 available = 0;
+		gint64 start = g_get_monotonic_time();
+
+		g_assert_false(vmem_host_read_meminfo(paths[i], &available, &error));
+		g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA);
+		g_assert_cmpint(g_get_monotonic_time() - start, <, G_USEC_PER_SEC);
+	}
+	g_unlink(fifo);
+	g_rmdir(dir);
+}
+
 static void
 test_policy_variant(void)
 {
@@ -307,6 +331,7 @@ main(int argc, char **argv)
 	g_test_add_func("/daemon/config/file-size", test_config_file_size);
 	g_test_add_func("/daemon/meminfo/parse", test_meminfo);
 	g_test_add_func("/daemon/meminfo/real", test_meminfo_real);
+	g_test_add_func("/daemon/meminfo/stuck", test_meminfo_stuck);
 	g_test_add_func("/daemon/policy/variant", test_policy_variant);
 	g_test_add_func("/daemon/policy/variant-key", test_policy_variant_key);
 	g_test_add_func("/daemon/policy/round-trip", test_policy_round_trip);
