@@ -10,14 +10,20 @@
 
 #include <glib/gi18n.h>
 #include <json-c/json.h>
+#include <json-c/printbuf.h>
 #include <math.h>
 
 #include "virtmemctl.h"
 #include "virtmemctl-agent-view.h"
 #include "virtmemctl-policy-edit.h"
+#include "vmem-error.h"
 #include "vmem-json.h"
 #include "vmem-simulate.h"
 #include "vmem-size.h"
+
+/* The most trace points --json prints: each takes some 150 bytes of
+ * output, all held until it is printed. */
+#define VMEM_CTL_POLICY_TRACE_MAX G_GUINT64_CONSTANT(1000000)
 
 /* A time or a duration: a whole number of seconds as an integer */
 static json_object *
@@ -47,12 +53,69 @@ vmem_ctl_policy_domain_name(const VmemSimScenario *scenario, guint index)
 	return ((const VmemSimDomainDef *)scenario->domains->pdata[index])->name;
 }
 
+static json_object *
+vmem_ctl_policy_trace_point(const VmemSimScenario *scenario, const VmemSimTracePoint *p)
+{
+	json_object *obj = json_object_new_object();
+
+	json_object_object_add(obj, "t", vmem_ctl_policy_json_seconds(p->t));
+	json_object_object_add(
+		obj, "domain",
+		json_object_new_string(vmem_ctl_policy_domain_name(scenario, p->domain)));
+	json_object_object_add(obj, "requested", json_object_new_uint64(p->requested));
+	json_object_object_add(obj, "plugged", json_object_new_uint64(p->plugged));
+	json_object_object_add(obj, "used", json_object_new_uint64(p->used));
+	json_object_object_add(obj, "available", json_object_new_uint64(p->available));
+	return obj;
+}
+
+typedef struct {
+	const VmemSimScenario *scenario;
+	const VmemSimResult *result;
+} VmemCtlPolicyTrace;
+
+/* json-c's serializer of the "trace" array: the points, formatted one at a
+ * time as json-c formats an array of objects with VMEM_CTL_JSON_FLAGS
+ * (pretty, two spaces a level), so that a long trace never holds a
+ * json_object for each point (some 1.5 KiB each). */
+static int
+vmem_ctl_policy_trace_to_json(json_object *jso, struct printbuf *pb, int level, int flags)
+{
+	const VmemCtlPolicyTrace *trace = json_object_get_userdata(jso);
+	const GArray *points = trace->result->trace;
+	g_autofree char *indent = g_strnfill((gsize)(level + 1) * 2, ' ');
+
+	g_assert(flags == VMEM_CTL_JSON_FLAGS);
+	printbuf_strappend(pb, "[\n");
+	for (guint i = 0; i < points->len; i++) {
+		g_autoptr(json_object) point = vmem_ctl_policy_trace_point(
+			trace->scenario, &g_array_index(points, VmemSimTracePoint, i));
+		g_auto(GStrv) lines =
+			g_strsplit(json_object_to_json_string_ext(point, flags), "\n", -1);
+
+		if (i > 0)
+			printbuf_strappend(pb, ",\n");
+		/* one level deeper than the point formatted alone */
+		for (guint j = 0; lines[j] != NULL; j++) {
+			if (j > 0)
+				printbuf_strappend(pb, "\n");
+			printbuf_memappend(pb, indent, (int)strlen(indent));
+			printbuf_memappend(pb, lines[j], (int)strlen(lines[j]));
+		}
+	}
+	if (points->len > 0)
+		printbuf_strappend(pb, "\n");
+	printbuf_memappend(pb, indent, level * 2);
+	return printbuf_strappend(pb, "]");
+}
+
 static void
 vmem_ctl_policy_print_json(const VmemSimScenario *scenario, const VmemSimResult *result)
 {
 	g_autoptr(json_object) root = json_object_new_object();
 	json_object *decisions = json_object_new_array();
 	json_object *trace = json_object_new_array();
+	VmemCtlPolicyTrace trace_data = {scenario, result};
 	json_object *domains = json_object_new_array();
 	json_object *host = json_object_new_object();
 
@@ -71,20 +134,7 @@ vmem_ctl_policy_print_json(const VmemSimScenario *scenario, const VmemSimResult 
 		json_object_object_add(obj, "reason", json_object_new_string(d->reason));
 		json_object_array_add(decisions, obj);
 	}
-	for (guint i = 0; i < result->trace->len; i++) {
-		const VmemSimTracePoint *p = &g_array_index(result->trace, VmemSimTracePoint, i);
-		json_object *obj = json_object_new_object();
-
-		json_object_object_add(obj, "t", vmem_ctl_policy_json_seconds(p->t));
-		json_object_object_add(
-			obj, "domain",
-			json_object_new_string(vmem_ctl_policy_domain_name(scenario, p->domain)));
-		json_object_object_add(obj, "requested", json_object_new_uint64(p->requested));
-		json_object_object_add(obj, "plugged", json_object_new_uint64(p->plugged));
-		json_object_object_add(obj, "used", json_object_new_uint64(p->used));
-		json_object_object_add(obj, "available", json_object_new_uint64(p->available));
-		json_object_array_add(trace, obj);
-	}
+	json_object_set_serializer(trace, vmem_ctl_policy_trace_to_json, &trace_data, NULL);
 	for (guint i = 0; i < result->domains->len; i++) {
 		const VmemSimDomainResult *r =
 			&g_array_index(result->domains, VmemSimDomainResult, i);
@@ -188,6 +238,32 @@ vmem_ctl_policy_print_text(const char *file, const VmemSimScenario *scenario,
 		below, least);
 }
 
+/* --json prints each domain at each tick: at most VMEM_CTL_POLICY_TRACE_MAX */
+static gboolean
+vmem_ctl_policy_check_trace(const VmemSimScenario *scenario, GError **error)
+{
+	guint64 points = vmem_sim_scenario_ticks(scenario) * scenario->domains->len;
+
+	if (points <= VMEM_CTL_POLICY_TRACE_MAX)
+		return TRUE;
+	g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+		    /* TRANSLATORS: 1 and 2 are times in seconds, 3 a number of domains, 4
+		     * and 5 numbers of trace points; keep duration, tick, domains and
+		     * --json */
+		    ngettext("The scenario's duration of %1$g s at a tick of %2$g s for %3$u "
+			     "domain makes a trace of %4$" G_GUINT64_FORMAT " points, more than "
+			     "--json prints (%5$" G_GUINT64_FORMAT "): use a longer tick, a "
+			     "shorter duration or fewer domains, or the text output.",
+			     "The scenario's duration of %1$g s at a tick of %2$g s for %3$u "
+			     "domains makes a trace of %4$" G_GUINT64_FORMAT " points, more than "
+			     "--json prints (%5$" G_GUINT64_FORMAT "): use a longer tick, a "
+			     "shorter duration or fewer domains, or the text output.",
+			     scenario->domains->len),
+		    scenario->duration, scenario->tick, scenario->domains->len, points,
+		    VMEM_CTL_POLICY_TRACE_MAX);
+	return FALSE;
+}
+
 static int
 vmem_ctl_policy_simulate(VmemCtl *ctl, int argc, char **argv)
 {
@@ -236,7 +312,8 @@ vmem_ctl_policy_simulate(VmemCtl *ctl, int argc, char **argv)
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_FAILURE;
 	}
-	if (!g_file_get_contents(args->pdata[0], &text, &len, &error)) {
+	if (!vmem_ctl_read_input(args->pdata[0], VMEM_SIM_TEXT_MAX, "virtmemctl policy simulate",
+				 &text, &len, &error)) {
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_FAILURE;
 	}
@@ -246,7 +323,12 @@ vmem_ctl_policy_simulate(VmemCtl *ctl, int argc, char **argv)
 		vmem_ctl_print_error(ctl, error);
 		return VMEM_CTL_EXIT_FAILURE;
 	}
-	result = vmem_sim_run(scenario, engine);
+	if (json && !vmem_ctl_policy_check_trace(scenario, &error)) {
+		g_prefix_error(&error, "%s: ", (const char *)args->pdata[0]);
+		vmem_ctl_print_error(ctl, error);
+		return VMEM_CTL_EXIT_FAILURE;
+	}
+	result = vmem_sim_run(scenario, engine, json ? VMEM_SIM_RUN_TRACE : VMEM_SIM_RUN_NONE);
 	if (json)
 		vmem_ctl_policy_print_json(scenario, result);
 	else

@@ -8,12 +8,9 @@
  */
 #include "config.h"
 
-#include <gio/gio.h>
-#include <gio/gunixinputstream.h>
 #include <glib/gi18n.h>
 #include <json-c/json.h>
 #include <libxml/xmlerror.h>
-#include <unistd.h>
 
 #include "virtmemctl.h"
 #include "vmem-domain.h"
@@ -31,81 +28,6 @@
  * KiB, so anything near this is not domain XML, and reading on would only
  * fill memory (/dev/zero, a FIFO that never ends). */
 #define VMEM_CTL_VALIDATE_MAX_BYTES (16 * 1024 * 1024)
-/* Input is read in pieces of this size */
-#define VMEM_CTL_VALIDATE_CHUNK (64 * 1024)
-
-static GInputStream *
-vmem_ctl_validate_open(const char *file, GError **error)
-{
-	g_autoptr(GFile) path = NULL;
-
-	if (g_str_equal(file, "-"))
-		return g_unix_input_stream_new(STDIN_FILENO, FALSE);
-	path = g_file_new_for_path(file);
-	return G_INPUT_STREAM(g_file_read(path, NULL, error));
-}
-
-static void
-vmem_ctl_validate_set_too_large(const char *file, gsize max, GError **error)
-{
-	g_autofree char *size = vmem_size_format(max);
-	g_autofree char *name = NULL;
-
-	if (g_str_equal(file, "-")) {
-		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-			    /* TRANSLATORS: %s is a size such as "16 MiB" */
-			    _("The standard input is larger than %s, the most virtmemctl validate "
-			      "reads; domain XML is far smaller."),
-			    size);
-		return;
-	}
-	name = g_filename_display_name(file);
-	g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-		    /* TRANSLATORS: %1$s is a file name, %2$s a size such as "16 MiB" */
-		    _("The file %1$s is larger than %2$s, the most virtmemctl validate reads; "
-		      "domain XML is far smaller."),
-		    name, size);
-}
-
-/*
- * Reads all of @file ("-": the standard input) in pieces, but never more
- * than @max + 1 bytes: a file larger than @max is a %VMEM_ERROR_INVALID_DATA
- * error (whatever it is: /dev/zero and a FIFO have no size to look at).
- * Other failures are GIO errors.
- */
-static gboolean
-vmem_ctl_validate_read(const char *file, gsize max, char **ret_data, gsize *ret_len, GError **error)
-{
-	g_autoptr(GInputStream) stream = vmem_ctl_validate_open(file, error);
-	g_autofree char *data = NULL;
-	gsize len = 0, allocated = 0;
-
-	if (stream == NULL)
-		return FALSE;
-	for (;;) {
-		gsize want, got = 0;
-
-		if (len == allocated) {
-			/* grow to at most max + 1 bytes, one more than a valid file has */
-			allocated = MIN(MAX(2 * allocated, VMEM_CTL_VALIDATE_CHUNK), max + 1);
-			data = g_realloc(data, allocated + 1);
-		}
-		want = MIN(allocated - len, VMEM_CTL_VALIDATE_CHUNK);
-		if (!g_input_stream_read_all(stream, data + len, want, &got, NULL, error))
-			return FALSE;
-		len += got;
-		if (len > max) {
-			vmem_ctl_validate_set_too_large(file, max, error);
-			return FALSE;
-		}
-		if (got < want)
-			break;
-	}
-	data[len] = '\0';
-	*ret_data = g_steal_pointer(&data);
-	*ret_len = len;
-	return TRUE;
-}
 
 /* One finding of `validate --json`; its keys are in virtmemctl(1). */
 static void
@@ -136,7 +58,8 @@ vmem_ctl_validate_file(const char *file, GPtrArray *findings)
 	g_autofree char *xml = NULL;
 	gsize len = 0;
 
-	if (!vmem_ctl_validate_read(file, VMEM_CTL_VALIDATE_MAX_BYTES, &xml, &len, &error)) {
+	if (!vmem_ctl_read_input(file, VMEM_CTL_VALIDATE_MAX_BYTES, "virtmemctl validate", &xml,
+				 &len, &error)) {
 		vmem_findings_add(findings, VMEM_SEVERITY_ERROR,
 				  g_error_matches(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA)
 					  ? CODE_TOO_LARGE

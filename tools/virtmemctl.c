@@ -4,13 +4,17 @@
  */
 #include "config.h"
 
+#include <gio/gunixinputstream.h>
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <unistd.h>
 
 #include "virtmemctl.h"
 #include "virtmemctl-agent-view.h"
 #include "virtmemctl-daemon.h"
+#include "vmem-error.h"
 #include "vmem-i18n.h"
+#include "vmem-size.h"
 
 /* In `virtmemctl --help`: per command, its arguments and one line on what
  * it does. */
@@ -267,6 +271,90 @@ void
 vmem_ctl_print_json(json_object *value)
 {
 	vmem_ctl_print_json_text(json_object_to_json_string_ext(value, VMEM_CTL_JSON_FLAGS));
+}
+
+/* Input is read in pieces of this size */
+#define VMEM_CTL_READ_CHUNK (64 * 1024)
+
+static GInputStream *
+vmem_ctl_open_input(const char *file, GError **error)
+{
+	g_autoptr(GFile) path = NULL;
+
+	if (g_str_equal(file, "-"))
+		return g_unix_input_stream_new(STDIN_FILENO, FALSE);
+	path = g_file_new_for_path(file);
+	return G_INPUT_STREAM(g_file_read(path, NULL, error));
+}
+
+static void
+vmem_ctl_set_too_large(const char *file, gsize max, const char *command, GError **error)
+{
+	g_autofree char *size = vmem_size_format(max);
+	g_autofree char *name = NULL;
+
+	if (g_str_equal(file, "-")) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+			    /* TRANSLATORS: %1$s is a size such as "16 MiB", %2$s a command
+			     * such as "virtmemctl validate" */
+			    _("The standard input is larger than %1$s, the most %2$s reads."), size,
+			    command);
+		return;
+	}
+	name = g_filename_display_name(file);
+	g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+		    /* TRANSLATORS: %1$s is a file name, %2$s a size such as "16 MiB", %3$s
+		     * a command such as "virtmemctl validate" */
+		    _("The file %1$s is larger than %2$s, the most %3$s reads."), name, size,
+		    command);
+}
+
+/**
+ * vmem_ctl_read_input:
+ * @file: a file name, or "-" for the standard input
+ * @max: the most bytes it may have
+ * @command: who reads, such as "virtmemctl validate", for the error
+ * @ret_data: (out): its bytes, NUL-terminated
+ * @ret_len: (out): how many
+ *
+ * Reads all of @file in pieces, but never more than @max + 1 bytes: a
+ * file larger than @max is a %VMEM_ERROR_INVALID_DATA error, whatever it
+ * is (/dev/zero and a FIFO have no size to look at).  Other failures are
+ * GIO errors.
+ */
+gboolean
+vmem_ctl_read_input(const char *file, gsize max, const char *command, char **ret_data,
+		    gsize *ret_len, GError **error)
+{
+	g_autoptr(GInputStream) stream = vmem_ctl_open_input(file, error);
+	g_autofree char *data = NULL;
+	gsize len = 0, allocated = 0;
+
+	if (stream == NULL)
+		return FALSE;
+	for (;;) {
+		gsize want, got = 0;
+
+		if (len == allocated) {
+			/* grow to at most max + 1 bytes, one more than a valid file has */
+			allocated = MIN(MAX(2 * allocated, VMEM_CTL_READ_CHUNK), max + 1);
+			data = g_realloc(data, allocated + 1);
+		}
+		want = MIN(allocated - len, VMEM_CTL_READ_CHUNK);
+		if (!g_input_stream_read_all(stream, data + len, want, &got, NULL, error))
+			return FALSE;
+		len += got;
+		if (len > max) {
+			vmem_ctl_set_too_large(file, max, command, error);
+			return FALSE;
+		}
+		if (got < want)
+			break;
+	}
+	data[len] = '\0';
+	*ret_data = g_steal_pointer(&data);
+	*ret_len = len;
+	return TRUE;
 }
 
 struct _VmemCtlTable {

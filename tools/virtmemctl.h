@@ -95,6 +95,8 @@ gboolean vmem_ctl_parse_options(GOptionContext *context, int *argc, char ***argv
 				GPtrArray **ret_args, GError **error);
 void vmem_ctl_print_json(json_object *value);
 void vmem_ctl_print_json_text(const char *text);
+gboolean vmem_ctl_read_input(const char *file, gsize max, const char *command, char **ret_data,
+			     gsize *ret_len, GError **error);
 
 /* Human output: columns aligned by what a terminal shows, not by bytes */
 typedef struct _VmemCtlTable VmemCtlTable;

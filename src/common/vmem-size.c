@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "vmem-error.h"
+#include "vmem-excerpt.h"
 
 /* Sizes times scales overflow 64 bits: they are computed in 128. */
 #ifndef __SIZEOF_INT128__
@@ -224,16 +225,21 @@ vmem_size_format_arg(guint64 bytes)
 	return vmem_size_to_arg(bytes, FALSE);
 }
 
+/* What vmem_size_parse_arg() takes for spaces */
+#define VMEM_SIZE_SPACES " \t\n\r\v\f"
+
 /* The message of a size argument that is no size at all */
 static void
 vmem_size_set_arg_error(GError **error, const char *arg)
 {
+	g_autofree char *shown = vmem_excerpt(arg);
+
 	g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
 		    /* TRANSLATORS: %s is what the user wrote where a size belongs; keep the
 		       examples as they are */
 		    _("“%s” is not a size: write a whole number with an optional unit, such as "
 		      "512M or 2G; a number without unit is in KiB."),
-		    arg);
+		    shown);
 }
 
 /* "1.5G": refused, with the same size in a smaller unit when there is one.
@@ -244,6 +250,7 @@ vmem_size_set_decimal_error(GError **error, const char *arg, const char *digits,
 			    const char *unit)
 {
 	g_autofree char *suggestion = NULL;
+	g_autofree char *shown = vmem_excerpt(arg);
 	guint64 scale;
 
 	if (!vmem_size_unit_scale(unit, VMEM_SIZE_KIB, &scale, NULL)) {
@@ -271,14 +278,14 @@ vmem_size_set_decimal_error(GError **error, const char *arg, const char *digits,
 		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
 			    /* TRANSLATORS: 1 what the user wrote, e.g. "1.5G"; 2 the same size
 			       as a whole number, e.g. "1536M" */
-			    _("Decimals are not supported: write %2$s instead of “%1$s”."), arg,
+			    _("Decimals are not supported: write %2$s instead of “%1$s”."), shown,
 			    suggestion);
 	else
 		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
 			    /* TRANSLATORS: %s is what the user wrote, e.g. "1.3G" */
 			    _("Decimals are not supported: write “%s” as a whole number of a "
 			      "smaller unit."),
-			    arg);
+			    shown);
 }
 
 /* Whether @unit is letters only (maybe none) */
@@ -310,29 +317,38 @@ gboolean
 vmem_size_parse_arg(const char *arg, guint64 *ret_bytes, GError **error)
 {
 	g_autofree char *digits = NULL;
+	g_autofree char *shown = NULL;
 	const char *unit = arg;
 	guint64 number = 0, scale;
 
+	/* What the messages quote of it: it may come from a file (a scenario,
+	 * virtmemd.conf), of any length and with control characters. */
+	shown = vmem_excerpt(arg);
 	if (*arg == '-' && (g_ascii_isdigit(arg[1]) || arg[1] == '.')) {
 		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
 			    /* TRANSLATORS: %s is what the user wrote, e.g. "-1G" */
-			    _("The size “%s” is negative: a size is 0 or more."), arg);
+			    _("The size “%s” is negative: a size is 0 or more."), shown);
 		return FALSE;
 	}
-	if (strpbrk(arg, " \t\n\r\v\f") != NULL) {
+	if (strpbrk(arg, VMEM_SIZE_SPACES) != NULL) {
 		g_autoptr(GString) joined = g_string_new(NULL);
 		guint64 ignored;
 
+		/* the same spaces as above: the joined text has none, so the
+		 * call below does not come back here (g_ascii_isspace() leaves
+		 * out \v, which made it recurse until the stack overflowed) */
 		for (const char *p = arg; *p != '\0'; p++) {
-			if (!g_ascii_isspace(*p))
+			if (strchr(VMEM_SIZE_SPACES, *p) == NULL)
 				g_string_append_c(joined, *p);
 		}
 		if (joined->len > 0 && vmem_size_parse_arg(joined->str, &ignored, NULL)) {
+			g_autofree char *joined_shown = vmem_excerpt(joined->str);
+
 			g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT,
 				    /* TRANSLATORS: 1 what the user wrote, e.g. "1 G"; 2 the
 				       same without spaces */
-				    _("Write the size “%1$s” without spaces: %2$s."), arg,
-				    joined->str);
+				    _("Write the size “%1$s” without spaces: %2$s."), shown,
+				    joined_shown);
 			return FALSE;
 		}
 		vmem_size_set_arg_error(error, arg);
@@ -360,6 +376,8 @@ vmem_size_parse_arg(const char *arg, guint64 *ret_bytes, GError **error)
 		return FALSE;
 	}
 	if (!vmem_size_unit_scale(unit, VMEM_SIZE_KIB, &scale, NULL)) {
+		g_autofree char *unit_shown = vmem_excerpt(unit);
+
 		if (!vmem_size_is_word(unit)) {
 			vmem_size_set_arg_error(error, arg);
 			return FALSE;
@@ -372,7 +390,7 @@ vmem_size_parse_arg(const char *arg, guint64 *ret_bytes, GError **error)
 			  "MiB, G or GiB, T or TiB, P or PiB, E or EiB for powers of 1024, KB, "
 			  "MB, GB, TB, PB or EB for powers of 1000; a number without unit is in "
 			  "KiB."),
-			arg, unit);
+			shown, unit_shown);
 		return FALSE;
 	}
 	if (!vmem_size_parse_scaled(digits, unit, VMEM_SIZE_KIB, VMEM_SIZE_MAX_BYTES, &number,
@@ -381,7 +399,7 @@ vmem_size_parse_arg(const char *arg, guint64 *ret_bytes, GError **error)
 			    /* TRANSLATORS: %s is what the user wrote; the rest is 8 EiB - 1 */
 			    _("The size “%s” is too large: at most 9223372036854775807 bytes "
 			      "are allowed."),
-			    arg);
+			    shown);
 		return FALSE;
 	}
 	*ret_bytes = number;

@@ -124,7 +124,8 @@ main(int argc, char **argv)
 		config.uri = g_steal_pointer(&uri);
 	}
 	if (tick != 0) {
-		if (tick < 0.1 || tick > 3600) {
+		/* written so that NaN, which GOption reads from "nan", is refused */
+		if (!(tick >= 0.1 && tick <= 3600)) {
 			g_printerr("virtmemd: %s\n",
 				   _("The tick is a number of seconds from 0.1 to 3600."));
 			vmem_daemon_config_clear(&config);

@@ -8,6 +8,7 @@
 #include "vmem-backend-libvirt.h"
 #include "vmem-domain.h"
 #include "vmem-error.h"
+#include "vmem-excerpt.h"
 #include "vmem-libvirt.h"
 #include "vmem-size.h"
 #include "vmem-validate.h"
@@ -43,12 +44,15 @@ vmem_daemon_policy_to_variant(const VmemPolicyDef *policy)
 	return g_variant_builder_end(&b);
 }
 
+/* @key is the caller's, any length and any characters: quoted short */
 static gboolean
 vmem_daemon_policy_bad(GError **error, const char *key, const char *why)
 {
+	g_autofree char *shown = vmem_excerpt(key);
+
 	/* TRANSLATORS: %1$s is a key of SetPolicy()'s dictionary, %2$s what is wrong */
 	g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT, _("SetPolicy(): “%1$s”: %2$s"),
-		    key, why);
+		    shown, why);
 	return FALSE;
 }
 

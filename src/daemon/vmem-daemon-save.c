@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "vmem-error.h"
+#include "vmem-excerpt.h"
 #include "vmem-save.h"
 #include "vmem-squeeze.h"
 
@@ -19,11 +20,14 @@ typedef struct {
 	gboolean squeeze_refused; /* squeeze set to false */
 } VmemDaemonSaveOptions;
 
+/* @key is the caller's, any length and any characters: quoted short */
 static gboolean
 vmem_daemon_save_bad(GError **error, const char *key, const char *why)
 {
+	g_autofree char *shown = vmem_excerpt(key);
+
 	/* TRANSLATORS: %1$s is a key of Save()'s or Dump()'s options, %2$s what is wrong */
-	g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT, _("Option “%1$s”: %2$s"), key,
+	g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT, _("Option “%1$s”: %2$s"), shown,
 		    why);
 	return FALSE;
 }

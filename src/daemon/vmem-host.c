@@ -42,13 +42,15 @@ vmem_host_parse_meminfo(const char *text, guint64 *ret_available, GError **error
 	return FALSE;
 }
 
-/* Reads at most @max bytes of @path into a string. */
+/* Reads at most @max bytes of @path into a string, without waiting: the
+ * daemon reads it every tick in its main loop, so a FIFO or a device that
+ * has nothing to read ends the reading rather than the daemon. */
 static char *
 vmem_host_read_file(const char *path, gsize max, GError **error)
 {
 	g_autofree char *text = g_malloc(max + 1);
 	gsize len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
 	if (fd < 0) {
 		/* TRANSLATORS: %1$s is a file name, %2$s the system's reason */

@@ -9,21 +9,23 @@
 #include "vmem-simulate.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 
 #include "vmem-error.h"
 #include "vmem-json.h"
 #include "vmem-size.h"
 
 /* Limits that tell a typo from a scenario: sizes up to 1 PiB, a month of
- * simulated time, 1,000 domains, 64 devices each, and at most 20 million
- * domain-ticks in all. */
+ * simulated time, 1,000 domains, 64 devices each, 100,000 points a
+ * timeline; the text's length and the domain-ticks in all are bounded too
+ * (VMEM_SIM_TEXT_MAX and VMEM_SIM_STEPS_MAX, in the header). */
 #define VMEM_SIM_SIZE_MAX (VMEM_SIZE_GIB * 1024 * 1024)
 #define VMEM_SIM_DURATION_MAX (31.0 * 86400)
 #define VMEM_SIM_DOMAINS_MAX 1000
 #define VMEM_SIM_DEVICES_MAX 64
 #define VMEM_SIM_POINTS_MAX 100000
-#define VMEM_SIM_STEPS_MAX 20000000.0
-#define VMEM_SIM_TEXT_MAX (16 * 1024 * 1024)
+/* Unknown members longer than this are not compared with the known ones. */
+#define VMEM_SIM_KEY_COMPARE_MAX 64
 
 static char *
 vmem_sim_path(const char *parent, const char *key)
@@ -73,13 +75,17 @@ vmem_sim_check_keys(json_object *obj, const char *path, const char *const *known
 {
 	json_object_object_foreach(obj, key, value)
 	{
+		g_autofree char *quoted = NULL;
 		const char *best = NULL;
 		guint best_distance = G_MAXUINT;
 
 		(void)value;
 		if (g_strv_contains(known, key))
 			continue;
-		for (guint i = 0; known[i] != NULL; i++) {
+		/* a name from the file: quoted short and printable */
+		quoted = vmem_json_excerpt(key, strlen(key));
+		for (guint i = 0; known[i] != NULL && strlen(key) <= VMEM_SIM_KEY_COMPARE_MAX;
+		     i++) {
 			guint d = vmem_sim_distance(key, known[i]);
 
 			if (d < best_distance) {
@@ -94,7 +100,7 @@ vmem_sim_check_keys(json_object *obj, const char *path, const char *const *known
 				     * member; 3 the known one it resembles */
 				    _("The scenario's %1$s has an unknown member “%2$s”: did you "
 				      "mean “%3$s”?"),
-				    *path ? path : "top level", key, best);
+				    *path ? path : "top level", quoted, best);
 		else {
 			g_autofree char *list = g_strjoinv(", ", (char **)known);
 
@@ -103,7 +109,7 @@ vmem_sim_check_keys(json_object *obj, const char *path, const char *const *known
 				     * member; 3 the known members, separated by commas */
 				    _("The scenario's %1$s has an unknown member “%2$s”; the "
 				      "members are %3$s."),
-				    *path ? path : "top level", key, list);
+				    *path ? path : "top level", quoted, list);
 		}
 		return FALSE;
 	}
@@ -179,12 +185,14 @@ vmem_sim_get_size(json_object *obj, const char *path, const char *key, gboolean 
 
 		if (per_second) {
 			if (!g_str_has_suffix(text, "/s")) {
+				g_autofree char *quoted = vmem_json_excerpt(text, strlen(text));
+
 				g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
 					    /* TRANSLATORS: 1 where in the scenario; 2 what it
 					     * says; keep "/s" and the example */
 					    _("The scenario's %1$s is “%2$s”, not a rate such as "
 					      "“1GiB/s”."),
-					    where, text);
+					    where, quoted);
 				return FALSE;
 			}
 			text[strlen(text) - 2] = '\0';
@@ -670,6 +678,19 @@ vmem_sim_scenario_free(VmemSimScenario *scenario)
 }
 
 /**
+ * vmem_sim_scenario_ticks:
+ * @scenario: a parsed scenario
+ *
+ * Returns: how many ticks a run of @scenario has, the last one maybe
+ *   shorter
+ */
+guint64
+vmem_sim_scenario_ticks(const VmemSimScenario *scenario)
+{
+	return (guint64)ceil(scenario->duration / scenario->tick - 1e-9);
+}
+
+/**
  * vmem_sim_scenario_parse:
  * @text: the scenario, JSON
  * @len: its length in bytes
@@ -686,6 +707,7 @@ vmem_sim_scenario_parse(const char *text, gsize len, GError **error)
 	g_autoptr(json_object) root = NULL;
 	g_autoptr(VmemSimScenario) scenario = g_new0(VmemSimScenario, 1);
 	json_object *host = NULL, *domains = NULL;
+	guint64 steps;
 
 	scenario->tick = 1;
 	scenario->domains =
@@ -745,16 +767,73 @@ vmem_sim_scenario_parse(const char *text, gsize len, GError **error)
 			_("The scenario's domains is empty: give one domain at least."));
 		return NULL;
 	}
-	if (scenario->tick > scenario->duration ||
-	    scenario->duration / scenario->tick * scenario->domains->len > VMEM_SIM_STEPS_MAX) {
-		g_set_error_literal(
-			error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
-			/* TRANSLATORS: keep tick and duration */
-			_("The scenario's tick is above its duration, or the duration has too many "
-			  "ticks: at most 20 million ticks of all domains together."));
+	if (scenario->tick > scenario->duration) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+			    /* TRANSLATORS: 1 and 2 are times in seconds; keep tick and
+			     * duration */
+			    _("The scenario's tick is %1$g s, longer than its duration of %2$g s."),
+			    scenario->tick, scenario->duration);
+		return NULL;
+	}
+	steps = vmem_sim_scenario_ticks(scenario) * scenario->domains->len;
+	if (steps > VMEM_SIM_STEPS_MAX) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+			    /* TRANSLATORS: 1 and 2 are times in seconds, 3 a number of
+			     * domains, 4 and 5 numbers of domain-ticks (a domain at one
+			     * tick); keep duration, tick and domains */
+			    ngettext("The scenario's duration of %1$g s at a tick of %2$g s for "
+				     "%3$u domain makes %4$" G_GUINT64_FORMAT " domain-ticks, more "
+				     "than the simulator's limit of %5$" G_GUINT64_FORMAT
+				     ": use a longer tick, a shorter duration or fewer domains.",
+				     "The scenario's duration of %1$g s at a tick of %2$g s for "
+				     "%3$u domains makes %4$" G_GUINT64_FORMAT
+				     " domain-ticks, more "
+				     "than the simulator's limit of %5$" G_GUINT64_FORMAT
+				     ": use a longer tick, a shorter duration or fewer domains.",
+				     scenario->domains->len),
+			    scenario->duration, scenario->tick, scenario->domains->len, steps,
+			    VMEM_SIM_STEPS_MAX);
 		return NULL;
 	}
 	return g_steal_pointer(&scenario);
+}
+
+/* The value of @points at @t, @index being the last point at or before
+ * @t (0 when @t is before them all): the first point's before it, each
+ * point's from its time on, reached linearly over its ramp */
+static guint64
+vmem_sim_timeline_value(GArray *points, guint index, double t)
+{
+	const VmemSimPoint *p = &g_array_index(points, VmemSimPoint, index);
+	guint64 previous;
+
+	if (index == 0 || p->ramp <= 0 || t >= p->t + p->ramp)
+		return p->value;
+	previous = g_array_index(points, VmemSimPoint, index - 1).value;
+	return previous + (gint64)(((double)p->value - (double)previous) * ((t - p->t) / p->ramp));
+}
+
+/**
+ * vmem_sim_timeline_follow:
+ * @points: (element-type VmemSimPoint): a timeline
+ * @t: a time, seconds, not before the one of the previous call with
+ *   @cursor
+ * @cursor: (inout): where the previous call stopped, 0 at first
+ *
+ * vmem_sim_timeline_at() for a time that only moves forward: each point is
+ * passed once over all the calls, so a run costs as much per tick however
+ * many points its timelines have.
+ *
+ * Returns: the value at @t
+ */
+guint64
+vmem_sim_timeline_follow(GArray *points, double t, guint *cursor)
+{
+	if (points == NULL || points->len == 0)
+		return 0;
+	while (*cursor + 1 < points->len && g_array_index(points, VmemSimPoint, *cursor + 1).t <= t)
+		(*cursor)++;
+	return vmem_sim_timeline_value(points, *cursor, t);
 }
 
 /**
@@ -768,22 +847,7 @@ vmem_sim_scenario_parse(const char *text, gsize len, GError **error)
 guint64
 vmem_sim_timeline_at(GArray *points, double t)
 {
-	guint64 value;
+	guint cursor = 0;
 
-	if (points == NULL || points->len == 0)
-		return 0;
-	value = g_array_index(points, VmemSimPoint, 0).value;
-	for (guint i = 1; i < points->len; i++) {
-		const VmemSimPoint *p = &g_array_index(points, VmemSimPoint, i);
-
-		if (t < p->t)
-			break;
-		if (p->ramp > 0 && t < p->t + p->ramp) {
-			double frac = (t - p->t) / p->ramp;
-
-			return value + (gint64)(((double)p->value - (double)value) * frac);
-		}
-		value = p->value;
-	}
-	return value;
+	return vmem_sim_timeline_follow(points, t, &cursor);
 }

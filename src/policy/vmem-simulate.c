@@ -45,6 +45,7 @@ typedef struct {
 	GPtrArray *devices;
 	VmemEngineState state;
 	gint state_index;
+	guint load_cursor;
 	guint64 used;
 	guint64 polled_used;
 	guint64 polled_plugged;
@@ -152,12 +153,12 @@ static void
 vmem_sim_update_state(VmemSimDomain *dom, double t)
 {
 	GArray *states = dom->def->states;
-	gint index = -1;
+	gint index = dom->state_index;
 
-	for (guint i = 0; states != NULL && i < states->len; i++) {
-		if (g_array_index(states, VmemSimPoint, i).t <= t)
-			index = (gint)i;
-	}
+	/* states come in time order and t only grows: on from the last one */
+	while (states != NULL && index + 1 < (gint)states->len &&
+	       g_array_index(states, VmemSimPoint, index + 1).t <= t)
+		index++;
 	if (index < 0) {
 		dom->state = VMEM_ENGINE_STATE_RUNNING;
 		return;
@@ -382,21 +383,25 @@ vmem_sim_static_start(VmemSimResult *result, guint index, VmemSimDomain *dom)
  * vmem_sim_run:
  * @scenario: a parsed scenario
  * @engine: who decides
+ * @flags: what to keep besides the decisions and the summaries
  *
  * Runs @scenario from 0 to its duration, one tick at a time (see the top
- * of this file).  Deterministic.
+ * of this file).  Deterministic.  A tick costs the same however many
+ * points the timelines have: each is followed from where the previous tick
+ * left it.
  *
  * Returns: (transfer full): the decisions, the trace and the summaries
  */
 VmemSimResult *
-vmem_sim_run(const VmemSimScenario *scenario, VmemSimEngine engine)
+vmem_sim_run(const VmemSimScenario *scenario, VmemSimEngine engine, VmemSimRunFlags flags)
 {
 	guint n = scenario->domains->len;
 	g_autofree VmemSimDomain *doms = g_new0(VmemSimDomain, n);
 	g_autofree VmemEngineDomain *inputs = g_new0(VmemEngineDomain, n);
 	g_autofree VmemEngineDecision *decisions = g_new0(VmemEngineDecision, n);
 	VmemSimResult *result = g_new0(VmemSimResult, 1);
-	guint64 n_ticks = (guint64)ceil(scenario->duration / scenario->tick - 1e-9);
+	guint64 n_ticks = vmem_sim_scenario_ticks(scenario);
+	guint other_cursor = 0;
 
 	result->engine = engine;
 	result->decisions = g_array_new(FALSE, FALSE, sizeof(VmemSimDecision));
@@ -423,7 +428,7 @@ vmem_sim_run(const VmemSimScenario *scenario, VmemSimEngine engine)
 	for (guint64 k = 0; k < n_ticks; k++) {
 		double t = (double)k * scenario->tick;
 		double dt = MIN(scenario->tick, scenario->duration - t);
-		guint64 other = vmem_sim_timeline_at(scenario->other_used, t);
+		guint64 other = vmem_sim_timeline_follow(scenario->other_used, t, &other_cursor);
 		gint64 host_avail = (gint64)scenario->host_memory - (gint64)other;
 		VmemEngineHost host = {TRUE, 0, scenario->host_reserve};
 
@@ -434,7 +439,8 @@ vmem_sim_run(const VmemSimScenario *scenario, VmemSimEngine engine)
 			vmem_sim_update_state(dom, t);
 			dom->used = dom->state == VMEM_ENGINE_STATE_STOPPED
 					    ? 0
-					    : vmem_sim_timeline_at(dom->def->load, t);
+					    : vmem_sim_timeline_follow(dom->def->load, t,
+								       &dom->load_cursor);
 			if (dom->state == VMEM_ENGINE_STATE_STOPPED) {
 				for (guint j = 0; j < dom->devices->len; j++)
 					((VmemDevice *)dom->devices->pdata[j])->plugged = 0;
@@ -495,7 +501,8 @@ vmem_sim_run(const VmemSimScenario *scenario, VmemSimEngine engine)
 				t,	 i,	    vmem_sim_sum(dom->devices, FALSE),
 				plugged, dom->used, vmem_engine_sub(total, dom->used)};
 
-			g_array_append_val(result->trace, point);
+			if (flags & VMEM_SIM_RUN_TRACE)
+				g_array_append_val(result->trace, point);
 			if (dom->state == VMEM_ENGINE_STATE_STOPPED)
 				continue;
 			if (dom->used > total)

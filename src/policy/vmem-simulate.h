@@ -76,11 +76,20 @@ typedef struct {
 	GPtrArray *domains;
 } VmemSimScenario;
 
+/* The longest scenario, bytes: parsed, its JSON takes some 60 times as
+ * much memory. */
+#define VMEM_SIM_TEXT_MAX (4 * 1024 * 1024)
+/* The most domain-ticks (domains times ticks) of a scenario: a run costs
+ * about 2 µs each, whatever its timelines. */
+#define VMEM_SIM_STEPS_MAX G_GUINT64_CONSTANT(20000000)
+
 VmemSimScenario *vmem_sim_scenario_parse(const char *text, gsize len, GError **error);
 void vmem_sim_scenario_free(VmemSimScenario *scenario);
+guint64 vmem_sim_scenario_ticks(const VmemSimScenario *scenario);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemSimScenario, vmem_sim_scenario_free)
 
 guint64 vmem_sim_timeline_at(GArray *points, double t);
+guint64 vmem_sim_timeline_follow(GArray *points, double t, guint *cursor);
 
 /**
  * VmemSimEngine:
@@ -129,7 +138,8 @@ typedef struct {
  * @engine: which engine decided
  * @decisions: (element-type VmemSimDecision): each device's new request,
  *   and each new reason to hold, in time order
- * @trace: (element-type VmemSimTracePoint): each domain at each tick
+ * @trace: (element-type VmemSimTracePoint): each domain at each tick,
+ *   with %VMEM_SIM_RUN_TRACE (empty without)
  * @domains: (element-type VmemSimDomainResult): parallel to the
  *   scenario's domains
  * @below_reserve_seconds: how long the host was below its reserve
@@ -144,7 +154,19 @@ typedef struct {
 	guint64 min_available;
 } VmemSimResult;
 
-VmemSimResult *vmem_sim_run(const VmemSimScenario *scenario, VmemSimEngine engine);
+/**
+ * VmemSimRunFlags:
+ * @VMEM_SIM_RUN_NONE: the decisions and the summaries
+ * @VMEM_SIM_RUN_TRACE: also each domain at each tick, %VmemSimTracePoint
+ *   bytes per domain-tick (up to %VMEM_SIM_STEPS_MAX of them)
+ */
+typedef enum {
+	VMEM_SIM_RUN_NONE = 0,
+	VMEM_SIM_RUN_TRACE = 1 << 0,
+} VmemSimRunFlags;
+
+VmemSimResult *vmem_sim_run(const VmemSimScenario *scenario, VmemSimEngine engine,
+			    VmemSimRunFlags flags);
 void vmem_sim_result_free(VmemSimResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemSimResult, vmem_sim_result_free)
 

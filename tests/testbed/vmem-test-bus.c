@@ -25,18 +25,22 @@ struct _VmemTestBus {
  * unless a policy allows it; @policy_file is included.  Without it, the
  * bus lets everyone do everything (for the daemon's own checks). */
 static char *
-vmem_test_bus_config(const char *dir, const char *policy_file)
+vmem_test_bus_config(const char *dir, const char *policy_file, VmemTestBusFlags flags)
 {
+	const char *auth = (flags & VMEM_TEST_BUS_ANONYMOUS)
+				   ? "<auth>EXTERNAL</auth><auth>ANONYMOUS</auth><allow_anonymous/>"
+				   : "<auth>EXTERNAL</auth>";
+
 	if (policy_file == NULL)
 		return g_strdup_printf(
 			"<busconfig><type>system</type><listen>unix:path=%s/bus</listen>"
-			"<auth>EXTERNAL</auth><policy context='default'><allow user='*'/>"
+			"%s<policy context='default'><allow user='*'/>"
 			"<allow own='*'/><allow send_destination='*'/>"
 			"<allow receive_sender='*'/></policy></busconfig>",
-			dir);
+			dir, auth);
 	return g_strdup_printf(
 		"<busconfig><type>system</type><listen>unix:path=%s/bus</listen>"
-		"<auth>EXTERNAL</auth><policy context='default'><allow user='*'/>"
+		"%s<policy context='default'><allow user='*'/>"
 		"<deny own='*'/><deny send_type='method_call'/><allow send_type='signal'/>"
 		"<allow send_requested_reply='true' send_type='method_return'/>"
 		"<allow send_requested_reply='true' send_type='error'/>"
@@ -44,7 +48,7 @@ vmem_test_bus_config(const char *dir, const char *policy_file)
 		"<allow receive_type='error'/><allow receive_type='signal'/>"
 		"<allow send_destination='org.freedesktop.DBus'/></policy>"
 		"<include>%s</include></busconfig>",
-		dir, policy_file);
+		dir, auth, policy_file);
 }
 
 /**
@@ -57,6 +61,20 @@ vmem_test_bus_config(const char *dir, const char *policy_file)
 VmemTestBus *
 vmem_test_bus_new(const char *policy_file, GError **error)
 {
+	return vmem_test_bus_new_full(policy_file, VMEM_TEST_BUS_NONE, error);
+}
+
+/**
+ * vmem_test_bus_new_full:
+ * @policy_file: (nullable): a bus policy to include, or %NULL for a bus
+ *   that allows everything
+ * @flags: how clients may authenticate
+ *
+ * vmem_test_bus_new(), with @flags.
+ */
+VmemTestBus *
+vmem_test_bus_new_full(const char *policy_file, VmemTestBusFlags flags, GError **error)
+{
 	VmemTestBus *bus = g_new0(VmemTestBus, 1);
 	g_autofree char *config = NULL;
 	g_autofree char *config_file = NULL;
@@ -67,15 +85,17 @@ vmem_test_bus_new(const char *policy_file, GError **error)
 		vmem_test_bus_free(bus);
 		return NULL;
 	}
-	config = vmem_test_bus_config(bus->dir, policy_file);
+	config = vmem_test_bus_config(bus->dir, policy_file, flags);
 	config_file = g_build_filename(bus->dir, "bus.conf", NULL);
 	socket = g_build_filename(bus->dir, "bus", NULL);
 	if (!g_file_set_contents(config_file, config, -1, error)) {
 		vmem_test_bus_free(bus);
 		return NULL;
 	}
-	bus->daemon = g_subprocess_new(G_SUBPROCESS_FLAGS_NONE, error, "dbus-daemon", "--nofork",
-				       "--nosyslog", "--config-file", config_file, NULL);
+	bus->daemon = g_subprocess_new(
+		(flags & VMEM_TEST_BUS_QUIET) ? G_SUBPROCESS_FLAGS_STDERR_SILENCE
+					      : G_SUBPROCESS_FLAGS_NONE,
+		error, "dbus-daemon", "--nofork", "--nosyslog", "--config-file", config_file, NULL);
 	if (bus->daemon == NULL) {
 		vmem_test_bus_free(bus);
 		return NULL;
@@ -138,6 +158,37 @@ GDBusConnection *
 vmem_test_bus_get_connection(VmemTestBus *bus)
 {
 	return bus->connection;
+}
+
+static gboolean
+vmem_test_bus_only_anonymous(GDBusAuthObserver *observer, const char *mechanism, gpointer user_data)
+{
+	return g_str_equal(mechanism, "ANONYMOUS");
+}
+
+/**
+ * vmem_test_bus_connect:
+ * @anonymous: whether to authenticate as nobody (a bus made with
+ *   %VMEM_TEST_BUS_ANONYMOUS) rather than as this process's user
+ *
+ * Returns: (transfer full): one more client connection to @bus, its
+ *   messages dispatched in the thread-default main context
+ */
+GDBusConnection *
+vmem_test_bus_connect(VmemTestBus *bus, gboolean anonymous, GError **error)
+{
+	g_autoptr(GDBusAuthObserver) observer = NULL;
+
+	if (anonymous) {
+		observer = g_dbus_auth_observer_new();
+		g_signal_connect(observer, "allow-mechanism",
+				 G_CALLBACK(vmem_test_bus_only_anonymous), NULL);
+	}
+	return g_dbus_connection_new_for_address_sync(
+		bus->address,
+		G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+		observer, NULL, error);
 }
 
 /**

@@ -13,10 +13,28 @@ G_BEGIN_DECLS
 
 typedef struct _VmemTestBus VmemTestBus;
 
+/**
+ * VmemTestBusFlags:
+ * @VMEM_TEST_BUS_NONE: clients authenticate as who they are (EXTERNAL)
+ * @VMEM_TEST_BUS_ANONYMOUS: clients may also connect anonymously, as
+ *   nobody at all: the bus gives no user ID for them, so virtmemd may not
+ *   let them change anything (an unauthorized caller without root's help)
+ * @VMEM_TEST_BUS_QUIET: dbus-daemon's stderr (a line for each message its
+ *   policy rejects) goes nowhere, for a test that floods it with them
+ */
+typedef enum {
+	VMEM_TEST_BUS_NONE = 0,
+	VMEM_TEST_BUS_ANONYMOUS = 1 << 0,
+	VMEM_TEST_BUS_QUIET = 1 << 1,
+} VmemTestBusFlags;
+
 VmemTestBus *vmem_test_bus_new(const char *policy_file, GError **error);
+VmemTestBus *vmem_test_bus_new_full(const char *policy_file, VmemTestBusFlags flags,
+				    GError **error);
 void vmem_test_bus_free(VmemTestBus *bus);
 const char *vmem_test_bus_get_address(VmemTestBus *bus);
 GDBusConnection *vmem_test_bus_get_connection(VmemTestBus *bus);
+GDBusConnection *vmem_test_bus_connect(VmemTestBus *bus, gboolean anonymous, GError **error);
 
 GSubprocess *vmem_test_virtmemd_start(VmemTestBus *bus, const char *uri, const char *config_file,
 				      const char *log_file, GError **error);

@@ -46,6 +46,8 @@ vmem_testbed_install_emergency(void)
 void
 vmem_testbed_track_pid(GPid pid)
 {
+	/* a test that starts only a bus and virtmemd ends them on abort too */
+	vmem_testbed_install_emergency();
 	for (guint i = 0; i < VMEM_TESTBED_MAX_PIDS; i++) {
 		if (vmem_testbed_pids[i] == pid)
 			return;

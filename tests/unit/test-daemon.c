@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vmem-daemon-config.h"
@@ -54,6 +55,19 @@ test_config_invalid(void)
 		{"[virtmemd]\ntick=0\n", "tick"},
 		{"[virtmemd]\ntick=fast\n", "tick"},
 		{"[virtmemd]\ntick=99999\n", "tick"},
+		{"[virtmemd]\ntick=nan\n", "tick"},
+		{"[virtmemd]\ntick=-nan\n", "tick"},
+		{"[virtmemd]\ntick=inf\n", "tick"},
+		{"[virtmemd]\nuri=qemu:///\xff\n", "uri"},
+		{"[virtmemd]\nadmin-group=\xfe\n", "admin-group"},
+		{"[virtmemd]\nuri=qemu:///system\\\n",
+		 "uri”: The value ends with a lone backslash"},
+		{"[virtmemd]\nreserve=1G\\\\\\\n",
+		 "reserve”: The value ends with a lone backslash"},
+		/* invalid UTF-8 is quoted as U+FFFD */
+		{"[virtmemd]\n\xff=1\n", "key “\xef\xbf\xbd”"},
+		{"[virt\xffmemd]\n", "[virt\xef\xbf\xbd"
+				     "memd]"},
 		{"[virtmemd]\nreserve=-1G\n", "reserve"},
 		{"[virtmemd]\nreserve=lots\n", "reserve"},
 		{"[virtmemd]\nmeminfo=proc/meminfo\n", "meminfo"},
@@ -74,6 +88,33 @@ test_config_invalid(void)
 		g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA);
 		g_test_message("%s -> %s", cases[i][0], error->message);
 		g_assert_nonnull(strstr(error->message, cases[i][1]));
+		g_assert_true(g_utf8_validate(error->message, -1, NULL));
+		vmem_daemon_config_clear(&config);
+	}
+}
+
+/* However long the faulty line, the error is one short line. */
+static void
+test_config_long_line(void)
+{
+	g_autofree char *line = g_strnfill(100000, 'x');
+	g_autofree char *value = g_strnfill(100000, '7');
+	g_autofree char *bad_line = g_strdup_printf("[virtmemd]\n%s\n", line);
+	g_autofree char *bad_value = g_strdup_printf("[virtmemd]\nreserve=%s\tG\n", value);
+	g_autofree char *bad_key = g_strdup_printf("[virtmemd]\n%s=1\n", line);
+	const char *cases[] = {bad_line, bad_value, bad_key};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GError) error = NULL;
+		VmemDaemonConfig config;
+
+		vmem_daemon_config_init(&config);
+		g_assert_false(
+			vmem_daemon_config_load_data(&config, cases[i], "test.conf", &error));
+		g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA);
+		g_test_message("%s", error->message);
+		g_assert_cmpuint(strlen(error->message), <, 512);
+		g_assert_null(strchr(error->message, '\n'));
 		vmem_daemon_config_clear(&config);
 	}
 }
@@ -92,6 +133,40 @@ test_config_file(void)
 	g_assert_false(
 		vmem_daemon_config_load(&config, "/nonexistent/virtmemd.conf", TRUE, &error));
 	g_assert_error(error, VMEM_ERROR, VMEM_ERROR_IO);
+	g_clear_error(&error);
+	/* A file that never ends is refused after its first 64 KiB. */
+	g_assert_false(vmem_daemon_config_load(&config, "/dev/zero", TRUE, &error));
+	g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA);
+	g_assert_nonnull(strstr(error->message, "/dev/zero is larger than 64 KiB"));
+	vmem_daemon_config_clear(&config);
+}
+
+/* A file of comments up to the limit is read; one byte more is refused. */
+static void
+test_config_file_size(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *path = NULL;
+	g_autoptr(GString) text = g_string_new("[virtmemd]\ntick=2\n");
+	VmemDaemonConfig config;
+	int fd = g_file_open_tmp("virtmemd-XXXXXX.conf", &path, &error);
+
+	g_assert_no_error(error);
+	close(fd);
+	while (text->len < 64 * 1024)
+		g_string_append_c(text, text->len % 64 == 63 ? '\n' : '#');
+	g_string_truncate(text, 64 * 1024 - 1);
+	g_string_append_c(text, '\n');
+	g_assert_true(g_file_set_contents(path, text->str, (gssize)text->len, &error));
+	vmem_daemon_config_init(&config);
+	g_assert_true(vmem_daemon_config_load(&config, path, TRUE, &error));
+	g_assert_no_error(error);
+	g_assert_cmpfloat(config.tick, ==, 2.0);
+	g_string_append_c(text, '#');
+	g_assert_true(g_file_set_contents(path, text->str, (gssize)text->len, &error));
+	g_assert_false(vmem_daemon_config_load(&config, path, TRUE, &error));
+	g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA);
+	g_unlink(path);
 	vmem_daemon_config_clear(&config);
 }
 
@@ -171,6 +246,29 @@ test_psi(void)
 	}
 }
 
+/* A meminfo that never comes (a FIFO nobody writes) or never ends
+ * (/dev/zero) is refused at once: the daemon reads it in its main loop. */
+static void
+test_meminfo_stuck(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("virtmem-meminfo-XXXXXX", NULL);
+	g_autofree char *fifo = g_build_filename(dir, "meminfo", NULL);
+	const char *paths[] = {fifo, "/dev/zero"};
+
+	g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+	for (guint i = 0; i < G_N_ELEMENTS(paths); i++) {
+		g_autoptr(GError) error = NULL;
+		guint64 available = 0;
+		gint64 start = g_get_monotonic_time();
+
+		g_assert_false(vmem_host_read_meminfo(paths[i], &available, &error));
+		g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA);
+		g_assert_cmpint(g_get_monotonic_time() - start, <, G_USEC_PER_SEC);
+	}
+	g_unlink(fifo);
+	g_rmdir(dir);
+}
+
 static void
 test_policy_variant(void)
 {
@@ -210,6 +308,32 @@ test_policy_variant(void)
 	}
 }
 
+/* A caller's key, however long and whatever it holds, is named short and
+ * on one line. */
+static void
+test_policy_variant_key(void)
+{
+	g_autofree char *long_key = g_strnfill(100000, 'k');
+	const char *const keys[] = {long_key, "a\nb\x1b[2J"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(keys); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GVariant) dict = NULL;
+		GVariantBuilder b;
+		VmemPolicyDef changes;
+
+		g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+		g_variant_builder_add(&b, "{sv}", keys[i], g_variant_new_uint32(1));
+		dict = g_variant_ref_sink(g_variant_builder_end(&b));
+		g_assert_false(vmem_daemon_policy_from_variant(dict, &changes, &error));
+		g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT);
+		g_test_message("%s", error->message);
+		g_assert_cmpuint(strlen(error->message), <, 256);
+		g_assert_null(strchr(error->message, '\n'));
+		g_assert_null(strchr(error->message, '\x1b'));
+	}
+}
+
 /* The Policy property reads back as SetPolicy() takes it. */
 static void
 test_policy_round_trip(void)
@@ -234,11 +358,15 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/daemon/config/valid", test_config_valid);
 	g_test_add_func("/daemon/config/invalid", test_config_invalid);
+	g_test_add_func("/daemon/config/long-line", test_config_long_line);
 	g_test_add_func("/daemon/config/file", test_config_file);
+	g_test_add_func("/daemon/config/file-size", test_config_file_size);
 	g_test_add_func("/daemon/meminfo/parse", test_meminfo);
 	g_test_add_func("/daemon/meminfo/real", test_meminfo_real);
 	g_test_add_func("/daemon/psi", test_psi);
+	g_test_add_func("/daemon/meminfo/stuck", test_meminfo_stuck);
 	g_test_add_func("/daemon/policy/variant", test_policy_variant);
+	g_test_add_func("/daemon/policy/variant-key", test_policy_variant_key);
 	g_test_add_func("/daemon/policy/round-trip", test_policy_round_trip);
 	return g_test_run();
 }

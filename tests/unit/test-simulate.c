@@ -6,6 +6,9 @@
  *   gives tests/policy/NAME.ENGINE.json (--json) and NAME.ENGINE.txt (the
  *   text form); VIRTMEM_TEST_REGENERATE=1 rewrites them;
  * - bad scenarios exit 2 with a message naming the member at fault;
+ * - absurd ones (a tiny tick, a huge duration, too many domains, points,
+ *   bytes or trace points) too, and one at the limits runs in bounded time
+ *   and memory;
  * - properties of the engine on random scenarios (seeded, so every run
  *   makes the same ones): requests stay within min, max and the devices'
  *   size, in whole blocks, and a guest whose load never rises faster than
@@ -19,6 +22,7 @@
 #include <glib/gstdio.h>
 #include <json-c/json.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -125,26 +129,50 @@ test_golden_leftovers(void)
 	}
 }
 
-/* A bad scenario: exit 2, nothing on stdout, the member named on stderr */
+/* The longest error virtmemctl prints for a scenario, whatever is in it */
+#define ERROR_MAX 1024
+
+/* A refused scenario file: exit 2, nothing on stdout, one short line on
+ * stderr that has @part */
 static void
-expect_bad(const char *scenario, const char *part)
+expect_refused(const char *file, const char *json, const char *part)
+{
+	g_auto(VmemTestRun) r = {0};
+
+	run_simulate(&r, NULL, (const char *const[]){file, json, NULL});
+	g_test_message("%s -> %d: %s", file, r.status, r.err);
+	g_assert_cmpint(r.status, ==, EXIT_USAGE);
+	g_assert_cmpstr(r.out, ==, "");
+	if (strstr(r.err, part) == NULL)
+		g_error("“%s” does not name %s", r.err, part);
+	g_assert_cmpuint(strlen(r.err), <=, ERROR_MAX);
+	g_assert_true(strchr(r.err, '\n') == r.err + strlen(r.err) - 1);
+}
+
+static char *
+write_scenario(const char *scenario)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree char *path = NULL;
-	g_auto(VmemTestRun) r = {0};
 	int fd = g_file_open_tmp("virtmem-scenario-XXXXXX.json", &path, &error);
 
 	g_assert_no_error(error);
 	close(fd);
 	g_assert_true(g_file_set_contents(path, scenario, -1, &error));
 	g_assert_no_error(error);
-	run_simulate(&r, NULL, (const char *const[]){path, "--json", NULL});
+	return g_steal_pointer(&path);
+}
+
+/* A bad scenario: exit 2, nothing on stdout, the member named on stderr */
+static void
+expect_bad(const char *scenario, const char *part)
+{
+	g_autofree char *path = write_scenario(scenario);
+
+	if (strlen(scenario) < 1024)
+		g_test_message("%s", scenario);
+	expect_refused(path, "--json", part);
 	g_unlink(path);
-	g_test_message("%s -> %d: %s", scenario, r.status, r.err);
-	g_assert_cmpint(r.status, ==, EXIT_USAGE);
-	g_assert_cmpstr(r.out, ==, "");
-	if (strstr(r.err, part) == NULL)
-		g_error("“%s” does not name %s", r.err, part);
 }
 
 #define DOMAIN_OK                                                                                  \
@@ -216,6 +244,110 @@ test_bad(void)
 		   "domains[0].devices[0].block");
 	/* not JSON */
 	expect_bad("{\"duration\": 10,", "");
+}
+
+/* A scenario of @n_domains like DOMAIN_OK, each with @n_points load
+ * points and @n_states states at 0 s, @extra after the domains' list. */
+static char *
+make_scenario(double duration, double tick, guint n_domains, guint n_points, guint n_states,
+	      const char *extra)
+{
+	GString *out = g_string_new(NULL);
+
+	g_string_append_printf(out,
+			       "{\"duration\": %.15g, \"tick\": %.15g, \"host\": {\"memory\": "
+			       "\"1TiB\"}, \"domains\": [",
+			       duration, tick);
+	for (guint i = 0; i < n_domains; i++) {
+		g_string_append_printf(
+			out,
+			"%s{\"name\": \"vm%u\", \"base\": \"1GiB\", \"devices\": "
+			"[{\"alias\": \"ua-vmem0\", \"size\": \"4GiB\"}], \"load\": [",
+			i ? ", " : "", i);
+		for (guint j = 0; j < n_points; j++)
+			g_string_append_printf(out, "%s{\"t\":0,\"used\":%u}", j ? "," : "", j);
+		g_string_append(out, "], \"state\": [");
+		for (guint j = 0; j < n_states; j++)
+			g_string_append_printf(out, "%s{\"t\":0,\"state\":\"running\"}",
+					       j ? "," : "");
+		g_string_append(out, "]}");
+	}
+	g_string_append_printf(out, "]%s}", extra);
+	return g_string_free(out, FALSE);
+}
+
+/* Absurd scenarios are refused, naming what is too large; no input makes
+ * virtmemctl read or hold more than its caps. */
+static void
+test_absurd(void)
+{
+	g_autofree char *tiny_tick = make_scenario(31 * 86400, 0.001, 1, 1, 0, "");
+	g_autofree char *many_domains = make_scenario(86400, 1, 1000, 1, 0, "");
+	g_autofree char *too_many_domains = make_scenario(10, 1, 1001, 1, 0, "");
+	g_autofree char *long_tick = make_scenario(10, 20, 1, 1, 0, "");
+	g_autofree char *points = make_scenario(10, 1, 1, 100001, 0, "");
+	g_autofree char *states = make_scenario(10, 1, 1, 1, 100001, "");
+	g_autofree char *long_trace = make_scenario(1000001, 1, 1, 1, 0, "");
+	g_autofree char *long_trace_path = write_scenario(long_trace);
+	g_autofree char *long_key = g_strnfill(1024 * 1024, 'k');
+	g_autofree char *key_extra = g_strdup_printf(", \"%s\": 1", long_key);
+	g_autofree char *with_key = make_scenario(10, 1, 1, 1, 0, key_extra);
+	g_autofree char *padding = g_strnfill(4 * 1024 * 1024, ' ');
+	g_autofree char *big = g_strconcat(padding, DOMAIN_OK, NULL);
+	g_autofree char *big_path = write_scenario(big);
+
+	expect_bad(tiny_tick, "at a tick of 0.001 s for 1 domain makes 2678400000 domain-ticks");
+	expect_bad(many_domains, "for 1000 domains makes 86400000 domain-ticks");
+	expect_bad(too_many_domains, "The scenario's domains is invalid");
+	expect_bad(long_tick, "The scenario's tick is 20 s, longer than its duration of 10 s.");
+	expect_bad(points, "The scenario's domains[0].load is invalid");
+	expect_bad(states, "The scenario's domains[0].state is invalid");
+	expect_bad(with_key, "The scenario's top level has an unknown member “kkkk");
+	/* --json prints each domain at each tick: at most a million */
+	expect_refused(long_trace_path, "--json",
+		       "makes a trace of 1000001 points, more than "
+		       "--json prints (1000000)");
+	g_unlink(long_trace_path);
+	/* larger than the cap, however it ends */
+	expect_refused(big_path, "--json", "is larger than 4 MiB");
+	g_unlink(big_path);
+	expect_refused("/dev/zero", "--json", "The file /dev/zero is larger than 4 MiB");
+}
+
+/* Peak RSS of the children waited for so far, KiB */
+static glong
+children_maxrss_kib(void)
+{
+	struct rusage usage = {0};
+
+	g_assert_cmpint(getrusage(RUSAGE_CHILDREN, &usage), ==, 0);
+	return usage.ru_maxrss;
+}
+
+/* The most memory and time a scenario at the limits takes: 100,000 load
+ * points and 50,000 states followed over 50,000 ticks (before, each tick
+ * went through every point and state: 7.5e9 steps), its trace printed. */
+#define LIMITS_RSS_MAX_KIB (256 * 1024)
+#define LIMITS_WALL_MAX_S 10
+
+static void
+test_limits(void)
+{
+	g_autofree char *scenario = make_scenario(50000, 1, 1, 100000, 50000, "");
+	g_autofree char *path = write_scenario(scenario);
+	g_auto(VmemTestRun) r = {0};
+	gint64 start = g_get_monotonic_time();
+	double wall;
+
+	run_simulate(&r, NULL, (const char *const[]){path, "--json", NULL});
+	g_unlink(path);
+	g_assert_cmpint(r.status, ==, EXIT_OK);
+	g_assert_cmpuint(strlen(r.out), >, 50000 * 100);
+	wall = (double)(g_get_monotonic_time() - start) / G_USEC_PER_SEC;
+	g_test_message("at the limits: %.2f s, peak RSS %ld KiB (bounds %d s, %d KiB)", wall,
+		       children_maxrss_kib(), LIMITS_WALL_MAX_S, LIMITS_RSS_MAX_KIB);
+	g_assert_cmpfloat(wall, <, LIMITS_WALL_MAX_S);
+	g_assert_cmpint(children_maxrss_kib(), <, LIMITS_RSS_MAX_KIB);
 }
 
 /* Random scenarios */
@@ -497,6 +629,8 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/simulate/golden/leftovers", test_golden_leftovers);
 	g_test_add_func("/simulate/bad", test_bad);
+	g_test_add_func("/simulate/absurd", test_absurd);
+	g_test_add_func("/simulate/limits", test_limits);
 	g_test_add_func("/simulate/properties", test_properties);
 	return g_test_run();
 }

@@ -156,6 +156,29 @@ test_arg(void)
 	}
 }
 
+/* A size from a file (virtmemd.conf, a scenario) may be long and hold line
+ * breaks: the message quotes it short, on one line.  (A vertical tab made
+ * the parser call itself until the stack overflowed.) */
+static void
+test_arg_quoted(void)
+{
+	g_autofree char *long_arg = g_strnfill(100000, '7');
+	const char *const args[] = {"1, 2, 3]\n8GiB", "-1\n2G", "1\x1b[2JG", "1.5\tG",
+				    long_arg,	      "1 G\n",	"\v128MiB",  "1\v\f\r\t G"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(args); i++) {
+		g_autoptr(GError) error = NULL;
+		guint64 bytes = 0;
+
+		g_assert_false(vmem_size_parse_arg(args[i], &bytes, &error));
+		g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT);
+		g_test_message("%s", error->message);
+		g_assert_null(strchr(error->message, '\n'));
+		g_assert_null(strchr(error->message, '\x1b'));
+		g_assert_cmpuint(strlen(error->message), <, 512);
+	}
+}
+
 /* What vmem_size_format_arg() writes, vmem_size_parse_arg() reads back. */
 static void
 test_format_arg(void)
@@ -269,6 +292,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/size/xml", test_xml);
 	g_test_add_func("/size/arg", test_arg);
+	g_test_add_func("/size/arg-quoted", test_arg_quoted);
 	g_test_add_func("/size/format", test_format);
 	g_test_add_func("/size/format-arg", test_format_arg);
 	g_test_add_func("/size/format-rounded", test_format_rounded);
