@@ -146,6 +146,15 @@ vmem_dbus_run(VmemDBusPending *pending)
 		break;
 	case VMEM_DBUS_CALL_SAVE:
 	case VMEM_DBUS_CALL_DUMP:
+		/* One at a time: the first to end would let the engine decide
+		 * again while the other still runs. */
+		if (vmem_managed_get_job(managed)) {
+			g_dbus_method_invocation_return_dbus_error(
+				invocation, VMEM_DBUS_ERROR_FAILED,
+				_("A save or dump of this domain runs already; wait for it to "
+				  "end."));
+			return FALSE;
+		}
 		/* The job runs in the background, automatic decisions held; the
 		 * call is answered when it ends. */
 		vmem_managed_set_job(managed, TRUE);

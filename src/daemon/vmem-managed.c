@@ -700,6 +700,13 @@ vmem_managed_set_paused(VmemManaged *managed, gboolean paused)
 	managed->changed = TRUE;
 }
 
+/* Whether a Save() or Dump() that virtmemd runs goes on */
+gboolean
+vmem_managed_get_job(VmemManaged *managed)
+{
+	return managed->job;
+}
+
 /**
  * vmem_managed_set_job:
  *

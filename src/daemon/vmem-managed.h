@@ -39,6 +39,7 @@ void vmem_managed_decided(VmemManaged *managed, const VmemEngineDecision *decisi
 gboolean vmem_managed_resize(VmemManaged *managed, guint64 total, double now, guint timeout_s,
 			     GError **error);
 void vmem_managed_set_paused(VmemManaged *managed, gboolean paused);
+gboolean vmem_managed_get_job(VmemManaged *managed);
 void vmem_managed_set_job(VmemManaged *managed, gboolean job);
 gboolean vmem_managed_set_policy(VmemManaged *managed, GVariant *policy, GError **error);
 void vmem_managed_publish(VmemManaged *managed, double now);

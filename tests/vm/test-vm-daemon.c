@@ -492,6 +492,12 @@ test_priority(void)
 	assert_same_boot(&f.b);
 }
 
+static void
+on_called(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	*(GAsyncResult **)user_data = g_object_ref(result);
+}
+
 /* Save() or Dump() as root: the report's figures, or NULL when refused. */
 static GVariant *
 save_dbus(Guest *g, const char *method, const char *file, const char *options)
@@ -515,8 +521,9 @@ save_dbus(Guest *g, const char *method, const char *file, const char *options)
 }
 
 /* Dump() and Save() through virtmemd: memory only as far as plugged, and
- * the file where asked; a relative path or a bad option is refused; a
- * squeeze goes by the guest's report that virtmemd holds. */
+ * the file where asked; a relative path, a bad option or a second job at
+ * once is refused; a squeeze goes by the guest's report that virtmemd
+ * holds. */
 static void
 test_save_dump(void)
 {
@@ -525,14 +532,32 @@ test_save_dump(void)
 	g_autofree char *image =
 		g_build_filename(vmem_test_daemon_get_dir(f.daemon), "b.save", NULL);
 	g_autoptr(GVariant) report = NULL;
+	g_autoptr(GVariant) reply = NULL;
 	g_autoptr(GVariant) squeeze = NULL;
+	g_autoptr(GAsyncResult) dumped = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GError) dump_error = NULL;
 	guint64 base = 0, plugged = 0, apparent = 0, allocated = 0, squeezed = 0;
 	const char *outcome = NULL;
 
 	g_assert_null(save_dbus(&f.b, "Dump", "b.dump", "@a{sv} {}"));
 	g_assert_null(save_dbus(&f.b, "Save", image, "{'format': <'zip'>}"));
-	report = save_dbus(&f.b, "Dump", dump, "{'format': <'elf'>}");
-	g_assert_nonnull(report);
+	/* One job at a time: a Save() while the Dump() runs is refused. */
+	g_dbus_connection_call(f.conn, MANAGER1, f.b.path, DOMAIN1, "Dump",
+			       g_variant_new_parsed("(%s, {'format': <'elf'>})", dump),
+			       G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, 300000, NULL,
+			       on_called, &dumped);
+	reply = g_dbus_connection_call_sync(f.conn, MANAGER1, f.b.path, DOMAIN1, "Save",
+					    g_variant_new_parsed("(%s, @a{sv} {})", image), NULL,
+					    G_DBUS_CALL_FLAGS_NONE, 300000, NULL, &error);
+	g_assert_null(reply);
+	g_assert_nonnull(strstr(error->message, "runs already"));
+	while (dumped == NULL)
+		g_main_context_iteration(NULL, TRUE);
+	reply = g_dbus_connection_call_finish(f.conn, dumped, &dump_error);
+	g_assert_no_error(dump_error);
+	g_variant_get(reply, "(@a{sv})", &report);
+	g_test_message("Dump: %s", g_variant_print(report, FALSE));
 	g_assert_true(g_variant_lookup(report, "base", "t", &base));
 	g_assert_true(g_variant_lookup(report, "plugged", "t", &plugged));
 	g_assert_true(g_variant_lookup(report, "apparent", "t", &apparent));
