@@ -146,6 +146,11 @@ vmem_dbus_run(VmemDBusPending *pending)
 		break;
 	case VMEM_DBUS_CALL_SAVE:
 	case VMEM_DBUS_CALL_DUMP:
+		if (!vmem_daemon_save_check(pending->path, pending->call == VMEM_DBUS_CALL_DUMP,
+					    pending->policy, &error)) {
+			vmem_dbus_return_error(invocation, error);
+			return FALSE;
+		}
 		/* One at a time: the first to end would let the engine decide
 		 * again while the other still runs. */
 		if (vmem_managed_get_job(managed)) {

@@ -84,6 +84,35 @@ vmem_daemon_save_options(GVariant *dict, gboolean dump, VmemDaemonSaveOptions *r
 	return TRUE;
 }
 
+static gboolean
+vmem_daemon_save_parse(const char *path, gboolean dump, GVariant *options,
+		       VmemDaemonSaveOptions *ret_options, GError **error)
+{
+	if (!g_path_is_absolute(path)) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT, "%s",
+			    _("The file must be an absolute path on virtmemd's host."));
+		return FALSE;
+	}
+	return vmem_daemon_save_options(options, dump, ret_options, error);
+}
+
+/**
+ * vmem_daemon_save_check:
+ * @path: Save()'s or Dump()'s file
+ * @dump: Dump() (else Save())
+ * @options: the call's options, a{sv}
+ *
+ * Whether vmem_daemon_save_async() would take these arguments: a call
+ * that cannot start is refused before anything else is looked at.
+ */
+gboolean
+vmem_daemon_save_check(const char *path, gboolean dump, GVariant *options, GError **error)
+{
+	VmemDaemonSaveOptions parsed;
+
+	return vmem_daemon_save_parse(path, dump, options, &parsed, error);
+}
+
 /* One Save() or Dump() */
 typedef struct {
 	char *domain;
@@ -247,10 +276,7 @@ vmem_daemon_save_async(VmemBackend *backend, const char *domain, const char *pat
 	job->path = g_strdup(path);
 	job->dump = dump;
 	job->channel = channel ? g_object_ref(channel) : NULL;
-	if (!g_path_is_absolute(path))
-		g_set_error(&error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT, "%s",
-			    _("The file must be an absolute path on virtmemd's host."));
-	else if (vmem_daemon_save_options(options, dump, &job->options, &error))
+	if (vmem_daemon_save_parse(path, dump, options, &job->options, &error))
 		job->save = vmem_save_new(backend, &error);
 	if (job->save == NULL) {
 		g_task_return_error(task, error);

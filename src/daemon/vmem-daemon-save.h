@@ -13,6 +13,7 @@
 
 G_BEGIN_DECLS
 
+gboolean vmem_daemon_save_check(const char *path, gboolean dump, GVariant *options, GError **error);
 void vmem_daemon_save_async(VmemBackend *backend, const char *domain, const char *path,
 			    gboolean dump, GVariant *options, VmemAgentChannel *channel,
 			    GAsyncReadyCallback callback, gpointer user_data);
