@@ -41,16 +41,6 @@ vmem_save_domain_op_free(gpointer data)
 	g_free(op);
 }
 
-/* Whether libvirt's error @code says the server cannot write this image
- * format, before the save started */
-static gboolean
-vmem_save_is_unsupported(int code)
-{
-	return code == VIR_ERR_NO_SUPPORT || code == VIR_ERR_ARGUMENT_UNSUPPORTED ||
-	       code == VIR_ERR_OPERATION_UNSUPPORTED || code == VIR_ERR_CONFIG_UNSUPPORTED ||
-	       code == VIR_ERR_INVALID_ARG;
-}
-
 /* One attempt in @format; libvirt's error stays set for the caller */
 static int
 vmem_save_domain_try(VmemSaveDomainOp *op, VmemSaveFormat format)
@@ -92,7 +82,7 @@ vmem_save_domain_thread(gpointer data, GError **error)
 
 		/* Not written at all, and the domain still runs: raw, with a
 		 * note.  A save that failed on its way is not retried. */
-		if (!op->may_fall_back || !vmem_save_is_unsupported(code) ||
+		if (!op->may_fall_back || !vmem_save_error_is_unsupported(code) ||
 		    virDomainIsActive(op->dom) != 1) {
 			vmem_libvirt_set_error(error);
 			return FALSE;

@@ -24,6 +24,7 @@ void vmem_save_run_job(VmemSave *save, GTask *task, virDomainPtr dom, const char
 		       VmemSaveThreadFunc func, GAsyncReadyCallback done);
 gboolean vmem_save_run_job_finish(VmemSave *save, GAsyncResult *result, gint64 *ret_elapsed_us,
 				  GError **error);
+gboolean vmem_save_error_is_unsupported(int code);
 gboolean vmem_save_domain_facts(VmemSave *save, const char *xml, const char *domain,
 				guint64 *ret_base, guint64 *ret_plugged, GError **error);
 

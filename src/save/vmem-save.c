@@ -360,6 +360,22 @@ vmem_save_run_job_finish(VmemSave *save, GAsyncResult *result, gint64 *ret_elaps
 }
 
 /**
+ * vmem_save_error_is_unsupported:
+ * @code: libvirt's error code of a failed save or restore
+ *
+ * Returns: whether @code says the server refused the call's parameters
+ *   (an image format, parallel channels) before it started anything, so
+ *   that the same call without them may work
+ */
+gboolean
+vmem_save_error_is_unsupported(int code)
+{
+	return code == VIR_ERR_NO_SUPPORT || code == VIR_ERR_ARGUMENT_UNSUPPORTED ||
+	       code == VIR_ERR_OPERATION_UNSUPPORTED || code == VIR_ERR_CONFIG_UNSUPPORTED ||
+	       code == VIR_ERR_INVALID_ARG;
+}
+
+/**
  * vmem_save_domain_facts:
  * @xml: the domain's XML
  * @domain: its name
