@@ -14,6 +14,7 @@
 #include "vmem-backend-libvirt.h"
 #include "vmem-error.h"
 #include "vmem-libvirt.h"
+#include "vmem-squeeze.h"
 
 #define VMEM_CTL_DAEMON_NAME "org.virtmem.Manager1"
 #define VMEM_CTL_DAEMON_PATH "/org/virtmem/Manager1"
@@ -228,9 +229,12 @@ vmem_ctl_on_domain_changed(GDBusConnection *bus, const char *sender, const char 
 {
 	VmemCtlReportWait *wait = user_data;
 	g_autoptr(GVariant) changed = g_variant_get_child_value(parameters, 1);
-	g_autoptr(GVariant) age = g_variant_lookup_value(changed, "GuestReportAge", NULL);
+	g_autoptr(GVariant) age =
+		g_variant_lookup_value(changed, "GuestReportAge", G_VARIANT_TYPE_DOUBLE);
 
-	if (age != NULL) {
+	/* (virtmemd also republishes the age of an old report now and then) */
+	if (age != NULL && g_variant_get_double(age) >= 0 &&
+	    g_variant_get_double(age) * G_USEC_PER_SEC <= VMEM_SQUEEZE_FACTS_MAX_AGE_US) {
 		wait->reported = TRUE;
 		g_main_loop_quit(wait->loop);
 	}
@@ -252,8 +256,8 @@ vmem_ctl_on_report_timeout(gpointer user_data)
  *
  * Waits for virtmemd to publish the guest agent's next report, then reads
  * it: virtmemd holds the agent's channel, so a squeeze of a domain it
- * manages goes by its figures.  Only a new report counts: the age in the
- * properties is that at their last change, which may be long ago.
+ * manages goes by its figures.  Only a fresh report counts: the age in
+ * the properties is that at their last change, which may be long ago.
  */
 void
 vmem_ctl_managed_wait_facts(VmemCtlManaged *managed, guint timeout_ms, VmemJobAgentFacts *ret_facts)

@@ -29,6 +29,7 @@
 
 struct _VmemManaged {
 	VmemBackend *backend;
+	virDomain *dom; /* looked up again at each refresh */
 	char *name;
 	char *uuid;
 	GPtrArray *devices;    /* of VmemDevice, requested as last asked */
@@ -206,6 +207,7 @@ vmem_managed_free(VmemManaged *managed)
 	g_clear_object(&managed->channel);
 	g_clear_object(&managed->iface);
 	g_clear_object(&managed->object);
+	g_clear_pointer(&managed->dom, virDomainFree);
 	g_clear_object(&managed->backend);
 	g_clear_pointer(&managed->devices, g_ptr_array_unref);
 	g_clear_pointer(&managed->policy, vmem_policy_def_free);
@@ -228,14 +230,22 @@ vmem_managed_refresh(VmemManaged *managed, GError **error)
 {
 	g_autoptr(GPtrArray) devices = NULL;
 	g_autoptr(VmemPolicyDef) policy = NULL;
+	g_autoptr(virDomain) dom = NULL;
 	VmemRunState state;
 	guint64 size = 0, block = 0;
 
-	/* One domain XML for all three (the daemon's backend is libvirt's). */
-	if (!vmem_backend_libvirt_read(managed->backend, managed->name, &devices, &policy,
+	/* One domain XML for all three (the daemon's backend is libvirt's).
+	 * The domain is kept for the run state and statistics of every tick:
+	 * by name a lookup each time (a domain defined anew under the same
+	 * name fails on the old one, which makes a refresh). */
+	dom = vmem_backend_libvirt_lookup(managed->backend, managed->name, error);
+	if (dom == NULL ||
+	    !vmem_backend_libvirt_read(managed->backend, managed->name, &devices, &policy,
 				       &managed->agent_port, error) ||
-	    !vmem_backend_get_run_state(managed->backend, managed->name, &state, error))
+	    !vmem_backend_libvirt_domain_run_state(dom, &state, error))
 		return FALSE;
+	g_clear_pointer(&managed->dom, virDomainFree);
+	managed->dom = g_steal_pointer(&dom);
 	for (guint i = 0; i < devices->len; i++) {
 		const VmemDevice *dev = devices->pdata[i];
 
@@ -300,8 +310,10 @@ vmem_managed_poll_run_state(VmemManaged *managed, GError **error)
 {
 	VmemRunState state;
 
-	if (!vmem_backend_get_run_state(managed->backend, managed->name, &state, error))
+	if (!vmem_backend_libvirt_domain_run_state(managed->dom, &state, error)) {
+		managed->dirty = TRUE;
 		return FALSE;
+	}
 	if (state != managed->run_state)
 		managed->changed = TRUE;
 	managed->run_state = state;
@@ -371,7 +383,6 @@ vmem_managed_report(VmemManaged *managed, VmemEngineReport *ret_report)
 static void
 vmem_managed_read_balloon(VmemManaged *managed)
 {
-	g_autoptr(virDomain) dom = NULL;
 	virDomainMemoryStatStruct stats[VIR_DOMAIN_MEMORY_STAT_NR];
 	guint64 available = 0, usable = 0, plugged = 0;
 	gint64 updated = 0;
@@ -384,8 +395,7 @@ vmem_managed_read_balloon(VmemManaged *managed)
 	 * again only now and then. */
 	managed->balloon_retry_us =
 		g_get_monotonic_time() + VMEM_MANAGED_PUBLISH_S * G_USEC_PER_SEC;
-	dom = vmem_backend_libvirt_lookup(managed->backend, managed->name, NULL);
-	if (dom == NULL || (n = virDomainMemoryStats(dom, stats, G_N_ELEMENTS(stats), 0)) < 0) {
+	if ((n = virDomainMemoryStats(managed->dom, stats, G_N_ELEMENTS(stats), 0)) < 0) {
 		virResetLastError();
 		return;
 	}
@@ -776,9 +786,17 @@ vmem_managed_publish(VmemManaged *managed, double now)
 
 	if (managed->channel != NULL)
 		vmem_agent_channel_get_report(managed->channel, &report_us);
-	/* Unchanged: only the accounting moves, published every few seconds. */
-	if (!managed->changed && report_us == managed->published_report_us &&
-	    now - managed->published_at < VMEM_MANAGED_PUBLISH_S) {
+	/* Unchanged: only the accounting and the report's age move, published
+	 * every few seconds (and alone: setting every property costs, even
+	 * unchanged, with hundreds of domains). */
+	if (!managed->changed && report_us == managed->published_report_us) {
+		if (now - managed->published_at >= VMEM_MANAGED_PUBLISH_S) {
+			managed->published_at = now;
+			vmem_managed_report(managed, &report);
+			vmem_dbus_domain1_set_guest_report_age(iface,
+							       report.valid ? report.age : -1.0);
+			vmem_dbus_domain1_set_plugged_gib_hours(iface, managed->gib_hours);
+		}
 		return;
 	}
 	managed->changed = FALSE;

@@ -371,16 +371,19 @@ vmem_backend_libvirt_job_state(virDomainPtr dom)
 	return state;
 }
 
-static gboolean
-vmem_backend_libvirt_get_run_state(VmemBackend *backend, const char *domain,
-				   VmemRunState *ret_state, GError **error)
+/**
+ * vmem_backend_libvirt_domain_run_state:
+ * @dom: a domain of the backend's connection
+ *
+ * The run state of @dom, for a caller that keeps the domain at hand
+ * (virtmemd asks every tick for every domain: no lookup by name each time).
+ */
+gboolean
+vmem_backend_libvirt_domain_run_state(virDomainPtr dom, VmemRunState *ret_state, GError **error)
 {
-	g_autoptr(virDomain) dom = vmem_backend_libvirt_lookup(backend, domain, error);
 	int state = VIR_DOMAIN_NOSTATE;
 	int reason = 0;
 
-	if (dom == NULL)
-		return FALSE;
 	if (virDomainGetState(dom, &state, &reason, 0) < 0) {
 		vmem_libvirt_set_error(error);
 		return FALSE;
@@ -409,6 +412,15 @@ vmem_backend_libvirt_get_run_state(VmemBackend *backend, const char *domain,
 		break;
 	}
 	return TRUE;
+}
+
+static gboolean
+vmem_backend_libvirt_get_run_state(VmemBackend *backend, const char *domain,
+				   VmemRunState *ret_state, GError **error)
+{
+	g_autoptr(virDomain) dom = vmem_backend_libvirt_lookup(backend, domain, error);
+
+	return dom != NULL && vmem_backend_libvirt_domain_run_state(dom, ret_state, error);
 }
 
 static void

@@ -13,6 +13,8 @@ G_DECLARE_FINAL_TYPE(VmemBackendLibvirt, vmem_backend_libvirt, VMEM, BACKEND_LIB
 VmemBackend *vmem_backend_libvirt_open(const char *uri, GError **error);
 VmemBackend *vmem_backend_libvirt_new(virConnectPtr conn, GError **error);
 virDomainPtr vmem_backend_libvirt_lookup(VmemBackend *backend, const char *domain, GError **error);
+gboolean vmem_backend_libvirt_domain_run_state(virDomainPtr dom, VmemRunState *ret_state,
+					       GError **error);
 gboolean vmem_backend_libvirt_read(VmemBackend *backend, const char *domain,
 				   GPtrArray **ret_devices, VmemPolicyDef **ret_policy,
 				   gboolean *ret_agent_port, GError **error);
