@@ -9,6 +9,7 @@
 #include <signal.h>
 
 #include "vmem-error.h"
+#include "vmem-test-dir.h"
 #include "vmem-testbed-private.h"
 
 #define VMEM_TEST_BUS_NAME "org.virtmem.Manager1"
@@ -291,22 +292,13 @@ void
 vmem_test_daemon_free(VmemTestDaemon *daemon)
 {
 	g_autofree char *log = NULL;
-	g_autoptr(GDir) dir = NULL;
-	const char *name;
 
 	if (daemon == NULL)
 		return;
 	vmem_test_daemon_stop(daemon, SIGTERM);
 	if (daemon->log != NULL && g_file_get_contents(daemon->log, &log, NULL, NULL))
 		g_test_message("virtmemd's log:\n%s", log);
-	if (daemon->dir != NULL && (dir = g_dir_open(daemon->dir, 0, NULL)) != NULL) {
-		while ((name = g_dir_read_name(dir)) != NULL) {
-			g_autofree char *path = g_build_filename(daemon->dir, name, NULL);
-
-			g_remove(path);
-		}
-		g_rmdir(daemon->dir);
-	}
+	vmem_test_remove_dir(daemon->dir);
 	g_free(daemon->dir);
 	g_free(daemon->config);
 	g_free(daemon->meminfo);

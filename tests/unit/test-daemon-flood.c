@@ -27,6 +27,7 @@
 
 #include "vmem-test-bus.h"
 #include "vmem-testbed.h"
+#include "vmem-test-dir.h"
 
 #define MANAGER1 "org.virtmem.Manager1"
 #define DOMAIN1 "org.virtmem.Domain1"
@@ -540,20 +541,6 @@ write_policy(const char *dir)
 	return g_steal_pointer(&path);
 }
 
-static void
-remove_dir(const char *dir)
-{
-	g_autoptr(GDir) handle = g_dir_open(dir, 0, NULL);
-	const char *name;
-
-	while (handle != NULL && (name = g_dir_read_name(handle)) != NULL) {
-		g_autofree char *path = g_build_filename(dir, name, NULL);
-
-		g_unlink(path);
-	}
-	g_rmdir(dir);
-}
-
 /* Sends each connection's calls up to @calls in all, and waits for their
  * answers (FLOOD_WALL_MAX_S at most in all from @start). */
 static void
@@ -712,7 +699,7 @@ flood(BusKind bus_kind, guint n_authorized, guint n_anonymous)
 		g_free(paths[i]);
 	g_object_unref(virtmemd);
 	vmem_test_bus_free(bus);
-	remove_dir(dir);
+	vmem_test_remove_dir(dir);
 	g_assert_true(vmem_testbed_all_processes_gone());
 }
 

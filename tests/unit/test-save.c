@@ -18,6 +18,7 @@
 #include "vmem-save-meta.h"
 #include "vmem-save.h"
 #include "vmem-squeeze.h"
+#include "vmem-test-dir.h"
 
 #define MIB (G_GUINT64_CONSTANT(1024) * 1024)
 #define GIB (1024 * MIB)
@@ -42,20 +43,6 @@ list_dir(const char *dir)
 	g_ptr_array_sort(names, compare_names);
 	g_ptr_array_add(names, NULL);
 	return g_strjoinv(" ", (char **)names->pdata);
-}
-
-static void
-remove_dir(const char *dir)
-{
-	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-	const char *name;
-
-	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-		g_autofree char *path = g_build_filename(dir, name, NULL);
-
-		g_unlink(path);
-	}
-	g_rmdir(dir);
 }
 
 static void
@@ -129,7 +116,7 @@ test_temp_commit(void)
 	g_clear_pointer(&names, g_free);
 	names = list_dir(dir);
 	g_assert_cmpstr(names, ==, "other.img vm.img");
-	remove_dir(dir);
+	vmem_test_remove_dir(dir);
 }
 
 static const char domain_xml[] =
@@ -395,7 +382,7 @@ test_save_restore_test_driver(void)
 	g_assert_null(restored->remembered);
 	g_assert_null(restored->remembered_error);
 	g_assert_true(restored->running);
-	remove_dir(dir);
+	vmem_test_remove_dir(dir);
 }
 
 /* The test driver has no guest agent: the squeeze changes nothing */
