@@ -3,6 +3,7 @@
 
 #include "vmem-test-run.h"
 
+#include <string.h>
 #include <sys/wait.h>
 
 /**
@@ -37,4 +38,20 @@ vmem_test_run_clear(VmemTestRun *r)
 {
 	g_clear_pointer(&r->out, g_free);
 	g_clear_pointer(&r->err, g_free);
+}
+
+/**
+ * vmem_test_under_valgrind:
+ *
+ * Whether this test runs under valgrind (meson's valgrind setup), where
+ * it, and the programs it runs (which inherit valgrind's preload), are
+ * many times slower: time bounds scale by 10, as meson's timeouts do.
+ */
+gboolean
+vmem_test_under_valgrind(void)
+{
+	/* valgrind preloads its vgpreload_*.so into the program it runs */
+	const char *preload = g_getenv("LD_PRELOAD");
+
+	return preload != NULL && strstr(preload, "vgpreload") != NULL;
 }

@@ -17,6 +17,7 @@ typedef struct {
 
 void vmem_test_run(VmemTestRun *r, const char *dir, const char *locale, const char *const *argv);
 void vmem_test_run_clear(VmemTestRun *r);
+gboolean vmem_test_under_valgrind(void);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VmemTestRun, vmem_test_run_clear)
 
 G_END_DECLS

@@ -28,6 +28,7 @@
 #include "vmem-test-bus.h"
 #include "vmem-testbed.h"
 #include "vmem-test-dir.h"
+#include "vmem-test-run.h"
 
 #define MANAGER1 "org.virtmem.Manager1"
 #define DOMAIN1 "org.virtmem.Domain1"
@@ -730,8 +731,7 @@ main(int argc, char **argv)
 	virtmemd_path = argv[1];
 	bus_policy_path = argv[2];
 	g_setenv("VIRTMEMD", virtmemd_path, TRUE);
-	/* valgrind preloads its vgpreload_*.so into the program it runs */
-	if (strstr(g_getenv("LD_PRELOAD") ? g_getenv("LD_PRELOAD") : "", "vgpreload") != NULL) {
+	if (vmem_test_under_valgrind()) {
 		flood_calls = FLOOD_CALLS / 4;
 		time_scale = 10;
 	}
