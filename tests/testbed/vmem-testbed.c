@@ -269,9 +269,14 @@ vmem_testbed_start_daemon(VmemTestbed *tb, GError **error)
 		"mount --bind '%s' /var/log/libvirt\n"
 		"mount --bind '%s' /var/cache/libvirt\n"
 		"%s%s%s"
+		/* a libvirtd that crashes leaves its core in the test bed's
+		 * root, which a failed test keeps */
+		"cd '%s'\n"
+		"ulimit -c unlimited 2>/dev/null || true\n"
 		"exec libvirtd\n",
 		etc, run, lib, log, cache, tb->virtlogd_pid ? "" : "virtlogd --pid-file '",
-		tb->virtlogd_pid ? "" : virtlogd_pidfile, tb->virtlogd_pid ? "" : "' &\n");
+		tb->virtlogd_pid ? "" : virtlogd_pidfile, tb->virtlogd_pid ? "" : "' &\n",
+		tb->root);
 	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_INHERIT);
 	g_subprocess_launcher_set_stdout_file_path(launcher, daemon_log);
 	g_subprocess_launcher_set_stderr_file_path(launcher, daemon_log);
