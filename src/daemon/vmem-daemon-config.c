@@ -37,6 +37,21 @@ vmem_daemon_config_init(VmemDaemonConfig *config)
 	};
 }
 
+/**
+ * vmem_daemon_config_copy:
+ * @ret_copy: (out caller-allocates): @config with strings of its own;
+ *   cleared with vmem_daemon_config_clear()
+ */
+void
+vmem_daemon_config_copy(const VmemDaemonConfig *config, VmemDaemonConfig *ret_copy)
+{
+	*ret_copy = *config;
+	ret_copy->uri = g_strdup(config->uri);
+	ret_copy->meminfo = g_strdup(config->meminfo);
+	ret_copy->pressure = g_strdup(config->pressure);
+	ret_copy->admin_group = g_strdup(config->admin_group);
+}
+
 void
 vmem_daemon_config_clear(VmemDaemonConfig *config)
 {

@@ -37,6 +37,7 @@ typedef struct {
 } VmemDaemonConfig;
 
 void vmem_daemon_config_init(VmemDaemonConfig *config);
+void vmem_daemon_config_copy(const VmemDaemonConfig *config, VmemDaemonConfig *ret_copy);
 void vmem_daemon_config_clear(VmemDaemonConfig *config);
 gboolean vmem_daemon_config_load(VmemDaemonConfig *config, const char *path, gboolean must_exist,
 				 GError **error);

@@ -435,11 +435,7 @@ vmem_daemon_new(const VmemDaemonConfig *config)
 {
 	VmemDaemon *daemon = g_new0(VmemDaemon, 1);
 
-	daemon->config = *config;
-	daemon->config.uri = g_strdup(config->uri);
-	daemon->config.meminfo = g_strdup(config->meminfo);
-	daemon->config.pressure = g_strdup(config->pressure);
-	daemon->config.admin_group = g_strdup(config->admin_group);
+	vmem_daemon_config_copy(config, &daemon->config);
 	daemon->start_us = g_get_monotonic_time();
 	daemon->domains = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 						(GDestroyNotify)vmem_managed_free);
