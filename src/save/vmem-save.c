@@ -109,8 +109,8 @@ vmem_save_param_bytes(virTypedParameterPtr params, int n_params, const char *nam
  * Takes the bytes processed and expected from libvirt's job statistics
  * (a save's or restore's data figures, else its memory figures; expected
  * is processed plus remaining when libvirt says what remains, else its
- * total) and the rate since the last update.  Values that go backwards are ignored: the
- * figures come from another process.
+ * total) and the rate since the last update.  Values that go backwards are
+ * ignored: the figures come from another process.
  */
 void
 vmem_save_progress_update(VmemSaveProgress *progress, virTypedParameterPtr params, int n_params,
