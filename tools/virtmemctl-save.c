@@ -23,20 +23,6 @@ vmem_ctl_save_usage(VmemCtl *ctl, GError *error)
 	return VMEM_CTL_EXIT_FAILURE;
 }
 
-/* Whether the domain's policy asks for a squeeze before a save */
-static gboolean
-vmem_ctl_save_policy_squeezes(VmemBackend *backend, const char *domain)
-{
-	g_autoptr(VmemPolicyDef) policy = NULL;
-	g_autoptr(GError) error = NULL;
-
-	if (!vmem_backend_get_policy(backend, domain, &policy, &error)) {
-		g_debug("no policy: %s", error->message);
-		return FALSE;
-	}
-	return policy != NULL && policy->squeeze;
-}
-
 int
 vmem_ctl_save(VmemCtl *ctl, int argc, char **argv)
 {
@@ -175,7 +161,7 @@ vmem_ctl_save(VmemCtl *ctl, int argc, char **argv)
 	/* Ctrl-C from here on: a squeeze puts the request back, a save is
 	 * aborted */
 	vmem_ctl_job_start(&job, save, cancellable, json);
-	if (squeeze_asked || (!no_squeeze && vmem_ctl_save_policy_squeezes(backend, name))) {
+	if (squeeze_asked || (!no_squeeze && vmem_squeeze_policy_asks(backend, name))) {
 		squeeze = vmem_ctl_squeeze(ctl, backend, name, &squeeze_options, cancellable, FALSE,
 					   json, &exit_status);
 		if (squeeze == NULL) {

@@ -121,6 +121,7 @@ vmem_dbus_run(VmemDBusPending *pending)
 	VmemDaemon *daemon = pending->daemon;
 	VmemManaged *managed = g_hash_table_lookup(daemon->domains, pending->domain);
 	GDBusMethodInvocation *invocation = pending->invocation;
+	g_autoptr(VmemDaemonSaveJob) job = NULL;
 	g_autoptr(GError) error = NULL;
 
 	if (managed == NULL) {
@@ -146,8 +147,9 @@ vmem_dbus_run(VmemDBusPending *pending)
 		break;
 	case VMEM_DBUS_CALL_SAVE:
 	case VMEM_DBUS_CALL_DUMP:
-		if (!vmem_daemon_save_check(pending->path, pending->call == VMEM_DBUS_CALL_DUMP,
-					    pending->policy, &error)) {
+		job = vmem_daemon_save_job_new(pending->path, pending->call == VMEM_DBUS_CALL_DUMP,
+					       pending->policy, &error);
+		if (job == NULL) {
 			vmem_dbus_return_error(invocation, error);
 			return FALSE;
 		}
@@ -163,8 +165,7 @@ vmem_dbus_run(VmemDBusPending *pending)
 		/* The job runs in the background, automatic decisions held; the
 		 * call is answered when it ends. */
 		vmem_managed_set_job(managed, TRUE);
-		vmem_daemon_save_async(daemon->backend, pending->domain, pending->path,
-				       pending->call == VMEM_DBUS_CALL_DUMP, pending->policy,
+		vmem_daemon_save_async(daemon->backend, pending->domain, g_steal_pointer(&job),
 				       vmem_managed_get_channel(managed), vmem_dbus_on_saved,
 				       pending);
 		vmem_managed_publish(managed, vmem_daemon_now(daemon));

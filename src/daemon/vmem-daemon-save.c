@@ -84,37 +84,8 @@ vmem_daemon_save_options(GVariant *dict, gboolean dump, VmemDaemonSaveOptions *r
 	return TRUE;
 }
 
-static gboolean
-vmem_daemon_save_parse(const char *path, gboolean dump, GVariant *options,
-		       VmemDaemonSaveOptions *ret_options, GError **error)
-{
-	if (!g_path_is_absolute(path)) {
-		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT, "%s",
-			    _("The file must be an absolute path on virtmemd's host."));
-		return FALSE;
-	}
-	return vmem_daemon_save_options(options, dump, ret_options, error);
-}
-
-/**
- * vmem_daemon_save_check:
- * @path: Save()'s or Dump()'s file
- * @dump: Dump() (else Save())
- * @options: the call's options, a{sv}
- *
- * Whether vmem_daemon_save_async() would take these arguments: a call
- * that cannot start is refused before anything else is looked at.
- */
-gboolean
-vmem_daemon_save_check(const char *path, gboolean dump, GVariant *options, GError **error)
-{
-	VmemDaemonSaveOptions parsed;
-
-	return vmem_daemon_save_parse(path, dump, options, &parsed, error);
-}
-
 /* One Save() or Dump() */
-typedef struct {
+struct _VmemDaemonSaveJob {
 	char *domain;
 	char *path;
 	gboolean dump;
@@ -122,13 +93,41 @@ typedef struct {
 	VmemAgentChannel *channel;
 	VmemSave *save;
 	VmemSqueezeResult *squeezed;
-} VmemDaemonSaveJob;
+};
 
-static void
-vmem_daemon_save_job_free(gpointer data)
+/**
+ * vmem_daemon_save_job_new:
+ * @path: Save()'s or Dump()'s file, an absolute path on the daemon's host
+ * @dump: Dump() (else Save())
+ * @options: the call's options, a{sv} (see org.virtmem.Manager1.xml)
+ *
+ * Takes a call's arguments, or refuses them: a call that cannot start is
+ * refused before anything else is looked at.
+ *
+ * Returns: (transfer full): the job, for vmem_daemon_save_async()
+ */
+VmemDaemonSaveJob *
+vmem_daemon_save_job_new(const char *path, gboolean dump, GVariant *options, GError **error)
 {
-	VmemDaemonSaveJob *job = data;
+	g_autoptr(VmemDaemonSaveJob) job = g_new0(VmemDaemonSaveJob, 1);
 
+	if (!g_path_is_absolute(path)) {
+		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_ARGUMENT, "%s",
+			    _("The file must be an absolute path on virtmemd's host."));
+		return NULL;
+	}
+	if (!vmem_daemon_save_options(options, dump, &job->options, error))
+		return NULL;
+	job->path = g_strdup(path);
+	job->dump = dump;
+	return g_steal_pointer(&job);
+}
+
+void
+vmem_daemon_save_job_free(VmemDaemonSaveJob *job)
+{
+	if (job == NULL)
+		return;
 	g_free(job->domain);
 	g_free(job->path);
 	g_clear_object(&job->save);
@@ -235,56 +234,36 @@ vmem_daemon_on_squeezed(GObject *source, GAsyncResult *result, gpointer user_dat
 	vmem_daemon_save_start(task);
 }
 
-/* Whether the domain's policy asks for a squeeze before each save. */
-static gboolean
-vmem_daemon_policy_squeezes(VmemBackend *backend, const char *domain)
-{
-	g_autoptr(VmemPolicyDef) policy = NULL;
-	g_autoptr(GError) error = NULL;
-
-	if (!vmem_backend_get_policy(backend, domain, &policy, &error)) {
-		g_debug("%s: %s", domain, error->message);
-		return FALSE;
-	}
-	return policy != NULL && policy->squeeze;
-}
-
 /**
  * vmem_daemon_save_async:
- * @path: the file, an absolute path on the daemon's host
- * @dump: Dump() (else Save())
- * @options: the call's options, a{sv} (see org.virtmem.Manager1.xml)
+ * @domain: the domain to save or dump
+ * @job: (transfer full): from vmem_daemon_save_job_new()
  * @channel: (nullable): virtmemd's channel to the guest's agent, for a
  *   squeeze to wait for its next report on
  *
- * Runs Save() or Dump(): for a save, first a squeeze when @options or the
- * domain's policy ask for one, and the squeeze given back if the save
+ * Runs Save() or Dump(): for a save, first a squeeze when its options or
+ * the domain's policy ask for one, and the squeeze given back if the save
  * fails.
  */
 void
-vmem_daemon_save_async(VmemBackend *backend, const char *domain, const char *path, gboolean dump,
-		       GVariant *options, VmemAgentChannel *channel, GAsyncReadyCallback callback,
-		       gpointer user_data)
+vmem_daemon_save_async(VmemBackend *backend, const char *domain, VmemDaemonSaveJob *job,
+		       VmemAgentChannel *channel, GAsyncReadyCallback callback, gpointer user_data)
 {
 	GTask *task = g_task_new(backend, NULL, callback, user_data);
-	VmemDaemonSaveJob *job = g_new0(VmemDaemonSaveJob, 1);
 	GError *error = NULL;
 
 	g_task_set_source_tag(task, vmem_daemon_save_async);
-	g_task_set_task_data(task, job, vmem_daemon_save_job_free);
+	g_task_set_task_data(task, job, (GDestroyNotify)vmem_daemon_save_job_free);
 	job->domain = g_strdup(domain);
-	job->path = g_strdup(path);
-	job->dump = dump;
 	job->channel = channel ? g_object_ref(channel) : NULL;
-	if (vmem_daemon_save_parse(path, dump, options, &job->options, &error))
-		job->save = vmem_save_new(backend, &error);
+	job->save = vmem_save_new(backend, &error);
 	if (job->save == NULL) {
 		g_task_return_error(task, error);
 		g_object_unref(task);
 		return;
 	}
-	if (!dump && (job->options.has_squeeze ? job->options.squeeze_asked
-					       : vmem_daemon_policy_squeezes(backend, domain))) {
+	if (!job->dump && (job->options.has_squeeze ? job->options.squeeze_asked
+						    : vmem_squeeze_policy_asks(backend, domain))) {
 		job->options.squeeze.channel = job->channel;
 		vmem_squeeze_async(backend, domain, &job->options.squeeze, NULL,
 				   vmem_daemon_on_squeezed, task);

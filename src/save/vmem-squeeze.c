@@ -102,6 +102,26 @@ vmem_squeeze_target(const VmemJobAgentFacts *agent, guint64 requested, guint64 b
 	return TRUE;
 }
 
+/**
+ * vmem_squeeze_policy_asks:
+ * @domain: a domain of @backend
+ *
+ * Returns: whether @domain's policy asks for a squeeze before each save
+ *   (`<virtmem:save squeeze='yes'/>`); not without a policy
+ */
+gboolean
+vmem_squeeze_policy_asks(VmemBackend *backend, const char *domain)
+{
+	g_autoptr(VmemPolicyDef) policy = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (!vmem_backend_get_policy(backend, domain, &policy, &error)) {
+		g_debug("%s: no policy: %s", domain, error->message);
+		return FALSE;
+	}
+	return policy != NULL && policy->squeeze;
+}
+
 typedef struct {
 	VmemBackend *backend;
 	char *domain;
@@ -249,8 +269,9 @@ vmem_squeeze_on_report(GObject *source, GAsyncResult *result, gpointer user_data
  * most @options->timeout_s, never telling a stalled guest again.  Without
  * a fresh report (or a running guest) nothing is changed: the result says
  * it was skipped and why.  With @options->channel, the report comes on
- * that one; with @options->facts, those are the report.  The result keeps each
- * device's request from before, for the save to remember and vmem_squeeze_undo() to put back.
+ * that one; with @options->facts, those are the report.  The result keeps
+ * each device's request from before, for the save to remember and
+ * vmem_squeeze_undo() to put back.
  * Cancelled while the guest unplugs, the request from before is put back.
  */
 void
@@ -295,30 +316,31 @@ vmem_squeeze_async(VmemBackend *backend, const char *domain, const VmemSqueezeOp
 						domain));
 		return;
 	}
+	/* Neither is kept: the caller's may be gone by the time the squeeze
+	 * ends; the facts are used at once, the channel is referenced. */
+	op->options.facts = NULL;
+	op->options.channel = NULL;
 	if (options->facts != NULL) {
-		/* (copied: the caller's may be gone by the time it is used) */
-		VmemJobAgentFacts facts = *options->facts;
+		const VmemJobAgentFacts *facts = options->facts;
 
-		op->options.facts = NULL;
-		if (!facts.valid) {
+		if (!facts->valid) {
 			vmem_squeeze_skip(task,
 					  g_strdup(_("There is no fresh report of the guest's "
 						     "memory from its agent.")));
 			return;
 		}
-		if (facts.age_us > VMEM_SQUEEZE_FACTS_MAX_AGE_US) {
+		if (facts->age_us > VMEM_SQUEEZE_FACTS_MAX_AGE_US) {
 			vmem_squeeze_skip(
 				task, g_strdup_printf(
 					      /* TRANSLATORS: %.1f is seconds */
 					      _("The guest agent's latest report is %.1f s old, "
 						"too old to squeeze the guest by."),
-					      facts.age_us / (double)G_USEC_PER_SEC));
+					      facts->age_us / (double)G_USEC_PER_SEC));
 			return;
 		}
-		vmem_squeeze_by_facts(task, &facts);
+		vmem_squeeze_by_facts(task, facts);
 		return;
 	}
-	op->options.channel = NULL;
 	if (options->channel != NULL) {
 		op->channel = g_object_ref(options->channel);
 		vmem_agent_channel_wait_report_async(op->channel, options->agent_timeout_ms,

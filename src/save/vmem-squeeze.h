@@ -62,6 +62,7 @@ typedef struct {
 } VmemSqueezeOptions;
 
 void vmem_squeeze_options_init(VmemSqueezeOptions *options);
+gboolean vmem_squeeze_policy_asks(VmemBackend *backend, const char *domain);
 
 /**
  * VmemSqueezeResult:
