@@ -360,6 +360,32 @@ vmem_test_guest_get_console_log(VmemTestGuest *guest)
 	return guest->console_log;
 }
 
+/**
+ * vmem_test_guest_console_boots:
+ *
+ * Counts the boots on the guest's console (its /init greets each one; the
+ * file is appended to across restarts and restores) and fails the test at
+ * once on a panic, a BUG, an oops or the OOM killer there: a guest that
+ * panicked and rebooted would look as if an unplug had worked.
+ *
+ * Returns: the number of boots
+ */
+guint
+vmem_test_guest_console_boots(VmemTestGuest *guest)
+{
+	g_autofree char *log = NULL;
+	guint n = 0;
+
+	g_assert_true(g_file_get_contents(guest->console_log, &log, NULL, NULL));
+	for (const char *p = log; (p = strstr(p, "virtmem-guest: up")) != NULL; p++)
+		n++;
+	for (const char *bad = "Kernel panic\0BUG: \0Oops: \0Out of memory\0"; *bad != '\0';
+	     bad += strlen(bad) + 1)
+		if (strstr(log, bad) != NULL)
+			g_error("\"%s\" on the console (%s)", bad, guest->console_log);
+	return n;
+}
+
 gboolean
 vmem_test_guest_is_running(VmemTestGuest *guest)
 {

@@ -70,6 +70,7 @@ const char *vmem_test_guest_get_name(VmemTestGuest *guest);
 virDomainPtr vmem_test_guest_get_domain(VmemTestGuest *guest);
 const char *vmem_test_guest_get_agent_socket(VmemTestGuest *guest);
 const char *vmem_test_guest_get_console_log(VmemTestGuest *guest);
+guint vmem_test_guest_console_boots(VmemTestGuest *guest);
 const char *vmem_test_guest_get_control_socket(VmemTestGuest *guest);
 void vmem_test_guest_detach_control(VmemTestGuest *guest);
 gboolean vmem_test_guest_is_running(VmemTestGuest *guest);

@@ -122,26 +122,6 @@ field_u64(json_object *obj, const char *key)
 	return json_object_get_uint64(field(obj, key));
 }
 
-/* Boots on the guest's console: /init greets each one (the console file
- * is appended to across restores); a panic fails the test at once. */
-static guint
-console_boots(void)
-{
-	g_autofree char *log = NULL;
-	guint n = 0;
-
-	g_assert_true(
-		g_file_get_contents(vmem_test_guest_get_console_log(f.guest), &log, NULL, NULL));
-	for (const char *p = log; (p = strstr(p, "virtmem-guest: up")) != NULL; p++)
-		n++;
-	for (const char *bad = "Kernel panic\0BUG: \0Oops: \0Out of memory\0"; *bad != '\0';
-	     bad += strlen(bad) + 1)
-		if (strstr(log, bad) != NULL)
-			g_error("\"%s\" on the console (%s)", bad,
-				vmem_test_guest_get_console_log(f.guest));
-	return n;
-}
-
 /* The guest is the one that booted last, and kept its data */
 static void
 assert_same_guest(void)
@@ -152,7 +132,7 @@ assert_same_guest(void)
 
 	g_assert_true(vmem_test_guest_is_running(f.guest));
 	g_assert_cmpstr(boot_id, ==, f.boot_id);
-	g_assert_cmpuint(console_boots(), ==, f.boots);
+	g_assert_cmpuint(vmem_test_guest_console_boots(f.guest), ==, f.boots);
 	g_assert_cmpstr(checksum, ==, f.checksum);
 }
 
@@ -166,7 +146,7 @@ boot(void)
 	f.boots++;
 	g_free(f.boot_id);
 	f.boot_id = vmem_test_guest_output(f.guest, "cat /proc/sys/kernel/random/boot_id");
-	g_assert_cmpuint(console_boots(), ==, f.boots);
+	g_assert_cmpuint(vmem_test_guest_console_boots(f.guest), ==, f.boots);
 }
 
 /* Random data in tmpfs, which a save must carry: 8 MiB from urandom (slow
