@@ -3,7 +3,7 @@
  * virtmem-agent: reports the guest's view of its virtio-mem memory to the
  * host over the virtio-serial port org.virtmem.agent.0, one JSON object a
  * line (schemas/agent-protocol.md).  One poll() loop: the port, the uevent
- * socket and the report timer.  Never blocks on the host: a message the
+ * socket, the report timer and the watch on MemAvailable.  Never blocks on the host: a message the
  * port cannot take now is dropped, and the next report replaces it.
  */
 #include "config.h"
@@ -52,6 +52,7 @@ typedef struct {
 	bool reader_gone; /* --stdout: nobody reads our output any more */
 	VmaSnapshot snapshot;
 	uint64_t next_tick_ms;
+	uint64_t next_watch_ms;
 	uint64_t next_scan_ms;
 	uint64_t report_at_ms; /* 0: none due */
 	const char *report_reason;
@@ -141,6 +142,19 @@ vma_agent_report(VmaAgent *a, const char *reason, bool rescan)
 		a->next_scan_ms = now + VMA_RESCAN_MS;
 	vma_snapshot_read(a->root, rescan, &a->snapshot);
 	vma_agent_send(a, vma_report_new(&a->snapshot, ++a->seq, now, reason, a->interval_ms));
+}
+
+/* Whether MemAvailable fell by a watch's share of MemTotal since the last
+ * report (VMEM_AGENT_WATCH_MS): then the host hears of it now. */
+static bool
+vma_agent_falling(VmaAgent *a)
+{
+	VmaMeminfo now;
+
+	if (!a->connected || !a->snapshot.have_meminfo || !vma_meminfo_read(a->root, &now))
+		return false;
+	return now.available_kib + now.total_kib / VMEM_AGENT_WATCH_FALL_DIVISOR <
+	       a->snapshot.meminfo.available_kib;
 }
 
 static void
@@ -285,7 +299,14 @@ vma_agent_run(VmaAgent *a)
 						 strcmp(reason, "connect") == 0);
 			a->next_tick_ms = vma_now_ms() + a->interval_ms;
 		}
-		wake = a->next_tick_ms;
+		if (now >= a->next_watch_ms) {
+			a->next_watch_ms = now + VMEM_AGENT_WATCH_MS;
+			if (vma_agent_falling(a)) {
+				vma_agent_report(a, "falling", false);
+				a->next_tick_ms = vma_now_ms() + a->interval_ms;
+			}
+		}
+		wake = a->next_tick_ms < a->next_watch_ms ? a->next_tick_ms : a->next_watch_ms;
 		if (a->report_at_ms != 0 && a->report_at_ms < wake)
 			wake = a->report_at_ms;
 		if (a->is_port && !a->connected && now + VMA_CONNECT_CHECK_MS < wake)

@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 static const char *const vma_report_capabilities[] = {
-	"report", "report-now", "set-interval", "hello", "uevent",
+	"report", "report-now", "set-interval", "hello", "uevent", "watch",
 };
 
 void

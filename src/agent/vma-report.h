@@ -44,7 +44,8 @@ json_object *vma_report_hello(void);
  * @snapshot: what to report
  * @seq: the sequence number, counting from 1 per agent start
  * @time_ms: CLOCK_MONOTONIC in milliseconds
- * @reason: "start", "periodic", "blocks-changed" or "request"
+ * @reason: "start", "connect", "periodic", "falling", "blocks-changed" or
+ *   "request"
  * @interval_ms: the current report interval
  *
  * Returns: (transfer full): the report message.

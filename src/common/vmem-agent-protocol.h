@@ -15,3 +15,11 @@
 /* The report interval a host may ask for, milliseconds */
 #define VMEM_AGENT_INTERVAL_MIN_MS 100
 #define VMEM_AGENT_INTERVAL_MAX_MS 3600000
+
+/* Between reports, the agent looks at MemAvailable this often and reports
+ * at once (reason "falling") when it has fallen by MemTotal /
+ * VMEM_AGENT_WATCH_FALL_DIVISOR since the last report: a guest whose use
+ * rises fast is seen within this time, not at the next periodic report.
+ * The simulator's agent (src/policy/vmem-simulate.c) watches the same. */
+#define VMEM_AGENT_WATCH_MS 100
+#define VMEM_AGENT_WATCH_FALL_DIVISOR 16

@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 #include "vmem-agent-channel.h"
+#include "vmem-agent-protocol.h"
 #include "vmem-error.h"
+#include "vmem-test-dir.h"
 
 #define HELLO                                                                                      \
 	"{\"type\":\"hello\",\"protocol\":1,\"agent\":\"virtmem-agent\",\"version\":\"9.9\","      \
@@ -408,38 +410,64 @@ on_agent_timeout(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
-/* The real agent, on a fixture tree, with the socketpair as its stdio. */
-static void
-test_real_agent(void)
+/* Starts the real agent on @root with the socketpair as its stdio. */
+static VmemAgentChannel *
+start_agent(const char *root, const char *interval_ms, Events *ev, GSubprocess **ret_agent)
 {
-	g_autofree char *root = g_test_build_filename(G_TEST_DIST, "agent", "mixed", NULL);
-	const char *argv[] = {VMEM_TEST_AGENT, "--stdout", "--root", root,
-			      "--interval",    "200",	   NULL};
+	const char *argv[] = {VMEM_TEST_AGENT, "--stdout",  "--root", root,
+			      "--interval",    interval_ms, NULL};
 	g_autoptr(GError) error = NULL;
-	g_autoptr(VmemAgentChannel) ch = NULL;
 	g_autoptr(GSubprocessLauncher) launcher = NULL;
-	g_autoptr(GSubprocess) agent = NULL;
-	const VmemAgentReport *report;
-	Events ev = {0};
-	gboolean exited = FALSE, timed_out = FALSE;
+	VmemAgentChannel *ch;
 	int sv[2];
 
 	g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), ==, 0);
 	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
 	g_subprocess_launcher_take_stdin_fd(launcher, dup(sv[1]));
 	g_subprocess_launcher_take_stdout_fd(launcher, sv[1]);
-	agent = g_subprocess_launcher_spawnv(launcher, argv, &error);
+	*ret_agent = g_subprocess_launcher_spawnv(launcher, argv, &error);
 	g_assert_no_error(error);
 	g_clear_object(&launcher); /* closes our copies of the agent's ends */
 
 	ch = vmem_agent_channel_new_fd(sv[0]);
-	g_signal_connect(ch, "event", G_CALLBACK(on_event), &ev);
+	g_signal_connect(ch, "event", G_CALLBACK(on_event), ev);
 	g_assert_true(vmem_agent_channel_start(ch, &error));
 	g_assert_no_error(error);
+	return ch;
+}
+
+/* Hangs up on @agent: an agent on stdio has nobody to report to and exits
+ * by itself, so no agent outlives its reader. */
+static void
+stop_agent(VmemAgentChannel *ch, GSubprocess *agent)
+{
+	gboolean exited = FALSE, timed_out = FALSE;
+
+	g_object_unref(ch);
+	g_subprocess_wait_async(agent, NULL, on_agent_exited, &exited);
+	g_timeout_add_seconds(10, on_agent_timeout, &timed_out);
+	while (!exited && !timed_out)
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_true(exited);
+	g_assert_true(g_subprocess_get_successful(agent));
+}
+
+/* The real agent, on a fixture tree, with the socketpair as its stdio. */
+static void
+test_real_agent(void)
+{
+	g_autofree char *root = g_test_build_filename(G_TEST_DIST, "agent", "mixed", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSubprocess) agent = NULL;
+	Events ev = {0};
+	VmemAgentChannel *ch = start_agent(root, "200", &ev, &agent);
+	const VmemAgentReport *report;
+
 	wait_for(&ev.reports, 2);
 	g_assert_cmpuint(ev.hellos, >=, 1);
 	g_assert_true(
 		vmem_agent_hello_has_capability(vmem_agent_channel_get_hello(ch), "set-interval"));
+	g_assert_true(vmem_agent_hello_has_capability(vmem_agent_channel_get_hello(ch), "watch"));
 	report = vmem_agent_channel_get_report(ch, NULL);
 	g_assert_cmpuint(report->interval_ms, ==, 200);
 	g_assert_true(vmem_agent_report_unplug_may_stick(report));
@@ -455,16 +483,69 @@ test_real_agent(void)
 			break;
 	}
 	g_assert_cmpstr(report->reason, ==, "request");
+	stop_agent(ch, agent);
+}
 
-	/* The host hangs up: an agent on stdio has nobody to report to and
-	 * exits by itself, so no agent outlives its reader. */
-	g_clear_object(&ch);
-	g_subprocess_wait_async(agent, NULL, on_agent_exited, &exited);
-	g_timeout_add_seconds(10, on_agent_timeout, &timed_out);
-	while (!exited && !timed_out)
+static void
+write_meminfo(const char *path, guint64 available_kib)
+{
+	g_autofree char *text = g_strdup_printf("MemTotal:        1600000 kB\n"
+						"MemFree:          100000 kB\n"
+						"MemAvailable:    %7" G_GUINT64_FORMAT " kB\n",
+						available_kib);
+	FILE *f = fopen(path, "w");
+
+	/* in place: the agent keeps /proc files open and reads them again */
+	g_assert_nonnull(f);
+	g_assert_cmpint(fputs(text, f), >=, 0);
+	g_assert_cmpint(fclose(f), ==, 0);
+}
+
+/* Between periodic reports, the agent reports at once when MemAvailable
+ * falls by a sixteenth of MemTotal (100,000 KiB here), and not for less. */
+static void
+test_real_agent_watch(void)
+{
+	g_autofree char *root = g_dir_make_tmp("vmem-agent-watch-XXXXXX", NULL);
+	g_autofree char *proc = g_build_filename(root, "proc", NULL);
+	g_autofree char *meminfo = g_build_filename(proc, "meminfo", NULL);
+	g_autoptr(GSubprocess) agent = NULL;
+	g_autoptr(GError) error = NULL;
+	VmemAgentChannel *ch;
+	const VmemAgentReport *report;
+	gboolean waited = FALSE;
+	Events ev = {0};
+
+	g_assert_cmpint(g_mkdir(proc, 0700), ==, 0);
+	write_meminfo(meminfo, 1000000);
+	/* an hour between periodic reports: every report below is the watch's */
+	ch = start_agent(root, "3600000", &ev, &agent);
+	wait_for(&ev.reports, 1);
+	g_assert_cmpstr(vmem_agent_channel_get_report(ch, NULL)->reason, ==, "start");
+
+	/* less than a sixteenth: five watches go by without a report */
+	write_meminfo(meminfo, 910000);
+	g_timeout_add(5 * VMEM_AGENT_WATCH_MS, on_agent_timeout, &waited);
+	while (!waited)
 		g_main_context_iteration(NULL, TRUE);
-	g_assert_true(exited);
-	g_assert_true(g_subprocess_get_successful(agent));
+	g_assert_cmpuint(ev.reports, ==, 1);
+
+	/* more than a sixteenth below the last report: at once */
+	write_meminfo(meminfo, 899000);
+	wait_for(&ev.reports, 2);
+	report = vmem_agent_channel_get_report(ch, NULL);
+	g_assert_cmpstr(report->reason, ==, "falling");
+	g_assert_cmpuint(report->mem_available_kib, ==, 899000);
+
+	/* the next fall counts from that report */
+	write_meminfo(meminfo, 790000);
+	wait_for(&ev.reports, 3);
+	g_assert_cmpuint(vmem_agent_channel_get_report(ch, NULL)->mem_available_kib, ==, 790000);
+	/* reporting again soon, it finds that nobody reads it any more */
+	g_assert_true(vmem_agent_channel_set_interval(ch, 100, &error));
+	g_assert_no_error(error);
+	stop_agent(ch, agent);
+	vmem_test_remove_dir(root);
 }
 
 int
@@ -477,5 +558,6 @@ main(int argc, char **argv)
 	g_test_add_func("/agent/channel/requests", test_requests);
 	g_test_add_func("/agent/channel/socket-reconnect", test_socket_reconnect);
 	g_test_add_func("/agent/channel/real-agent", test_real_agent);
+	g_test_add_func("/agent/channel/real-agent-watch", test_real_agent_watch);
 	return g_test_run();
 }
