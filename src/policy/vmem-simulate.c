@@ -10,11 +10,11 @@
  *   2. a guest report when one is due (every report_interval seconds):
  *      MemTotal = base + plugged, MemAvailable = MemTotal - used, PSI
  *      "some" rising from 0 when less than 10 % is available to 100 at
- *      none, the unmovable memory in ZONE_NORMAL and the rest of the
- *      plugged memory in ZONE_MOVABLE; without the agent, only MemTotal
- *      and MemAvailable, as libvirt's balloon statistics give, and those
- *      of the tick before (QEMU polls them: they reach the daemon a poll
- *      later, which their age does not show);
+ *      none, and the zones of the plugged memory (see "Zones" below);
+ *      without the agent, only MemTotal and MemAvailable, as libvirt's
+ *      balloon statistics give, and those of the tick before (QEMU polls
+ *      them: they reach the daemon a poll later, which their age does not
+ *      show);
  *   3. the decisions, applied at once to the requested sizes;
  *   4. the accounting of [t, t + tick): an OOM event for each tick in
  *      which used exceeds base + plugged, pressure while MemAvailable is
@@ -23,7 +23,26 @@
  *      base + plugged) against its reserve;
  *   5. the guest moves towards its requested sizes at its plug and unplug
  *      rates, in whole blocks, never unplugging below used + unmovable -
- *      base; an unplug that cannot go on is stuck until one completes.
+ *      base (see "Zones" below); an unplug that cannot go on is stuck
+ *      until one completes.
+ *
+ * Zones.  The guest is a Linux guest whose plugged memory is onlined as
+ * our udev rule (src/agent/40-virtmem-memory.rules) or the kernel's
+ * auto-movable policy does: in ZONE_MOVABLE.  Its unmovable memory (the
+ * kernel's own allocations) can sit only in ZONE_NORMAL, which is first
+ * of all its boot memory: only the part the base cannot hold needs
+ * plugged memory onlined to ZONE_NORMAL, and that part is what the report
+ * says is in ZONE_NORMAL (in whole blocks), the rest of the plugged
+ * memory being movable.  The guest unplugs movable memory as long as
+ * what it holds fits in what remains: the used memory and the unmovable
+ * memory within base + plugged, so never below used + unmovable - base,
+ * which is never below its ZONE_NORMAL memory.  An unplug beyond that
+ * sticks on used, movable memory that has nowhere to go; the report's
+ * zones cannot tell it (the engine's safety floor is what keeps a request
+ * above the used memory).  The model leaves out the auto-movable ratio
+ * (movable memory within 301 % of the kernel zones by default; beyond
+ * it, further blocks are onlined to ZONE_NORMAL and stay there), and
+ * MemAvailable and the OOM count leave the unmovable memory out.
  */
 #include "config.h"
 
@@ -141,12 +160,26 @@ vmem_sim_sum(GPtrArray *devices, gboolean plugged)
 	return sum;
 }
 
-/* What the guest can never unplug: used + unmovable beyond its base */
+/* The plugged memory onlined to ZONE_NORMAL: the unmovable memory that the
+ * base cannot hold, in whole blocks (at most what is plugged) */
+static guint64
+vmem_sim_normal(const VmemSimDomain *dom, guint64 plugged)
+{
+	return MIN(plugged,
+		   vmem_engine_round_up(vmem_engine_sub(dom->def->unmovable, dom->def->base),
+					dom->block));
+}
+
+/* What the guest cannot unplug now: what it holds beyond its base, used +
+ * unmovable - base, in whole blocks; never less than its ZONE_NORMAL memory,
+ * which it never unplugs (see "Zones" at the top) */
 static guint64
 vmem_sim_pinned(const VmemSimDomain *dom)
 {
-	return vmem_engine_round_up(
+	guint64 held = vmem_engine_round_up(
 		vmem_engine_sub(dom->used + dom->def->unmovable, dom->def->base), dom->block);
+
+	return MAX(held, vmem_sim_normal(dom, vmem_sim_sum(dom->devices, TRUE)));
 }
 
 static void
@@ -206,7 +239,7 @@ vmem_sim_report(VmemSimDomain *dom, double t)
 			r->psi_some_avg10 = 100.0 * (double)(low - r->mem_available) / (double)low;
 		r->psi_full_avg10 = r->psi_some_avg10 / 2;
 		r->has_zones = TRUE;
-		r->normal_online = MIN(plugged, dom->def->unmovable);
+		r->normal_online = vmem_sim_normal(dom, plugged);
 		r->movable_online = plugged - r->normal_online;
 		r->unplug_may_stick = r->normal_online > 0;
 	}

@@ -36,7 +36,8 @@ typedef struct {
  * @policy: its policy, defaults filled
  * @plug_rate: bytes per second the guest plugs
  * @unplug_rate: bytes per second it unplugs
- * @unmovable: memory above what it uses that it can never unplug, bytes
+ * @unmovable: its kernel's unmovable memory, bytes: in ZONE_NORMAL, its base
+ *   first; it never unplugs below used + unmovable - base
  * @report_interval: seconds between two guest reports
  * @agent: whether virtmem-agent reports (zones, PSI) or only libvirt's
  *   balloon statistics do, a tick late (QEMU polls them)

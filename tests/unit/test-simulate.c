@@ -485,6 +485,72 @@ get_u64(json_object *obj, const char *key)
 	return (guint64)json_object_get_int64(get(obj, key));
 }
 
+/* The modelled guest's zones (the top of src/policy/vmem-simulate.c) */
+
+/* One agent guest of 1 GiB boot memory with 3 GiB of a 4 GiB device
+ * plugged, @unmovable of unmovable memory and @used in use throughout,
+ * run for a minute: the least it had plugged, and whether any decision's
+ * reason began with @reason */
+static guint64
+zones_run(const char *unmovable, const char *used, const char *reason, gboolean *ret_seen)
+{
+	g_autofree char *scenario = g_strdup_printf(
+		"{\"duration\": 60, \"host\": {\"memory\": \"64GiB\"}, \"domains\": [{"
+		"\"name\": \"vm\", \"base\": \"1GiB\", \"devices\": [{\"alias\": "
+		"\"ua-vmem0\", \"size\": \"4GiB\", \"requested\": \"3GiB\"}], \"policy\": "
+		"{\"step\": \"256MiB\", \"cooldown\": {\"shrink\": 5}}, \"guest\": "
+		"{\"unplug_rate\": \"1GiB/s\", \"unmovable\": \"%s\"}, \"load\": "
+		"[{\"t\": 0, \"used\": \"%s\"}]}]}",
+		unmovable, used);
+	g_autofree char *path = write_scenario(scenario);
+	g_auto(VmemTestRun) r = {0};
+	g_autoptr(json_object) root = NULL;
+	json_object *trace, *decisions;
+	guint64 least = G_MAXUINT64;
+
+	run_simulate(&r, NULL, (const char *const[]){path, "--json", NULL});
+	g_unlink(path);
+	g_assert_cmpint(r.status, ==, EXIT_OK);
+	root = json_tokener_parse(r.out);
+	g_assert_nonnull(root);
+	trace = get(root, "trace");
+	for (gsize i = 0; i < json_object_array_length(trace); i++)
+		least = MIN(least, get_u64(json_object_array_get_idx(trace, i), "plugged"));
+	decisions = get(root, "decisions");
+	*ret_seen = FALSE;
+	for (gsize i = 0; i < json_object_array_length(decisions); i++) {
+		json_object *d = json_object_array_get_idx(decisions, i);
+
+		*ret_seen |= g_str_has_prefix(json_object_get_string(get(d, "reason")), reason);
+	}
+	return least;
+}
+
+/* Unmovable memory that the boot memory holds leaves every plugged block
+ * movable: the engine unplugs down to what the guest holds beyond its
+ * base, used + unmovable - base (800 + 768 - 1024 MiB), and no further. */
+static void
+test_zones_base_holds_unmovable(void)
+{
+	gboolean held;
+
+	g_assert_cmpuint(zones_run("768MiB", "800MiB", "hold: no movable memory", &held), ==,
+			 544 * MIB);
+	g_assert_false(held);
+}
+
+/* Unmovable memory beyond the boot memory sits in plugged ZONE_NORMAL
+ * memory, which the report shows: the engine stops there (1536 - 1024 MiB)
+ * without an unplug ever sticking. */
+static void
+test_zones_normal_beyond_base(void)
+{
+	gboolean stuck;
+
+	g_assert_cmpuint(zones_run("1536MiB", "0", "back off:", &stuck), ==, 512 * MIB);
+	g_assert_false(stuck);
+}
+
 /* Checks one run of a random scenario */
 static void
 prop_check(const char *scenario, const char *engine, const PropDomain *doms, guint n,
@@ -633,6 +699,8 @@ main(int argc, char **argv)
 	g_test_add_func("/simulate/bad", test_bad);
 	g_test_add_func("/simulate/absurd", test_absurd);
 	g_test_add_func("/simulate/limits", test_limits);
+	g_test_add_func("/simulate/zones/base-holds-unmovable", test_zones_base_holds_unmovable);
+	g_test_add_func("/simulate/zones/normal-beyond-base", test_zones_normal_beyond_base);
 	g_test_add_func("/simulate/properties", test_properties);
 	return g_test_run();
 }
