@@ -3,8 +3,8 @@
  * virtmem-agent: reports the guest's view of its virtio-mem memory to the
  * host over the virtio-serial port org.virtmem.agent.0, one JSON object a
  * line (schemas/agent-protocol.md).  One poll() loop: the port, the uevent
- * socket, the report timer and the watch on MemAvailable.  Never blocks on the host: a message the
- * port cannot take now is dropped, and the next report replaces it.
+ * socket, the report timer and the watch on the memory in use.  Never blocks on the host: a message
+ * the port cannot take now is dropped, and the next report replaces it.
  */
 #include "config.h"
 
@@ -144,17 +144,22 @@ vma_agent_report(VmaAgent *a, const char *reason, bool rescan)
 	vma_agent_send(a, vma_report_new(&a->snapshot, ++a->seq, now, reason, a->interval_ms));
 }
 
-/* Whether MemAvailable fell by a watch's share of MemTotal since the last
- * report (VMEM_AGENT_WATCH_MS): then the host hears of it now. */
+/* Whether the memory in use (MemTotal - MemAvailable) rose by a watch's
+ * share of MemTotal since the last report (VMEM_AGENT_WATCH_MS): then the
+ * host hears of it now.  Use, not MemAvailable: a plug or an unplug moves
+ * MemAvailable with MemTotal and is no news. */
 static bool
-vma_agent_falling(VmaAgent *a)
+vma_agent_rising(VmaAgent *a)
 {
+	const VmaMeminfo *last = &a->snapshot.meminfo;
 	VmaMeminfo now;
 
-	if (!a->connected || !a->snapshot.have_meminfo || !vma_meminfo_read(a->root, &now))
+	if (!a->connected || !a->snapshot.have_meminfo || !vma_meminfo_read(a->root, &now) ||
+	    now.available_kib > now.total_kib || last->available_kib > last->total_kib)
 		return false;
-	return now.available_kib + now.total_kib / VMEM_AGENT_WATCH_FALL_DIVISOR <
-	       a->snapshot.meminfo.available_kib;
+	return now.total_kib - now.available_kib >
+	       last->total_kib - last->available_kib +
+		       now.total_kib / VMEM_AGENT_WATCH_RISE_DIVISOR;
 }
 
 static void
@@ -301,8 +306,8 @@ vma_agent_run(VmaAgent *a)
 		}
 		if (now >= a->next_watch_ms) {
 			a->next_watch_ms = now + VMEM_AGENT_WATCH_MS;
-			if (vma_agent_falling(a)) {
-				vma_agent_report(a, "falling", false);
+			if (vma_agent_rising(a)) {
+				vma_agent_report(a, "rising", false);
 				a->next_tick_ms = vma_now_ms() + a->interval_ms;
 			}
 		}

@@ -44,7 +44,7 @@ json_object *vma_report_hello(void);
  * @snapshot: what to report
  * @seq: the sequence number, counting from 1 per agent start
  * @time_ms: CLOCK_MONOTONIC in milliseconds
- * @reason: "start", "connect", "periodic", "falling", "blocks-changed" or
+ * @reason: "start", "connect", "periodic", "rising", "blocks-changed" or
  *   "request"
  * @interval_ms: the current report interval
  *

@@ -16,10 +16,11 @@
 #define VMEM_AGENT_INTERVAL_MIN_MS 100
 #define VMEM_AGENT_INTERVAL_MAX_MS 3600000
 
-/* Between reports, the agent looks at MemAvailable this often and reports
- * at once (reason "falling") when it has fallen by MemTotal /
- * VMEM_AGENT_WATCH_FALL_DIVISOR since the last report: a guest whose use
- * rises fast is seen within this time, not at the next periodic report.
- * The simulator's agent (src/policy/vmem-simulate.c) watches the same. */
+/* Between reports, the agent looks at the memory in use (MemTotal -
+ * MemAvailable) this often and reports at once (reason "rising") when it
+ * has risen by MemTotal / VMEM_AGENT_WATCH_RISE_DIVISOR since the last
+ * report: a guest whose use rises fast is seen within this time, not at
+ * the next periodic report.  The simulator's agent
+ * (src/policy/vmem-simulate.c) watches the same. */
 #define VMEM_AGENT_WATCH_MS 100
-#define VMEM_AGENT_WATCH_FALL_DIVISOR 16
+#define VMEM_AGENT_WATCH_RISE_DIVISOR 16

@@ -137,23 +137,26 @@ vmem_engine_report_changed(const VmemEngineStuck *stuck, guint64 used, guint64 m
 #define VMEM_ENGINE_SAME_REPORT 0.05
 
 /* The expected rise of the guest's used memory (rule 5), bytes: its last
- * rise per report, at most four steps (a single large allocation is not a
- * trend), scaled from the time it took to the time until a grow decided
- * now can be corrected by the next decision: that time again plus the
- * report's age (the guest has gone on rising since; at most one more such
- * time, so that a stale report is not extrapolated for ever) and, for
- * balloon statistics, the poll that delayed them. */
+ * rise per report (at most four steps: a single large allocation is not a
+ * trend) as a rate, over the time until a grow decided now can be
+ * corrected: until the next report (reports as far apart as the last two)
+ * or, when longer, until the grow cooldown allows the next grow; plus the
+ * report's age (the guest has gone on rising since; at most the time
+ * between reports, so that a stale report is not extrapolated for ever)
+ * and, for balloon statistics, the poll that delayed them.  At most twelve
+ * steps: a rate seen over a tenth of a second is no promise. */
 static guint64
 vmem_engine_expected_rise(const VmemEngineTuning *tuning, const VmemEngineReport *report,
-			  guint64 rise, double over, guint64 step)
+			  guint64 rise, double over, guint64 step, guint cooldown_grow)
 {
-	double horizon;
+	double horizon, expect;
 
 	if (rise == 0 || over <= 0)
 		return 0;
-	horizon = over + CLAMP(report->age, 0, over) +
+	horizon = MAX(over, (double)cooldown_grow) + CLAMP(report->age, 0, over) +
 		  (report->from_balloon ? tuning->balloon_delay : 0);
-	return (guint64)((double)MIN(rise, 4 * step) * MIN(horizon / over, 3.0));
+	expect = (double)MIN(rise, 4 * step) * horizon / over;
+	return (guint64)MIN(expect, (double)(12 * step));
 }
 
 /* The total, in requested terms, that leaves MemAvailable at @buffer
@@ -236,9 +239,10 @@ vmem_engine_grow_reason(const VmemEngineReport *report, const VmemEngineDecision
  *    MemTotal) - base.  The expected rise is what the used memory will
  *    have risen by when a grow decided now can next be corrected: its
  *    rise between the last two reports (at most four steps; 0 when it
- *    fell), scaled from the time between them to that time plus the
- *    report's age (at most one such time) plus, for balloon statistics,
- *    QEMU's poll period.  The target = (used + max(expected rise, half a
+ *    fell), scaled from the time between them to that time or the grow
+ *    cooldown, whichever is longer, plus the report's age (at most one
+ *    such time) plus, for balloon statistics, QEMU's poll period; at most
+ *    twelve steps.  The target = (used + max(expected rise, half a
  *    step)) / (1 - buffer) - base keeps MemAvailable at the buffer's share
  *    of MemTotal once the guest uses that much more: the half step is the
  *    headroom a rise that starts right after a report finds.  With
@@ -253,8 +257,9 @@ vmem_engine_grow_reason(const VmemEngineReport *report, const VmemEngineDecision
  * 7. Grow when the target is above the current total: to it in one
  *    decision, not by a fixed step (never above max); or by one step when
  *    the guest's PSI "some" avg10 reaches 10 % while its available memory
- *    looks fine.  Only after the grow cooldown, except that a domain below
- *    its safety floor grows at once.  A grow only ahead of a rise (the
+ *    looks fine.  Only after the grow cooldown, except that a domain with
+ *    less than its buffer available (below its level for its present use)
+ *    grows at once.  A grow only ahead of a rise (the
  *    guest had its buffer for its present use) is marked as such.
  * 8. Shrink when the target is below the current total: only with a fresh
  *    report (at most 10 s old); only once the last grow the guest needed
@@ -386,7 +391,8 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 		d->rise = domain->history.rise;
 		d->rise_over = domain->history.rise_over;
 	}
-	expect = vmem_engine_expected_rise(tuning, report, d->rise, d->rise_over, step);
+	expect = vmem_engine_expected_rise(tuning, report, d->rise, d->rise_over, step,
+					   policy->cooldown_grow_s);
 	/* Balloon statistics show no pressure and come late: grow half a step
 	 * of use earlier than with the agent. */
 	extra = report->from_balloon ? step / 2 : 0;
@@ -423,7 +429,7 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 
 	/* 7. grow */
 	if (want > current) {
-		if (current >= floor_eff &&
+		if (vmem_engine_level(used, 0, buffer, base, block) <= current &&
 		    now - domain->history.last_grow < policy->cooldown_grow_s) {
 			vmem_engine_set(d, VMEM_ENGINE_ACTION_HOLD, current,
 					/* TRANSLATORS: a policy decision: keep "hold:" */

@@ -18,7 +18,8 @@
 /* Limits that tell a typo from a scenario: sizes up to 1 PiB, a month of
  * simulated time, 1,000 domains, 64 devices each, 100,000 points a
  * timeline; the text's length and the domain-ticks in all are bounded too
- * (VMEM_SIM_TEXT_MAX and VMEM_SIM_STEPS_MAX, in the header). */
+ * (VMEM_SIM_TEXT_MAX, VMEM_SIM_STEPS_MAX and VMEM_SIM_SAMPLES_MAX, in the
+ * header). */
 #define VMEM_SIM_SIZE_MAX (VMEM_SIZE_GIB * 1024 * 1024)
 #define VMEM_SIM_DURATION_MAX (31.0 * 86400)
 #define VMEM_SIM_DOMAINS_MAX 1000
@@ -707,7 +708,7 @@ vmem_sim_scenario_parse(const char *text, gsize len, GError **error)
 	g_autoptr(json_object) root = NULL;
 	g_autoptr(VmemSimScenario) scenario = g_new0(VmemSimScenario, 1);
 	json_object *host = NULL, *domains = NULL;
-	guint64 steps;
+	guint64 steps, samples;
 
 	scenario->tick = 1;
 	scenario->domains =
@@ -793,6 +794,28 @@ vmem_sim_scenario_parse(const char *text, gsize len, GError **error)
 				     scenario->domains->len),
 			    scenario->duration, scenario->tick, scenario->domains->len, steps,
 			    VMEM_SIM_STEPS_MAX);
+		return NULL;
+	}
+	samples = steps * vmem_sim_samples(scenario->tick);
+	if (samples > VMEM_SIM_SAMPLES_MAX) {
+		g_set_error(
+			error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
+			/* TRANSLATORS: 1 and 2 are times in seconds, 3 a number of
+			 * domains, 4 and 5 numbers of domain-samples (a domain at one
+			 * moment the simulator looks at); keep duration, tick and
+			 * domains */
+			ngettext(
+				"The scenario's duration of %1$g s at a tick of %2$g s for "
+				"%3$u domain makes %4$" G_GUINT64_FORMAT " domain-samples (one "
+				"every 0.1 s), more than the simulator's limit of %5$" G_GUINT64_FORMAT
+				": use a shorter duration or fewer domains.",
+				"The scenario's duration of %1$g s at a tick of %2$g s for "
+				"%3$u domains makes %4$" G_GUINT64_FORMAT " domain-samples (one "
+				"every 0.1 s), more than the simulator's limit of %5$" G_GUINT64_FORMAT
+				": use a shorter duration or fewer domains.",
+				scenario->domains->len),
+			scenario->duration, scenario->tick, scenario->domains->len, samples,
+			VMEM_SIM_SAMPLES_MAX);
 		return NULL;
 	}
 	return g_steal_pointer(&scenario);

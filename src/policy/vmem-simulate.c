@@ -15,16 +15,25 @@
  *      balloon statistics give, and those of the tick before (QEMU polls
  *      them: they reach the daemon a poll later, which their age does not
  *      show);
- *   3. the decisions, applied at once to the requested sizes;
- *   4. the accounting of [t, t + tick): an OOM event for each tick in
- *      which used exceeds base + plugged, pressure while MemAvailable is
- *      below the buffer's share of MemTotal, plugged GiB-seconds, and the
- *      host's MemAvailable (memory - other use - each running domain's
- *      base + plugged) against its reserve;
+ *   3. the decisions, applied at once to the requested sizes.
+ * Then the tick runs in samples VMEM_AGENT_WATCH_MS apart, as the agent
+ * watches its guest; at each sample (but the first, which is t):
+ *   1. the used memory moves on; 2. an agent reports when its period has
+ *   come or its guest's use rose by MemTotal / VMEM_AGENT_WATCH_RISE_DIVISOR
+ *   since its last report; 3. with the virtmem engine, when the engine
+ *   looking at such a domain alone would grow it, every domain is decided
+ *   at once (vmem_daemon_on_report());
+ * and at every sample:
+ *   4. the accounting of the sample: an OOM event for each tick in which
+ *      used exceeds base + plugged at any sample, pressure while
+ *      MemAvailable is below the buffer's share of MemTotal, plugged
+ *      GiB-seconds, and the host's MemAvailable (memory - other use - each
+ *      running domain's base + plugged) against its reserve;
  *   5. the guest moves towards its requested sizes at its plug and unplug
- *      rates, in whole blocks, never unplugging below used + unmovable -
- *      base (see "Zones" below); an unplug that cannot go on is stuck
- *      until one completes.
+ *      rates, in whole blocks (what a sample's rate leaves short of a
+ *      block carries over), never unplugging below used + unmovable - base
+ *      (see "Zones" below); an unplug that cannot go on is stuck until one
+ *      completes.
  *
  * Zones.  The guest is a Linux guest whose plugged memory is onlined as
  * our udev rule (src/agent/40-virtmem-memory.rules) or the kernel's
@@ -51,6 +60,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "vmem-agent-protocol.h"
 #include "vmem-baseline.h"
 #include "vmem-engine-private.h"
 #include "vmem-resize-plan.h"
@@ -72,6 +82,8 @@ typedef struct {
 	VmemEngineReport report;
 	double report_time;
 	double next_report;
+	double plug_credit;
+	double unplug_credit;
 	VmemEngineHistory history;
 	gboolean stuck;
 	gboolean progressed_since_stuck;
@@ -284,16 +296,19 @@ vmem_sim_record(VmemSimResult *result, guint index, VmemSimDomain *dom, double t
 	dom->last_reason = g_strdup(d->reason);
 }
 
-/* 5. the guest plugs and unplugs over @dt */
+/* 5. the guest plugs and unplugs over @dt.  What a sample's rate allows
+ * short of a whole block is kept for the next sample while work remains, so
+ * that large blocks move at the guest's rates too. */
 static void
 vmem_sim_advance(VmemSimDomain *dom, double dt)
 {
-	guint64 plug_budget = (guint64)((double)dom->def->plug_rate * dt);
-	guint64 unplug_budget = (guint64)((double)dom->def->unplug_rate * dt);
+	guint64 plug_budget = (guint64)(dom->plug_credit + (double)dom->def->plug_rate * dt);
+	guint64 unplug_budget = (guint64)(dom->unplug_credit + (double)dom->def->unplug_rate * dt);
 	guint64 pinned = vmem_sim_pinned(dom);
 	guint64 plugged = vmem_sim_sum(dom->devices, TRUE);
-	gboolean unplugging = FALSE, progressed = FALSE;
+	gboolean plugging = FALSE, unplugging = FALSE, progressed = FALSE, held = FALSE;
 
+	dom->plug_credit = dom->unplug_credit = 0;
 	if (dom->state != VMEM_ENGINE_STATE_RUNNING && dom->state != VMEM_ENGINE_STATE_REBOOTED)
 		return;
 	for (guint i = 0; i < dom->devices->len; i++) {
@@ -306,6 +321,7 @@ vmem_sim_advance(VmemSimDomain *dom, double dt)
 			dev->plugged += add;
 			plug_budget -= add;
 			plugged += add;
+			plugging |= dev->requested > dev->plugged;
 		} else if (dev->requested < dev->plugged) {
 			guint64 allowed = vmem_engine_sub(plugged, pinned);
 			guint64 rm = MIN(dev->plugged - dev->requested,
@@ -317,13 +333,18 @@ vmem_sim_advance(VmemSimDomain *dom, double dt)
 			unplug_budget -= rm;
 			plugged -= rm;
 			progressed |= rm > 0;
+			held |= rm == 0 && allowed < dev->block_size;
 		}
 	}
+	if (plugging)
+		dom->plug_credit = (double)MIN(plug_budget, dom->block);
+	if (unplugging && !held)
+		dom->unplug_credit = (double)MIN(unplug_budget, dom->block);
 	if (progressed) {
 		dom->progressed_since_stuck = TRUE;
 		if (plugged <= vmem_sim_sum(dom->devices, FALSE))
 			dom->stuck = FALSE;
-	} else if (unplugging && (!dom->stuck || dom->progressed_since_stuck)) {
+	} else if (held && (!dom->stuck || dom->progressed_since_stuck)) {
 		g_autofree char *pinned_s = vmem_size_format(pinned);
 
 		dom->stuck = TRUE;
@@ -413,15 +434,175 @@ vmem_sim_static_start(VmemSimResult *result, guint index, VmemSimDomain *dom)
 }
 
 /**
+ * vmem_sim_samples:
+ * @dt: a tick's length, seconds
+ *
+ * Returns: how many samples the tick has: one per agent watch
+ *   (%VMEM_AGENT_WATCH_MS), at least one
+ */
+guint
+vmem_sim_samples(double dt)
+{
+	return (guint)MAX(1.0, ceil(dt * 1000 / VMEM_AGENT_WATCH_MS - 1e-9));
+}
+
+/* The engine's input for @dom at @t */
+static void
+vmem_sim_input(VmemSimDomain *dom, double t, VmemEngineDomain *ret_input)
+{
+	*ret_input = (VmemEngineDomain){
+		.name = dom->def->name,
+		.devices = dom->devices,
+		.state = dom->state,
+		.policy = dom->def->policy,
+		.report = dom->report,
+		.history = dom->history,
+		.stuck = {dom->stuck, dom->stuck_reason, dom->stuck_used, dom->stuck_movable},
+	};
+	ret_input->report.age = t - dom->report_time;
+}
+
+/* The host's MemAvailable: its memory less the other use and each running
+ * domain's base + plugged (negative when overcommitted) */
+static gint64
+vmem_sim_host_available(const VmemSimScenario *scenario, const VmemSimDomain *doms, guint64 other)
+{
+	gint64 avail = (gint64)scenario->host_memory - (gint64)other;
+
+	for (guint i = 0; i < scenario->domains->len; i++)
+		if (doms[i].state != VMEM_ENGINE_STATE_STOPPED)
+			avail -= (gint64)(doms[i].def->base + vmem_sim_sum(doms[i].devices, TRUE));
+	return avail;
+}
+
+/* 3. every domain's decision at @t, applied at once */
+static void
+vmem_sim_apply(VmemSimResult *result, const VmemSimScenario *scenario, VmemSimEngine engine,
+	       VmemSimDomain *doms, guint64 other, double t)
+{
+	guint n = scenario->domains->len;
+	g_autofree VmemEngineDomain *inputs = g_new0(VmemEngineDomain, n);
+	g_autofree VmemEngineDecision *decisions = g_new0(VmemEngineDecision, n);
+	VmemEngineHost host = {TRUE, 0, scenario->host_reserve};
+
+	host.mem_available = (guint64)MAX(vmem_sim_host_available(scenario, doms, other), 0);
+	for (guint i = 0; i < n; i++)
+		vmem_sim_input(&doms[i], t, &inputs[i]);
+	vmem_sim_decide(scenario, engine, doms, inputs, &host, t, decisions);
+	for (guint i = 0; i < n; i++) {
+		VmemSimDomain *dom = &doms[i];
+		g_autofree guint64 *old = g_new0(guint64, dom->devices->len);
+
+		for (guint j = 0; j < dom->devices->len; j++) {
+			VmemDevice *dev = dom->devices->pdata[j];
+
+			old[j] = dev->requested;
+			if (decisions[i].split != NULL)
+				dev->requested = decisions[i].split[j];
+		}
+		vmem_engine_history_update(&dom->history, &decisions[i], t);
+		vmem_sim_record(result, i, dom, t, &decisions[i], old);
+		vmem_engine_decision_clear(&decisions[i]);
+	}
+}
+
+/* Whether the engine, looking at @dom alone at @t, would grow it: then
+ * virtmemd runs its round at once on a report (vmem_daemon_on_report()) */
+static gboolean
+vmem_sim_would_grow(VmemSimDomain *dom, double t)
+{
+	VmemEngineTuning tuning = VMEM_ENGINE_TUNING_DEFAULT;
+	VmemEngineHost host = {0};
+	VmemEngineHostDecision host_decision = {0};
+	VmemEngineDecision decision = {0};
+	VmemEngineDomain input;
+	gboolean grow;
+
+	vmem_sim_input(dom, t, &input);
+	vmem_engine_decide(&tuning, &host, &input, 1, t, &decision, &host_decision);
+	grow = vmem_engine_decision_applies(&decision) &&
+	       (decision.action == VMEM_ENGINE_ACTION_GROW ||
+		decision.action == VMEM_ENGINE_ACTION_RESTORE);
+	vmem_engine_decision_clear(&decision);
+	vmem_engine_host_decision_clear(&host_decision);
+	return grow;
+}
+
+/* 2. between ticks, the agent's reports: periodic, or at once when the
+ * memory in use rose by a watch's share of MemTotal since the last one */
+static gboolean
+vmem_sim_agent_reports(VmemSimDomain *dom, double t)
+{
+	guint64 total = dom->def->base + vmem_sim_sum(dom->devices, TRUE);
+	gboolean rising =
+		dom->report.valid &&
+		dom->used > vmem_engine_sub(dom->report.mem_total, dom->report.mem_available) +
+				    total / VMEM_AGENT_WATCH_RISE_DIVISOR;
+
+	if (!dom->def->agent || dom->state != VMEM_ENGINE_STATE_RUNNING ||
+	    (t < dom->next_report - 1e-9 && !rising))
+		return FALSE;
+	vmem_sim_report(dom, t);
+	dom->next_report = t + dom->def->report_interval;
+	return TRUE;
+}
+
+/* 1. and 2. at the tick @t */
+static void
+vmem_sim_tick_start(VmemSimDomain *dom, double t)
+{
+	vmem_sim_update_state(dom, t);
+	dom->used = dom->state == VMEM_ENGINE_STATE_STOPPED
+			    ? 0
+			    : vmem_sim_timeline_follow(dom->def->load, t, &dom->load_cursor);
+	if (dom->state == VMEM_ENGINE_STATE_STOPPED) {
+		for (guint j = 0; j < dom->devices->len; j++)
+			((VmemDevice *)dom->devices->pdata[j])->plugged = 0;
+		dom->report.valid = FALSE;
+		dom->polled = FALSE;
+		return;
+	}
+	if (dom->state != VMEM_ENGINE_STATE_REBOOTED && t >= dom->next_report - 1e-9) {
+		vmem_sim_report(dom, t);
+		dom->next_report = t + dom->def->report_interval;
+	}
+	dom->polled_used = dom->used;
+	dom->polled_plugged = vmem_sim_sum(dom->devices, TRUE);
+	dom->polled = dom->state != VMEM_ENGINE_STATE_REBOOTED;
+}
+
+/* 4. the accounting of [t, t + dt) for @dom; @oom: whether the tick has
+ * had its OOM event */
+static void
+vmem_sim_account(VmemSimDomain *dom, VmemSimDomainResult *r, double dt, gboolean *oom)
+{
+	guint64 plugged = vmem_sim_sum(dom->devices, TRUE);
+	guint64 total = dom->def->base + plugged;
+	guint64 available = vmem_engine_sub(total, dom->used);
+
+	if (dom->state == VMEM_ENGINE_STATE_STOPPED)
+		return;
+	if (dom->used > total && !*oom) {
+		r->oom_events++;
+		*oom = TRUE;
+	}
+	if ((unsigned __int128)available * 100 <
+	    (unsigned __int128)total * dom->def->policy->buffer_percent)
+		r->pressure_seconds += dt;
+	r->plugged_gib_seconds += (double)plugged * dt / (double)VMEM_SIZE_GIB;
+	r->max_plugged = MAX(r->max_plugged, plugged);
+}
+
+/**
  * vmem_sim_run:
  * @scenario: a parsed scenario
  * @engine: who decides
  * @flags: what to keep besides the decisions and the summaries
  *
- * Runs @scenario from 0 to its duration, one tick at a time (see the top
- * of this file).  Deterministic.  A tick costs the same however many
- * points the timelines have: each is followed from where the previous tick
- * left it.
+ * Runs @scenario from 0 to its duration, one tick at a time, each tick in
+ * samples (see the top of this file).  Deterministic.  A tick costs the
+ * same however many points the timelines have: each is followed from
+ * where the previous tick left it.
  *
  * Returns: (transfer full): the decisions, the trace and the summaries
  */
@@ -430,8 +611,7 @@ vmem_sim_run(const VmemSimScenario *scenario, VmemSimEngine engine, VmemSimRunFl
 {
 	guint n = scenario->domains->len;
 	g_autofree VmemSimDomain *doms = g_new0(VmemSimDomain, n);
-	g_autofree VmemEngineDomain *inputs = g_new0(VmemEngineDomain, n);
-	g_autofree VmemEngineDecision *decisions = g_new0(VmemEngineDecision, n);
+	g_autofree gboolean *oom = g_new0(gboolean, n);
 	VmemSimResult *result = g_new0(VmemSimResult, 1);
 	guint64 n_ticks = vmem_sim_scenario_ticks(scenario);
 	guint other_cursor = 0;
@@ -461,98 +641,66 @@ vmem_sim_run(const VmemSimScenario *scenario, VmemSimEngine engine, VmemSimRunFl
 	for (guint64 k = 0; k < n_ticks; k++) {
 		double t = (double)k * scenario->tick;
 		double dt = MIN(scenario->tick, scenario->duration - t);
+		guint samples = vmem_sim_samples(dt);
 		guint64 other = vmem_sim_timeline_follow(scenario->other_used, t, &other_cursor);
-		gint64 host_avail = (gint64)scenario->host_memory - (gint64)other;
-		VmemEngineHost host = {TRUE, 0, scenario->host_reserve};
 
 		/* 1. and 2. */
-		for (guint i = 0; i < n; i++) {
-			VmemSimDomain *dom = &doms[i];
-
-			vmem_sim_update_state(dom, t);
-			dom->used = dom->state == VMEM_ENGINE_STATE_STOPPED
-					    ? 0
-					    : vmem_sim_timeline_follow(dom->def->load, t,
-								       &dom->load_cursor);
-			if (dom->state == VMEM_ENGINE_STATE_STOPPED) {
-				for (guint j = 0; j < dom->devices->len; j++)
-					((VmemDevice *)dom->devices->pdata[j])->plugged = 0;
-				dom->report.valid = FALSE;
-				dom->polled = FALSE;
-			} else {
-				host_avail -=
-					(gint64)(dom->def->base + vmem_sim_sum(dom->devices, TRUE));
-				if (dom->state != VMEM_ENGINE_STATE_REBOOTED &&
-				    t >= dom->next_report - 1e-9) {
-					vmem_sim_report(dom, t);
-					dom->next_report = t + dom->def->report_interval;
-				}
-				dom->polled_used = dom->used;
-				dom->polled_plugged = vmem_sim_sum(dom->devices, TRUE);
-				dom->polled = dom->state != VMEM_ENGINE_STATE_REBOOTED;
-			}
-			inputs[i] = (VmemEngineDomain){
-				.name = dom->def->name,
-				.devices = dom->devices,
-				.state = dom->state,
-				.policy = dom->def->policy,
-				.report = dom->report,
-				.history = dom->history,
-				.stuck = {dom->stuck, dom->stuck_reason, dom->stuck_used,
-					  dom->stuck_movable},
-			};
-			inputs[i].report.age = t - dom->report_time;
-		}
-		host.mem_available = (guint64)MAX(host_avail, 0);
-
-		/* 3. */
-		vmem_sim_decide(scenario, engine, doms, inputs, &host, t, decisions);
-		for (guint i = 0; i < n; i++) {
-			VmemSimDomain *dom = &doms[i];
-			g_autofree guint64 *old = g_new0(guint64, dom->devices->len);
-
-			for (guint j = 0; j < dom->devices->len; j++) {
-				VmemDevice *dev = dom->devices->pdata[j];
-
-				old[j] = dev->requested;
-				if (decisions[i].split != NULL)
-					dev->requested = decisions[i].split[j];
-			}
-			vmem_engine_history_update(&dom->history, &decisions[i], t);
-			vmem_sim_record(result, i, dom, t, &decisions[i], old);
-			vmem_engine_decision_clear(&decisions[i]);
-		}
-
-		/* 4. */
-		for (guint i = 0; i < n; i++) {
-			VmemSimDomain *dom = &doms[i];
-			VmemSimDomainResult *r =
-				&g_array_index(result->domains, VmemSimDomainResult, i);
-			guint64 plugged = vmem_sim_sum(dom->devices, TRUE);
-			guint64 total = dom->def->base + plugged;
-			VmemSimTracePoint point = {
-				t,	 i,	    vmem_sim_sum(dom->devices, FALSE),
-				plugged, dom->used, vmem_engine_sub(total, dom->used)};
-
-			if (flags & VMEM_SIM_RUN_TRACE)
-				g_array_append_val(result->trace, point);
-			if (dom->state == VMEM_ENGINE_STATE_STOPPED)
-				continue;
-			if (dom->used > total)
-				r->oom_events++;
-			if ((unsigned __int128)point.available * 100 <
-			    (unsigned __int128)total * dom->def->policy->buffer_percent)
-				r->pressure_seconds += dt;
-			r->plugged_gib_seconds += (double)plugged * dt / (double)VMEM_SIZE_GIB;
-			r->max_plugged = MAX(r->max_plugged, plugged);
-		}
-		if (host_avail < (gint64)scenario->host_reserve)
-			result->below_reserve_seconds += dt;
-		result->min_available = MIN(result->min_available, (guint64)MAX(host_avail, 0));
-
-		/* 5. */
 		for (guint i = 0; i < n; i++)
-			vmem_sim_advance(&doms[i], dt);
+			vmem_sim_tick_start(&doms[i], t);
+		/* 3. */
+		vmem_sim_apply(result, scenario, engine, doms, other, t);
+		if (flags & VMEM_SIM_RUN_TRACE) {
+			for (guint i = 0; i < n; i++) {
+				guint64 plugged = vmem_sim_sum(doms[i].devices, TRUE);
+				VmemSimTracePoint point = {
+					t,
+					i,
+					vmem_sim_sum(doms[i].devices, FALSE),
+					plugged,
+					doms[i].used,
+					vmem_engine_sub(doms[i].def->base + plugged, doms[i].used)};
+
+				g_array_append_val(result->trace, point);
+			}
+		}
+
+		memset(oom, 0, n * sizeof(*oom));
+		for (guint s = 0; s < samples; s++) {
+			double ts = t + dt * s / samples, ds = dt / samples;
+			gint64 host_avail;
+
+			if (s > 0) {
+				gboolean early = FALSE;
+
+				for (guint i = 0; i < n; i++) {
+					VmemSimDomain *dom = &doms[i];
+
+					if (dom->state == VMEM_ENGINE_STATE_STOPPED)
+						continue;
+					dom->used = vmem_sim_timeline_follow(dom->def->load, ts,
+									     &dom->load_cursor);
+					if (engine == VMEM_SIM_ENGINE_VIRTMEM &&
+					    vmem_sim_agent_reports(dom, ts))
+						early |= vmem_sim_would_grow(dom, ts);
+				}
+				if (early)
+					vmem_sim_apply(result, scenario, engine, doms, other, ts);
+			}
+			/* 4. */
+			for (guint i = 0; i < n; i++)
+				vmem_sim_account(
+					&doms[i],
+					&g_array_index(result->domains, VmemSimDomainResult, i), ds,
+					&oom[i]);
+			host_avail = vmem_sim_host_available(scenario, doms, other);
+			if (host_avail < (gint64)scenario->host_reserve)
+				result->below_reserve_seconds += ds;
+			result->min_available =
+				MIN(result->min_available, (guint64)MAX(host_avail, 0));
+			/* 5. */
+			for (guint i = 0; i < n; i++)
+				vmem_sim_advance(&doms[i], ds);
+		}
 	}
 
 	for (guint i = 0; i < n; i++) {

@@ -83,10 +83,14 @@ typedef struct {
 /* The most domain-ticks (domains times ticks) of a scenario: a run costs
  * about 2 µs each, whatever its timelines. */
 #define VMEM_SIM_STEPS_MAX G_GUINT64_CONSTANT(20000000)
+/* The most domain-samples (a domain at each agent watch, one every
+ * VMEM_AGENT_WATCH_MS): about 0.2 µs each. */
+#define VMEM_SIM_SAMPLES_MAX G_GUINT64_CONSTANT(100000000)
 
 VmemSimScenario *vmem_sim_scenario_parse(const char *text, gsize len, GError **error);
 void vmem_sim_scenario_free(VmemSimScenario *scenario);
 guint64 vmem_sim_scenario_ticks(const VmemSimScenario *scenario);
+guint vmem_sim_samples(double dt);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmemSimScenario, vmem_sim_scenario_free)
 
 guint64 vmem_sim_timeline_at(GArray *points, double t);

@@ -487,12 +487,12 @@ test_real_agent(void)
 }
 
 static void
-write_meminfo(const char *path, guint64 available_kib)
+write_meminfo(const char *path, guint64 total_kib, guint64 available_kib)
 {
-	g_autofree char *text = g_strdup_printf("MemTotal:        1600000 kB\n"
+	g_autofree char *text = g_strdup_printf("MemTotal:        %7" G_GUINT64_FORMAT " kB\n"
 						"MemFree:          100000 kB\n"
 						"MemAvailable:    %7" G_GUINT64_FORMAT " kB\n",
-						available_kib);
+						total_kib, available_kib);
 	FILE *f = fopen(path, "w");
 
 	/* in place: the agent keeps /proc files open and reads them again */
@@ -501,8 +501,20 @@ write_meminfo(const char *path, guint64 available_kib)
 	g_assert_cmpint(fclose(f), ==, 0);
 }
 
-/* Between periodic reports, the agent reports at once when MemAvailable
- * falls by a sixteenth of MemTotal (100,000 KiB here), and not for less. */
+/* Lets @n watches of the agent go by */
+static void
+let_watches_pass(guint n)
+{
+	gboolean waited = FALSE;
+
+	g_timeout_add(n * VMEM_AGENT_WATCH_MS, on_agent_timeout, &waited);
+	while (!waited)
+		g_main_context_iteration(NULL, TRUE);
+}
+
+/* Between periodic reports, the agent reports at once when the memory in
+ * use rises by a sixteenth of MemTotal (93,750 KiB at 1,500,000 KiB), and
+ * not for less, nor when MemTotal moves with MemAvailable (an unplug). */
 static void
 test_real_agent_watch(void)
 {
@@ -513,34 +525,35 @@ test_real_agent_watch(void)
 	g_autoptr(GError) error = NULL;
 	VmemAgentChannel *ch;
 	const VmemAgentReport *report;
-	gboolean waited = FALSE;
 	Events ev = {0};
 
 	g_assert_cmpint(g_mkdir(proc, 0700), ==, 0);
-	write_meminfo(meminfo, 1000000);
+	write_meminfo(meminfo, 1600000, 1000000);
 	/* an hour between periodic reports: every report below is the watch's */
 	ch = start_agent(root, "3600000", &ev, &agent);
 	wait_for(&ev.reports, 1);
 	g_assert_cmpstr(vmem_agent_channel_get_report(ch, NULL)->reason, ==, "start");
 
-	/* less than a sixteenth: five watches go by without a report */
-	write_meminfo(meminfo, 910000);
-	g_timeout_add(5 * VMEM_AGENT_WATCH_MS, on_agent_timeout, &waited);
-	while (!waited)
-		g_main_context_iteration(NULL, TRUE);
+	/* less than a sixteenth more in use: five watches go by quietly */
+	write_meminfo(meminfo, 1600000, 910000);
+	let_watches_pass(5);
+	g_assert_cmpuint(ev.reports, ==, 1);
+	/* an unplug of 100,000 KiB: less available, but no more in use */
+	write_meminfo(meminfo, 1500000, 810000);
+	let_watches_pass(5);
 	g_assert_cmpuint(ev.reports, ==, 1);
 
-	/* more than a sixteenth below the last report: at once */
-	write_meminfo(meminfo, 899000);
+	/* more than a sixteenth more in use than at the last report: at once */
+	write_meminfo(meminfo, 1500000, 799000);
 	wait_for(&ev.reports, 2);
 	report = vmem_agent_channel_get_report(ch, NULL);
-	g_assert_cmpstr(report->reason, ==, "falling");
-	g_assert_cmpuint(report->mem_available_kib, ==, 899000);
+	g_assert_cmpstr(report->reason, ==, "rising");
+	g_assert_cmpuint(report->mem_available_kib, ==, 799000);
 
-	/* the next fall counts from that report */
-	write_meminfo(meminfo, 790000);
+	/* the next rise counts from that report */
+	write_meminfo(meminfo, 1500000, 700000);
 	wait_for(&ev.reports, 3);
-	g_assert_cmpuint(vmem_agent_channel_get_report(ch, NULL)->mem_available_kib, ==, 790000);
+	g_assert_cmpuint(vmem_agent_channel_get_report(ch, NULL)->mem_available_kib, ==, 700000);
 	/* reporting again soon, it finds that nobody reads it any more */
 	g_assert_true(vmem_agent_channel_set_interval(ch, 100, &error));
 	g_assert_no_error(error);

@@ -322,7 +322,7 @@ static const EngineCase engine_cases[] = {
 	 1024,
 	 1024,
 	 TRUE,
-	 1700,
+	 1600,
 	 0,
 	 0,
 	 TRUE,
@@ -337,6 +337,27 @@ static const EngineCase engine_cases[] = {
 	 VMEM_ENGINE_ACTION_HOLD,
 	 -1,
 	 "hold: grow cooldown"},
+	{"below-buffer-ignores-cooldown",
+	 AUTO,
+	 R,
+	 1024,
+	 1024,
+	 TRUE,
+	 1700,
+	 0,
+	 0,
+	 TRUE,
+	 -1,
+	 FALSE,
+	 0,
+	 0,
+	 NOW - 0.5,
+	 NEVER,
+	 FALSE,
+	 0,
+	 VMEM_ENGINE_ACTION_GROW,
+	 1182,
+	 "grow: guest available 16 % < buffer 20 %"},
 	{"below-floor-ignores-cooldown",
 	 AUTO,
 	 R,
@@ -1107,6 +1128,32 @@ test_engine_rise_stale(void)
 	vmem_engine_decision_clear(&d);
 }
 
+/* An early report (the agent's watch) 0.2 s after the last: its rise is a
+ * rate, planned for until the grow cooldown (1 s) lets the engine grow
+ * again, not only until the next such report. */
+static void
+test_engine_rise_early(void)
+{
+	VmemEngineHistory history = VMEM_ENGINE_HISTORY_INIT;
+	VmemEngineDecision d = {0};
+
+	history.used = 1580 * MIB;
+	history.used_at = NOW - 0.2;
+	decide_one(1600, 0, FALSE, &history, &d);
+	g_assert_cmpfloat_with_epsilon(d.rise_over, 0.2, 1e-9);
+	/* (1600 + 20 * 1 / 0.2) / 0.8 - 1024 = 1101 -> 1102 */
+	g_assert_cmpuint(d.requested, ==, 1102 * MIB);
+	vmem_engine_decision_clear(&d);
+
+	/* a large rise in a short time: at most twelve steps (1536 MiB) */
+	history.used = 1100 * MIB;
+	history.used_at = NOW - 0.1;
+	decide_one(1600, 0, FALSE, &history, &d);
+	/* (1600 + 1536) / 0.8 - 1024 = 2896 */
+	g_assert_cmpuint(d.requested, ==, 2896 * MIB);
+	vmem_engine_decision_clear(&d);
+}
+
 /* The same report seen again a tick later, its age measured a little
  * differently: not a new report, its rise is kept. */
 static void
@@ -1669,6 +1716,7 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/engine/split", test_engine_split);
 	g_test_add_func("/engine/rise", test_engine_rise);
+	g_test_add_func("/engine/rise-early", test_engine_rise_early);
 	g_test_add_func("/engine/rise-balloon", test_engine_rise_balloon);
 	g_test_add_func("/engine/rise-stale", test_engine_rise_stale);
 	g_test_add_func("/engine/same-report", test_engine_same_report);
