@@ -13,6 +13,7 @@
 #include "vmem-daemon-private.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 
 #include "vmem-backend-libvirt.h"
 #include "vmem-error.h"
@@ -393,37 +394,58 @@ vmem_daemon_on_early(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
-/* A new report from a guest's agent: when the engine, looking at that
- * domain alone, would grow it, the round over all domains (which also
- * weighs the host) runs now instead of at the next tick.  Deciding alone
- * asks libvirt nothing, so a report that needs nothing costs little. */
-static void
-vmem_daemon_on_report(VmemManaged *managed, gpointer user_data)
+/* Whether the engine, looking at @input alone at @when, would grow it */
+static gboolean
+vmem_daemon_would_grow(const VmemEngineDomain *input, double when)
 {
-	VmemDaemon *daemon = user_data;
 	VmemEngineTuning tuning = VMEM_ENGINE_TUNING_DEFAULT;
 	VmemEngineHost host = {0};
 	VmemEngineHostDecision host_decision = {0};
 	VmemEngineDecision decision = {0};
+	gboolean grow;
+
+	vmem_engine_decide(&tuning, &host, input, 1, when, &decision, &host_decision);
+	grow = vmem_engine_decision_applies(&decision) &&
+	       (decision.action == VMEM_ENGINE_ACTION_GROW ||
+		decision.action == VMEM_ENGINE_ACTION_RESTORE);
+	vmem_engine_decision_clear(&decision);
+	vmem_engine_host_decision_clear(&host_decision);
+	return grow;
+}
+
+/* A new report from a guest's agent: when the engine, looking at that
+ * domain alone, would grow it, the round over all domains (which also
+ * weighs the host) runs now instead of at the next tick; when it would
+ * grow it once its grow cooldown is over, then.  Deciding alone asks
+ * libvirt nothing, so a report that needs nothing costs little. */
+static void
+vmem_daemon_on_report(VmemManaged *managed, gpointer user_data)
+{
+	VmemDaemon *daemon = user_data;
+	double now = vmem_daemon_now(daemon);
 	VmemEngineDomain input;
+	double cooldown_end, wait_s;
 	gint64 wait_ms;
 
 	if (daemon->backend == NULL || daemon->early_source != 0)
 		return;
-	vmem_managed_engine_input(managed, vmem_daemon_now(daemon), &input);
-	vmem_engine_decide(&tuning, &host, &input, 1, vmem_daemon_now(daemon), &decision,
-			   &host_decision);
-	if (vmem_engine_decision_applies(&decision) &&
-	    (decision.action == VMEM_ENGINE_ACTION_GROW ||
-	     decision.action == VMEM_ENGINE_ACTION_RESTORE)) {
-		wait_ms = VMEM_DAEMON_EARLY_MIN_MS -
-			  (g_get_monotonic_time() - daemon->decided_us) / 1000;
-		daemon->early_source =
-			g_timeout_add((guint)CLAMP(wait_ms, 0, VMEM_DAEMON_EARLY_MIN_MS),
-				      vmem_daemon_on_early, daemon);
+	vmem_managed_engine_input(managed, now, &input);
+	cooldown_end = input.history.last_grow + input.policy->cooldown_grow_s;
+	if (vmem_daemon_would_grow(&input, now)) {
+		wait_s = 0;
+	} else if (cooldown_end > now && cooldown_end < now + daemon->config.tick) {
+		/* as the report will be by then */
+		input.report.age += cooldown_end - now;
+		if (!vmem_daemon_would_grow(&input, cooldown_end))
+			return;
+		wait_s = cooldown_end - now;
+	} else {
+		return;
 	}
-	vmem_engine_decision_clear(&decision);
-	vmem_engine_host_decision_clear(&host_decision);
+	wait_ms = MAX((gint64)ceil(wait_s * 1000),
+		      VMEM_DAEMON_EARLY_MIN_MS -
+			      (g_get_monotonic_time() - daemon->decided_us) / 1000);
+	daemon->early_source = g_timeout_add((guint)MAX(wait_ms, 0), vmem_daemon_on_early, daemon);
 }
 
 /**
