@@ -25,26 +25,42 @@
  * output, all held until it is printed. */
 #define VMEM_CTL_POLICY_TRACE_MAX G_GUINT64_CONSTANT(1000000)
 
+/* @seconds to the millisecond, without trailing zeros, with a point
+ * whatever the locale: "12", "72.8".  Sums of samples a tenth of a second
+ * long carry float noise ("60.0000001"). */
+static char *
+vmem_ctl_policy_seconds_text(double seconds)
+{
+	char buf[G_ASCII_DTOSTR_BUF_SIZE];
+	char *text =
+		g_strdup(g_ascii_formatd(buf, sizeof(buf), "%.3f", CLAMP(seconds, -1e15, 1e15)));
+	char *end = text + strlen(text);
+
+	while (end[-1] == '0')
+		*--end = '\0';
+	if (end[-1] == '.')
+		*--end = '\0';
+	return text;
+}
+
 /* A time or a duration: a whole number of seconds as an integer */
 static json_object *
 vmem_ctl_policy_json_seconds(double seconds)
 {
-	g_autofree char *text = NULL;
+	g_autofree char *text = vmem_ctl_policy_seconds_text(seconds);
 
-	if (seconds == floor(seconds) && fabs(seconds) < 1e15)
-		return json_object_new_int64((gint64)seconds);
-	text = g_strdup_printf("%.3f", seconds);
-	return json_object_new_double_s(seconds, text);
+	if (strchr(text, '.') == NULL && fabs(seconds) < 1e15)
+		return json_object_new_int64(llround(seconds));
+	return json_object_new_double_s(g_ascii_strtod(text, NULL), text);
 }
 
 static char *
 vmem_ctl_policy_format_seconds(double seconds)
 {
-	if (seconds == floor(seconds))
-		/* TRANSLATORS: a time in seconds, such as "12 s" */
-		return g_strdup_printf(_("%.0f s"), seconds);
-	/* TRANSLATORS: a time in seconds, such as "1.5 s" */
-	return g_strdup_printf(_("%.3f s"), seconds);
+	g_autofree char *text = vmem_ctl_policy_seconds_text(seconds);
+
+	/* TRANSLATORS: a time in seconds, such as "12 s" or "1.5 s" */
+	return g_strdup_printf(_("%s s"), text);
 }
 
 static const char *
