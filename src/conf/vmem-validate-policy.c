@@ -12,10 +12,6 @@
 #include "vmem-size.h"
 #include "vmem-validate-private.h"
 
-#define VMEM_POLICY_MAX_BUFFER 90
-#define VMEM_POLICY_MIN_PRIORITY 1
-#define VMEM_POLICY_MAX_PRIORITY 10
-
 static void
 vmem_validate_policy_aligned(const char *name, guint64 kib, guint64 block_kib, gboolean up,
 			     GPtrArray *findings)
@@ -110,6 +106,20 @@ vmem_validate_policy(const VmemDomainDef *domain, GPtrArray *findings)
 			/* TRANSLATORS: %u is a percentage, the % must stay as %% */
 			_("A buffer of %u %% of guest memory is out of range; use 0 to 90 %%."),
 			policy->buffer_percent);
+	if (policy->cooldown_grow_s > VMEM_POLICY_MAX_COOLDOWN)
+		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "policy-cooldown-range",
+				  VMEM_POLICY_LOCATION "/virtmem:cooldown/@grow",
+				  /* TRANSLATORS: %1$u and %2$u are numbers of seconds */
+				  _("A grow cooldown of %1$u s is out of range; use 0 to %2$u s "
+				    "(one day)."),
+				  policy->cooldown_grow_s, VMEM_POLICY_MAX_COOLDOWN);
+	if (policy->cooldown_shrink_s > VMEM_POLICY_MAX_COOLDOWN)
+		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "policy-cooldown-range",
+				  VMEM_POLICY_LOCATION "/virtmem:cooldown/@shrink",
+				  /* TRANSLATORS: %1$u and %2$u are numbers of seconds */
+				  _("A shrink cooldown of %1$u s is out of range; use 0 to %2$u s "
+				    "(one day)."),
+				  policy->cooldown_shrink_s, VMEM_POLICY_MAX_COOLDOWN);
 	if (policy->priority < VMEM_POLICY_MIN_PRIORITY ||
 	    policy->priority > VMEM_POLICY_MAX_PRIORITY)
 		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "policy-priority-range",
