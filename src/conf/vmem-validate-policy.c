@@ -20,19 +20,37 @@ vmem_validate_policy_aligned(const char *name, guint64 kib, guint64 block_kib, g
 	g_autofree char *value = NULL;
 	g_autofree char *block = NULL;
 	g_autofree char *rounded = NULL;
+	g_autofree char *largest = NULL;
+	guint64 up_kib = 0;
 
 	if (block_kib == 0 || kib % block_kib == 0)
 		return;
 	where = g_strdup_printf(VMEM_POLICY_LOCATION "/virtmem:%s", name);
 	value = vmem_size_format_kib(kib);
 	block = vmem_size_format_kib(block_kib);
-	rounded = vmem_size_format_kib(up ? kib + block_kib - kib % block_kib
-					  : kib - kib % block_kib);
+	if (!up || vmem_size_align_up(kib, block_kib, VMEM_SIZE_MAX_KIB, &up_kib)) {
+		rounded = vmem_size_format_kib(up ? up_kib : kib - kib % block_kib);
+		vmem_findings_add(findings, VMEM_SEVERITY_WARNING, "policy-unaligned", where,
+				  /* TRANSLATORS: %1$s is the policy value, %2$s the block size,
+				   * %3$s the value rounded to whole blocks; all are sizes such as
+				   * "2 MiB" */
+				  _("%1$s is not a multiple of the block size %2$s; virtmem uses "
+				    "%3$s."),
+				  value, block, rounded);
+		return;
+	}
+	/* Near the largest size, the next whole block is past it (or past
+	 * 2^64): the whole blocks below are what can be written. */
+	rounded = vmem_size_format_kib(kib - kib % block_kib);
+	largest = vmem_size_format_kib(VMEM_SIZE_MAX_KIB);
 	vmem_findings_add(findings, VMEM_SEVERITY_WARNING, "policy-unaligned", where,
 			  /* TRANSLATORS: %1$s is the policy value, %2$s the block size, %3$s
-			   * the value rounded to whole blocks; all are sizes such as "2 MiB" */
-			  _("%1$s is not a multiple of the block size %2$s; virtmem uses %3$s."),
-			  value, block, rounded);
+			   * the largest size allowed, %4$s the value rounded down to whole
+			   * blocks; all are sizes such as "2 MiB" */
+			  _("%1$s is not a multiple of the block size %2$s, and rounded up to "
+			    "whole blocks it would be more than the largest size allowed (%3$s); "
+			    "use %4$s."),
+			  value, block, largest, rounded);
 }
 
 static void

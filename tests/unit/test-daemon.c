@@ -285,6 +285,10 @@ test_policy_variant(void)
 		{"{'mode': <'always'>}", "mode"},
 		{"{'mode': <5>}", "mode"},
 		{"{'min': <uint64 1000>}", "min"},
+		/* the largest size of domain XML, and one KiB above it */
+		{"{'step': <uint64 9223372036854774784>}", NULL},
+		{"{'step': <uint64 9223372036854775808>}", "step"},
+		{"{'max': <uint64 18446744073709550592>}", "max"},
 		{"{'max': <'4G'>}", "max"},
 		{"{'buffer': <20>}", "buffer"},
 		{"{'bufer': <uint32 20>}", "bufer"},
