@@ -152,6 +152,40 @@ vmem_size_parse_scaled(const char *value, const char *unit, guint64 default_scal
 }
 
 /**
+ * vmem_size_align_up:
+ * @value: a size
+ * @align: what the result is a multiple of, above 0
+ * @max: the largest result allowed
+ * @ret_value: (out): @value rounded up to a multiple of @align; not
+ *   written when it does not fit
+ *
+ * Rounds up without wrapping around: near G_MAXUINT64 the next multiple
+ * may not exist, and a suggestion of a size is no use above what can be
+ * written.
+ *
+ * Returns: whether the rounded value is at most @max
+ */
+gboolean
+vmem_size_align_up(guint64 value, guint64 align, guint64 max, guint64 *ret_value)
+{
+	guint64 rem, up;
+
+	g_return_val_if_fail(align > 0, FALSE);
+	rem = value % align;
+	if (rem == 0) {
+		up = value;
+	} else {
+		if (value - rem > G_MAXUINT64 - align)
+			return FALSE;
+		up = value - rem + align;
+	}
+	if (up > max)
+		return FALSE;
+	*ret_value = up;
+	return TRUE;
+}
+
+/**
  * vmem_size_parse_xml_kib:
  * @value: the text of the element or attribute
  * @unit: (nullable): the `unit` attribute; KiB when missing
@@ -172,7 +206,7 @@ vmem_size_parse_xml_kib(const char *value, const char *unit, guint64 *ret_kib, G
 		return FALSE;
 	kib = bytes / VMEM_SIZE_KIB + (bytes % VMEM_SIZE_KIB != 0);
 	/* libvirt keeps KiB below the limit rounded up, too */
-	if (kib >= VMEM_SIZE_MAX_BYTES / VMEM_SIZE_KIB + 1) {
+	if (kib > VMEM_SIZE_MAX_KIB) {
 		g_set_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA,
 			    _("The size %1$s %2$s is too large: at most %3$s bytes are allowed."),
 			    value, unit != NULL ? unit : "", "9223372036854774784");

@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 #define VMEM_SIZE_KIB G_GUINT64_CONSTANT(1024)
 #define VMEM_SIZE_MIB (VMEM_SIZE_KIB * 1024)
 #define VMEM_SIZE_GIB (VMEM_SIZE_MIB * 1024)
+/* ... in KiB, as the model keeps sizes: 9223372036854774784 bytes */
+#define VMEM_SIZE_MAX_KIB (VMEM_SIZE_MAX_BYTES / VMEM_SIZE_KIB)
 
 /* Whether @n is a power of two (block sizes must be). */
 static inline gboolean
@@ -23,6 +25,15 @@ vmem_size_is_power_of_two(guint64 n)
 	return n != 0 && (n & (n - 1)) == 0;
 }
 
+/* @a + @b, or G_MAXUINT64 when that does not fit: a sum of sizes never
+ * wraps around to a small one. */
+static inline guint64
+vmem_size_add(guint64 a, guint64 b)
+{
+	return a > G_MAXUINT64 - b ? G_MAXUINT64 : a + b;
+}
+
+gboolean vmem_size_align_up(guint64 value, guint64 align, guint64 max, guint64 *ret_value);
 gboolean vmem_size_unit_scale(const char *unit, guint64 default_scale, guint64 *ret_scale,
 			      GError **error);
 gboolean vmem_size_parse_scaled(const char *value, const char *unit, guint64 default_scale,

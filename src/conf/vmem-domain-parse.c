@@ -13,6 +13,7 @@
 #include "vmem-error.h"
 #include "vmem-excerpt.h"
 #include "vmem-nodeset.h"
+#include "vmem-size.h"
 
 #define MEMORY_PATH "/domain/devices/memory[%u]"
 /* The most bytes of libxml2's reason for a document that is not well-formed */
@@ -190,7 +191,7 @@ vmem_domain_parse_other_memory(VmemDomainDef *domain, xmlNode *element, guint in
 
 	domain->n_other_memory++;
 	if (size != NULL && vmem_domain_xml_read_size(size, where, findings, &kib))
-		domain->other_memory_kib += kib;
+		domain->other_memory_kib = vmem_size_add(domain->other_memory_kib, kib);
 }
 
 static void

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "vmem-domain-private.h"
+#include "vmem-size.h"
 
 /* Whether the domain can have memory devices: libvirt's
  * virDomainDefHasMemoryHotplug(), a <maxMemory> with a size or slots. */
@@ -29,7 +30,8 @@ vmem_domain_postparse_has_memory_hotplug(const VmemDomainDef *domain)
 static void
 vmem_domain_postparse_numa_auto(VmemDomainDef *domain)
 {
-	guint64 devices = vmem_domain_def_get_virtio_mem_kib(domain) + domain->other_memory_kib;
+	guint64 devices =
+		vmem_size_add(vmem_domain_def_get_virtio_mem_kib(domain), domain->other_memory_kib);
 	VmemNumaCell cell = {0, 0};
 
 	if (domain->cells->len > 0 || !vmem_domain_postparse_has_memory_hotplug(domain) ||
@@ -66,9 +68,10 @@ vmem_domain_def_postparse(VmemDomainDef *domain)
 		}
 	}
 	if (domain->cells->len > 0) {
-		domain->memory_kib = vmem_domain_def_get_initial_kib(domain) +
-				     vmem_domain_def_get_virtio_mem_kib(domain) +
-				     domain->other_memory_kib;
+		domain->memory_kib =
+			vmem_size_add(vmem_size_add(vmem_domain_def_get_initial_kib(domain),
+						    vmem_domain_def_get_virtio_mem_kib(domain)),
+				      domain->other_memory_kib);
 		domain->has_memory = TRUE;
 	} else {
 		vmem_domain_postparse_numa_auto(domain);

@@ -6,6 +6,7 @@
 
 #include "vmem-domain-private.h"
 #include "vmem-nodeset.h"
+#include "vmem-size.h"
 
 /**
  * vmem_memory_def_free:
@@ -87,7 +88,7 @@ vmem_domain_def_get_virtio_mem_kib(const VmemDomainDef *domain)
 	for (guint i = 0; i < domain->devices->len; i++) {
 		const VmemMemoryDef *dev = g_ptr_array_index(domain->devices, i);
 
-		sum += dev->size_kib;
+		sum = vmem_size_add(sum, dev->size_kib);
 	}
 	return sum;
 }
@@ -105,12 +106,14 @@ vmem_domain_def_get_virtio_mem_kib(const VmemDomainDef *domain)
 guint64
 vmem_domain_def_get_initial_kib(const VmemDomainDef *domain)
 {
-	guint64 devices = vmem_domain_def_get_virtio_mem_kib(domain) + domain->other_memory_kib;
+	guint64 devices =
+		vmem_size_add(vmem_domain_def_get_virtio_mem_kib(domain), domain->other_memory_kib);
 	guint64 sum = 0;
 
 	if (domain->cells->len > 0) {
 		for (guint i = 0; i < domain->cells->len; i++)
-			sum += g_array_index(domain->cells, VmemNumaCell, i).memory_kib;
+			sum = vmem_size_add(
+				sum, g_array_index(domain->cells, VmemNumaCell, i).memory_kib);
 		return sum;
 	}
 	if (domain->memory_kib <= devices)

@@ -37,6 +37,15 @@ typedef enum {
 #define VMEM_POLICY_DEFAULT_COOLDOWN_SHRINK 30
 #define VMEM_POLICY_DEFAULT_PRIORITY 5
 
+/* The ranges the policy's rules allow (vmem-validate-policy.c), shared with
+ * the offline scenarios and the schemas: a buffer above 90 % keeps a guest
+ * at its maximum; a cooldown longer than a day is no longer a cooldown
+ * (and sums of times stay far from any overflow). */
+#define VMEM_POLICY_MAX_BUFFER 90
+#define VMEM_POLICY_MIN_PRIORITY 1
+#define VMEM_POLICY_MAX_PRIORITY 10
+#define VMEM_POLICY_MAX_COOLDOWN 86400
+
 typedef struct {
 	gboolean has_mode;
 	VmemPolicyMode mode;

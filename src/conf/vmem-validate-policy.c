@@ -12,10 +12,6 @@
 #include "vmem-size.h"
 #include "vmem-validate-private.h"
 
-#define VMEM_POLICY_MAX_BUFFER 90
-#define VMEM_POLICY_MIN_PRIORITY 1
-#define VMEM_POLICY_MAX_PRIORITY 10
-
 static void
 vmem_validate_policy_aligned(const char *name, guint64 kib, guint64 block_kib, gboolean up,
 			     GPtrArray *findings)
@@ -24,19 +20,37 @@ vmem_validate_policy_aligned(const char *name, guint64 kib, guint64 block_kib, g
 	g_autofree char *value = NULL;
 	g_autofree char *block = NULL;
 	g_autofree char *rounded = NULL;
+	g_autofree char *largest = NULL;
+	guint64 up_kib = 0;
 
 	if (block_kib == 0 || kib % block_kib == 0)
 		return;
 	where = g_strdup_printf(VMEM_POLICY_LOCATION "/virtmem:%s", name);
 	value = vmem_size_format_kib(kib);
 	block = vmem_size_format_kib(block_kib);
-	rounded = vmem_size_format_kib(up ? kib + block_kib - kib % block_kib
-					  : kib - kib % block_kib);
+	if (!up || vmem_size_align_up(kib, block_kib, VMEM_SIZE_MAX_KIB, &up_kib)) {
+		rounded = vmem_size_format_kib(up ? up_kib : kib - kib % block_kib);
+		vmem_findings_add(findings, VMEM_SEVERITY_WARNING, "policy-unaligned", where,
+				  /* TRANSLATORS: %1$s is the policy value, %2$s the block size,
+				   * %3$s the value rounded to whole blocks; all are sizes such as
+				   * "2 MiB" */
+				  _("%1$s is not a multiple of the block size %2$s; virtmem uses "
+				    "%3$s."),
+				  value, block, rounded);
+		return;
+	}
+	/* Near the largest size, the next whole block is past it (or past
+	 * 2^64): the whole blocks below are what can be written. */
+	rounded = vmem_size_format_kib(kib - kib % block_kib);
+	largest = vmem_size_format_kib(VMEM_SIZE_MAX_KIB);
 	vmem_findings_add(findings, VMEM_SEVERITY_WARNING, "policy-unaligned", where,
 			  /* TRANSLATORS: %1$s is the policy value, %2$s the block size, %3$s
-			   * the value rounded to whole blocks; all are sizes such as "2 MiB" */
-			  _("%1$s is not a multiple of the block size %2$s; virtmem uses %3$s."),
-			  value, block, rounded);
+			   * the largest size allowed, %4$s the value rounded down to whole
+			   * blocks; all are sizes such as "2 MiB" */
+			  _("%1$s is not a multiple of the block size %2$s, and rounded up to "
+			    "whole blocks it would be more than the largest size allowed (%3$s); "
+			    "use %4$s."),
+			  value, block, largest, rounded);
 }
 
 static void
@@ -110,6 +124,20 @@ vmem_validate_policy(const VmemDomainDef *domain, GPtrArray *findings)
 			/* TRANSLATORS: %u is a percentage, the % must stay as %% */
 			_("A buffer of %u %% of guest memory is out of range; use 0 to 90 %%."),
 			policy->buffer_percent);
+	if (policy->cooldown_grow_s > VMEM_POLICY_MAX_COOLDOWN)
+		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "policy-cooldown-range",
+				  VMEM_POLICY_LOCATION "/virtmem:cooldown/@grow",
+				  /* TRANSLATORS: %1$u and %2$u are numbers of seconds */
+				  _("A grow cooldown of %1$u s is out of range; use 0 to %2$u s "
+				    "(one day)."),
+				  policy->cooldown_grow_s, VMEM_POLICY_MAX_COOLDOWN);
+	if (policy->cooldown_shrink_s > VMEM_POLICY_MAX_COOLDOWN)
+		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "policy-cooldown-range",
+				  VMEM_POLICY_LOCATION "/virtmem:cooldown/@shrink",
+				  /* TRANSLATORS: %1$u and %2$u are numbers of seconds */
+				  _("A shrink cooldown of %1$u s is out of range; use 0 to %2$u s "
+				    "(one day)."),
+				  policy->cooldown_shrink_s, VMEM_POLICY_MAX_COOLDOWN);
 	if (policy->priority < VMEM_POLICY_MIN_PRIORITY ||
 	    policy->priority > VMEM_POLICY_MAX_PRIORITY)
 		vmem_findings_add(findings, VMEM_SEVERITY_ERROR, "policy-priority-range",

@@ -113,16 +113,34 @@ vmem_validate_sizes(const VmemMemoryDef *dev, GPtrArray *findings)
 	}
 	if (vmem_validate_block_ok(dev) && dev->size_kib % dev->block_kib != 0) {
 		g_autofree char *where = vmem_validate_where(dev, "target/size");
-		g_autofree char *up = vmem_size_format_kib(dev->size_kib + dev->block_kib -
-							   dev->size_kib % dev->block_kib);
+		guint64 up_kib = 0;
 
-		vmem_findings_add(
-			findings, VMEM_SEVERITY_WARNING, "size-unaligned", where,
-			/* TRANSLATORS: %1$s is the size, %2$s the block size, %3$s the size
-			 * rounded up; all are sizes such as "1 GiB" */
-			_("The size %1$s is not a multiple of the block size %2$s; it will be "
-			  "rounded up to %3$s."),
-			size, block, up);
+		if (vmem_size_align_up(dev->size_kib, dev->block_kib, VMEM_SIZE_MAX_KIB, &up_kib)) {
+			g_autofree char *up = vmem_size_format_kib(up_kib);
+
+			vmem_findings_add(
+				findings, VMEM_SEVERITY_WARNING, "size-unaligned", where,
+				/* TRANSLATORS: %1$s is the size, %2$s the block size, %3$s the
+				 * size rounded up; all are sizes such as "1 GiB" */
+				_("The size %1$s is not a multiple of the block size %2$s; it "
+				  "will be rounded up to %3$s."),
+				size, block, up);
+		} else {
+			/* the next whole block is past the largest size (or 2^64) */
+			g_autofree char *largest = vmem_size_format_kib(VMEM_SIZE_MAX_KIB);
+			g_autofree char *down = vmem_size_format_kib(
+				dev->size_kib - dev->size_kib % dev->block_kib);
+
+			vmem_findings_add(
+				findings, VMEM_SEVERITY_WARNING, "size-unaligned", where,
+				/* TRANSLATORS: %1$s is the size, %2$s the block size, %3$s the
+				 * largest size allowed, %4$s the size rounded down; all are
+				 * sizes such as "1 GiB" */
+				_("The size %1$s is not a multiple of the block size %2$s, and "
+				  "rounded up it would be more than the largest size allowed "
+				  "(%3$s); use %4$s."),
+				size, block, largest, down);
+		}
 	}
 	if (dev->has_requested) {
 		g_autofree char *where = vmem_validate_where(dev, "target/requested");
@@ -226,9 +244,10 @@ vmem_validate_format_address(guint64 address)
 static guint64
 vmem_validate_range_end(const VmemMemoryDef *dev)
 {
-	guint64 bytes = dev->size_kib * VMEM_SIZE_KIB;
+	guint64 bytes = dev->size_kib > G_MAXUINT64 / VMEM_SIZE_KIB ? G_MAXUINT64
+								    : dev->size_kib * VMEM_SIZE_KIB;
 
-	return dev->address_base > G_MAXUINT64 - bytes ? G_MAXUINT64 : dev->address_base + bytes;
+	return vmem_size_add(dev->address_base, bytes);
 }
 
 static gint
@@ -363,8 +382,9 @@ vmem_validate_hints(const VmemDomainDef *domain, const VmemMemoryDef *dev, GPtrA
 static void
 vmem_validate_memory(const VmemDomainDef *domain, GPtrArray *findings)
 {
-	guint64 devices = vmem_domain_def_get_virtio_mem_kib(domain) + domain->other_memory_kib;
-	guint64 total = vmem_domain_def_get_initial_kib(domain) + devices;
+	guint64 devices =
+		vmem_size_add(vmem_domain_def_get_virtio_mem_kib(domain), domain->other_memory_kib);
+	guint64 total = vmem_size_add(vmem_domain_def_get_initial_kib(domain), devices);
 	gboolean any_device = domain->devices->len + domain->n_other_memory > 0;
 	/* the cell libvirt adds is sized from <memory>, which these rules check */
 	gboolean no_cells = domain->cells->len == 0 || domain->numa_auto;
@@ -389,6 +409,21 @@ vmem_validate_memory(const VmemDomainDef *domain, GPtrArray *findings)
 	}
 	if (!any_device)
 		return;
+	if (total > VMEM_SIZE_MAX_KIB) {
+		g_autofree char *need = vmem_size_format_kib(total);
+		g_autofree char *largest = vmem_size_format_kib(VMEM_SIZE_MAX_KIB);
+
+		vmem_findings_add(
+			findings, VMEM_SEVERITY_ERROR,
+			domain->has_max_memory ? "max-memory-too-small" : "max-memory-missing",
+			"/domain/maxMemory",
+			/* TRANSLATORS: %1$s is the size of the boot memory and all memory
+			 * devices together, %2$s the largest size allowed; <maxMemory> is XML */
+			_("The boot memory plus all memory devices come to %1$s, more than any "
+			  "<maxMemory> can hold (at most %2$s); make the devices smaller."),
+			need, largest);
+		return;
+	}
 	if (!domain->has_max_memory) {
 		g_autofree char *need = vmem_size_format_kib(total);
 

@@ -12,8 +12,6 @@
 #include "vmem-daemon-private.h"
 
 #include <glib/gi18n.h>
-#include <grp.h>
-#include <pwd.h>
 
 #include "vmem-daemon-save.h"
 #include "vmem-error.h"
@@ -21,8 +19,6 @@
 #define VMEM_DBUS_PATH "/org/virtmem/Manager1"
 #define VMEM_DBUS_ERROR_ACCESS_DENIED "org.virtmem.Error.AccessDenied"
 #define VMEM_DBUS_ERROR_FAILED "org.virtmem.Error.Failed"
-/* The most groups looked at for one caller. */
-#define VMEM_DBUS_GROUPS_MAX 1024
 
 typedef enum {
 	VMEM_DBUS_CALL_RESIZE,
@@ -52,39 +48,6 @@ vmem_dbus_pending_free(VmemDBusPending *pending)
 	g_clear_pointer(&pending->policy, g_variant_unref);
 	g_free(pending->path);
 	g_free(pending);
-}
-
-/* Whether the account @uid (or @gids, the caller's groups when the bus
- * knows them) is root, the daemon's own user or in the admin group. */
-static gboolean
-vmem_dbus_may_change(VmemDaemon *daemon, guint32 uid, GVariant *gids)
-{
-	struct group *admin;
-	struct passwd *pw;
-	gid_t groups[VMEM_DBUS_GROUPS_MAX];
-	int n = VMEM_DBUS_GROUPS_MAX;
-
-	if (uid == 0 || uid == getuid())
-		return TRUE;
-	if (daemon->config.admin_group == NULL ||
-	    (admin = getgrnam(daemon->config.admin_group)) == NULL)
-		return FALSE;
-	if (gids != NULL) {
-		gsize len = 0;
-		const guint32 *list = g_variant_get_fixed_array(gids, &len, sizeof(guint32));
-
-		for (gsize i = 0; i < len; i++)
-			if (list[i] == admin->gr_gid)
-				return TRUE;
-		return FALSE;
-	}
-	pw = getpwuid(uid);
-	if (pw == NULL || getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
-		return FALSE;
-	for (int i = 0; i < n; i++)
-		if (groups[i] == admin->gr_gid)
-			return TRUE;
-	return FALSE;
 }
 
 static void
@@ -186,21 +149,15 @@ vmem_dbus_on_credentials(GObject *source, GAsyncResult *result, gpointer user_da
 	VmemDBusPending *pending = user_data;
 	g_autoptr(GVariant) reply = NULL;
 	g_autoptr(GVariant) creds = NULL;
-	g_autoptr(GVariant) gids = NULL;
 	g_autoptr(GError) error = NULL;
-	guint32 uid;
 
 	reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
-	if (reply != NULL) {
+	if (reply != NULL)
 		creds = g_variant_get_child_value(reply, 0);
-		gids = g_variant_lookup_value(creds, "UnixGroupIDs", G_VARIANT_TYPE("au"));
-	}
-	if (creds == NULL || !g_variant_lookup(creds, "UnixUserID", "u", &uid) ||
-	    !vmem_dbus_may_change(pending->daemon, uid, gids)) {
+	g_clear_error(&error);
+	if (!vmem_daemon_access_check(&pending->daemon->access, creds, &error)) {
 		g_dbus_method_invocation_return_dbus_error(
-			pending->invocation, VMEM_DBUS_ERROR_ACCESS_DENIED,
-			_("Only root and members of the administrators' group may change a "
-			  "domain."));
+			pending->invocation, VMEM_DBUS_ERROR_ACCESS_DENIED, error->message);
 	} else if (vmem_dbus_run(pending)) {
 		return; /* answered when the job ends */
 	}

@@ -65,6 +65,11 @@ vmem_daemon_policy_size(GVariant *value, const char *key, gboolean *ret_has, gui
 	if (bytes % VMEM_SIZE_KIB != 0)
 		return vmem_daemon_policy_bad(error, key,
 					      _("The size must be a whole number of KiB."));
+	/* As domain XML: larger is no size libvirt or the policy's rules take,
+	 * and below it no rounding to whole blocks can wrap around. */
+	if (bytes / VMEM_SIZE_KIB > VMEM_SIZE_MAX_KIB)
+		return vmem_daemon_policy_bad(
+			error, key, _("The size is too large: at most 9223372036854774784 bytes."));
 	*ret_has = TRUE;
 	*ret_kib = bytes / VMEM_SIZE_KIB;
 	return TRUE;

@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "vmem-daemon-access.h"
 #include "vmem-daemon.h"
 #include "vmem-dbus.h"
 #include "vmem-managed.h"
@@ -12,6 +13,7 @@ G_BEGIN_DECLS
 
 struct _VmemDaemon {
 	VmemDaemonConfig config;
+	VmemDaemonAccess access; /* the admin group looked up once */
 	gint64 start_us;
 
 	VmemBackend *backend; /* NULL while disconnected */

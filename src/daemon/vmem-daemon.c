@@ -458,6 +458,7 @@ vmem_daemon_new(const VmemDaemonConfig *config)
 	VmemDaemon *daemon = g_new0(VmemDaemon, 1);
 
 	vmem_daemon_config_copy(config, &daemon->config);
+	vmem_daemon_access_init(&daemon->access, config->admin_group);
 	daemon->start_us = g_get_monotonic_time();
 	daemon->domains = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 						(GDestroyNotify)vmem_managed_free);
@@ -482,6 +483,7 @@ vmem_daemon_free(VmemDaemon *daemon)
 	g_clear_object(&daemon->manager_iface);
 	g_clear_object(&daemon->bus);
 	vmem_daemon_config_clear(&daemon->config);
+	vmem_daemon_access_clear(&daemon->access);
 	g_free(daemon);
 }
 

@@ -443,13 +443,15 @@ vmem_sim_parse_policy(json_object *obj, const char *path, VmemPolicyDef *policy,
 		policy->max_kib = max / VMEM_SIZE_KIB;
 		policy->step_kib = (step + VMEM_SIZE_KIB - 1) / VMEM_SIZE_KIB;
 		if (json_object_object_get_ex(p, "buffer", NULL)) {
-			if (!vmem_sim_get_uint(p, where, "buffer", TRUE, 0, 90, &n, error))
+			if (!vmem_sim_get_uint(p, where, "buffer", TRUE, 0, VMEM_POLICY_MAX_BUFFER,
+					       &n, error))
 				return FALSE;
 			policy->has_buffer = TRUE;
 			policy->buffer_percent = (guint)n;
 		}
 		if (json_object_object_get_ex(p, "priority", NULL)) {
-			if (!vmem_sim_get_uint(p, where, "priority", TRUE, 1, 10, &n, error))
+			if (!vmem_sim_get_uint(p, where, "priority", TRUE, VMEM_POLICY_MIN_PRIORITY,
+					       VMEM_POLICY_MAX_PRIORITY, &n, error))
 				return FALSE;
 			policy->has_priority = TRUE;
 			policy->priority = (guint)n;
@@ -459,14 +461,14 @@ vmem_sim_parse_policy(json_object *obj, const char *path, VmemPolicyDef *policy,
 				return FALSE;
 			if (json_object_object_get_ex(cooldown, "grow", NULL)) {
 				if (!vmem_sim_get_uint(cooldown, cooldown_path, "grow", TRUE, 0,
-						       86400, &n, error))
+						       VMEM_POLICY_MAX_COOLDOWN, &n, error))
 					return FALSE;
 				policy->has_cooldown_grow = TRUE;
 				policy->cooldown_grow_s = (guint)n;
 			}
 			if (json_object_object_get_ex(cooldown, "shrink", NULL)) {
 				if (!vmem_sim_get_uint(cooldown, cooldown_path, "shrink", TRUE, 0,
-						       86400, &n, error))
+						       VMEM_POLICY_MAX_COOLDOWN, &n, error))
 					return FALSE;
 				policy->has_cooldown_shrink = TRUE;
 				policy->cooldown_shrink_s = (guint)n;

@@ -2,7 +2,7 @@
 /*
  * virtmemd's inputs: virtmemd.conf, the host's meminfo and SetPolicy()'s
  * dictionary: what is accepted, and a clear error naming the key for
- * what is not.
+ * what is not; and who may change a domain, from the bus's credentials.
  */
 #include "config.h"
 
@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vmem-daemon-access.h"
 #include "vmem-daemon-config.h"
 #include "vmem-daemon-policy.h"
 #include "vmem-error.h"
@@ -284,6 +285,10 @@ test_policy_variant(void)
 		{"{'mode': <'always'>}", "mode"},
 		{"{'mode': <5>}", "mode"},
 		{"{'min': <uint64 1000>}", "min"},
+		/* the largest size of domain XML, and one KiB above it */
+		{"{'step': <uint64 9223372036854774784>}", NULL},
+		{"{'step': <uint64 9223372036854775808>}", "step"},
+		{"{'max': <uint64 18446744073709550592>}", "max"},
 		{"{'max': <'4G'>}", "max"},
 		{"{'buffer': <20>}", "buffer"},
 		{"{'bufer': <uint32 20>}", "bufer"},
@@ -352,6 +357,98 @@ test_policy_round_trip(void)
 	g_assert_true(changes.has_mode && changes.mode == policy.mode);
 }
 
+/* Who may change a domain, judged from the bus's credentials alone; the
+ * administrators' group is gid 106, virtmemd runs as uid 4242. */
+static void
+test_access_check(void)
+{
+	const struct {
+		const char *admin_group;
+		gboolean has_admin_gid;
+		const char *credentials; /* NULL for none */
+		const char *denied;	 /* part of the error, NULL when allowed */
+	} cases[] = {
+		{"libvirt", TRUE, NULL, "Only root and members of the administrators' group"},
+		{"libvirt", TRUE, "{}", "Only root and members of the administrators' group"},
+		{"libvirt", TRUE, "{'ProcessID': <uint32 7>}", "Only root and members"},
+		{"libvirt", TRUE, "{'UnixUserID': <'0'>}", "Only root and members"},
+		{"libvirt", TRUE, "{'UnixUserID': <uint32 0>}", NULL},
+		{"libvirt", TRUE, "{'UnixUserID': <uint32 4242>}", NULL},
+		{"libvirt", TRUE,
+		 "{'UnixUserID': <uint32 1000>, 'UnixGroupIDs': <[uint32 5, 106]>}", NULL},
+		{"libvirt", TRUE,
+		 "{'UnixUserID': <uint32 1000>, 'UnixGroupIDs': <[uint32 5, 107]>}",
+		 "Only root and members of the administrators' group"},
+		{"libvirt", TRUE, "{'UnixUserID': <uint32 1000>, 'UnixGroupIDs': <@au []>}",
+		 "Only root and members of the administrators' group"},
+		/* groups of the wrong type are no groups */
+		{"libvirt", TRUE, "{'UnixUserID': <uint32 1000>, 'UnixGroupIDs': <[106]>}",
+		 "UnixGroupIDs"},
+		/* a bus that gives no groups: no lookup, a denial saying why */
+		{"libvirt", TRUE, "{'UnixUserID': <uint32 1000>}", "membership of “libvirt”"},
+		{"libvirt", TRUE, "{'UnixUserID': <uint32 0>}", NULL},
+		/* a group not found when virtmemd started */
+		{"libvirt", FALSE, "{'UnixUserID': <uint32 1000>, 'UnixGroupIDs': <[uint32 106]>}",
+		 "“libvirt” was not found"},
+		{"libvirt", FALSE, "{'UnixUserID': <uint32 0>}", NULL},
+		/* admin-group= empty: root only */
+		{NULL, FALSE, "{'UnixUserID': <uint32 1000>, 'UnixGroupIDs': <[uint32 106]>}",
+		 "no administrators' group"},
+		{NULL, FALSE, "{'UnixUserID': <uint32 4242>}", NULL},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GVariant) credentials = NULL;
+		VmemDaemonAccess access;
+
+		if (cases[i].credentials != NULL) {
+			credentials = g_variant_parse(G_VARIANT_TYPE_VARDICT, cases[i].credentials,
+						      NULL, NULL, &error);
+			g_assert_no_error(error);
+		}
+		vmem_daemon_access_init_resolved(&access, 4242, cases[i].admin_group,
+						 cases[i].has_admin_gid, 106);
+		if (cases[i].denied == NULL) {
+			g_assert_true(vmem_daemon_access_check(&access, credentials, &error));
+			g_assert_no_error(error);
+		} else {
+			g_assert_false(vmem_daemon_access_check(&access, credentials, &error));
+			g_assert_error(error, VMEM_ERROR, VMEM_ERROR_PERMISSION_DENIED);
+			g_test_message("%s -> %s", cases[i].credentials, error->message);
+			g_assert_nonnull(strstr(error->message, cases[i].denied));
+		}
+		vmem_daemon_access_clear(&access);
+	}
+}
+
+/* The group is looked up once, at the start; one that does not exist is
+ * logged. */
+static void
+test_access_lookup(void)
+{
+	VmemDaemonAccess access;
+
+	vmem_daemon_access_init(&access, "root");
+	g_assert_true(access.has_admin_gid);
+	g_assert_cmpuint(access.admin_gid, ==, 0);
+	g_assert_cmpuint(access.self, ==, getuid());
+	vmem_daemon_access_clear(&access);
+
+	g_test_expect_message(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+			      "*group “virtmem-no-such-group” does not exist*restart virtmemd*");
+	vmem_daemon_access_init(&access, "virtmem-no-such-group");
+	g_test_assert_expected_messages();
+	g_assert_false(access.has_admin_gid);
+	g_assert_cmpstr(access.admin_group, ==, "virtmem-no-such-group");
+	vmem_daemon_access_clear(&access);
+
+	vmem_daemon_access_init(&access, NULL);
+	g_assert_false(access.has_admin_gid);
+	g_assert_null(access.admin_group);
+	vmem_daemon_access_clear(&access);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -368,5 +465,7 @@ main(int argc, char **argv)
 	g_test_add_func("/daemon/policy/variant", test_policy_variant);
 	g_test_add_func("/daemon/policy/variant-key", test_policy_variant_key);
 	g_test_add_func("/daemon/policy/round-trip", test_policy_round_trip);
+	g_test_add_func("/daemon/access/check", test_access_check);
+	g_test_add_func("/daemon/access/lookup", test_access_lookup);
 	return g_test_run();
 }

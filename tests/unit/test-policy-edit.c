@@ -170,6 +170,44 @@ static const EditCase cases[] = {
 	 {.has_buffer = TRUE, .buffer_percent = 90},
 	 "<virtmem:policy " NS "><virtmem:buffer percent=\"90\"/></virtmem:policy>",
 	 ""},
+	{"cooldown-grow-range",
+	 "",
+	 FALSE,
+	 {.has_cooldown_grow = TRUE, .cooldown_grow_s = 86401},
+	 NULL,
+	 "policy-cooldown-range"},
+	/* SetPolicy() takes any uint32 */
+	{"cooldown-shrink-range",
+	 "",
+	 FALSE,
+	 {.has_cooldown_shrink = TRUE, .cooldown_shrink_s = G_MAXUINT32},
+	 NULL,
+	 "policy-cooldown-range"},
+	{"cooldown-both-range",
+	 POLICY "><virtmem:cooldown grow='5'/></virtmem:policy>",
+	 FALSE,
+	 {.has_cooldown_grow = TRUE,
+	  .cooldown_grow_s = 100000,
+	  .has_cooldown_shrink = TRUE,
+	  .cooldown_shrink_s = 86401},
+	 NULL,
+	 "policy-cooldown-range,policy-cooldown-range"},
+	{"cooldown-max",
+	 "",
+	 FALSE,
+	 {.has_cooldown_grow = TRUE,
+	  .cooldown_grow_s = 86400,
+	  .has_cooldown_shrink = TRUE,
+	  .cooldown_shrink_s = 86400},
+	 "<virtmem:policy " NS
+	 "><virtmem:cooldown grow=\"86400\" shrink=\"86400\"/></virtmem:policy>",
+	 ""},
+	{"cooldown-zero",
+	 "",
+	 FALSE,
+	 {.has_cooldown_shrink = TRUE, .cooldown_shrink_s = 0},
+	 "<virtmem:policy " NS "><virtmem:cooldown shrink=\"0\"/></virtmem:policy>",
+	 ""},
 	{"priority-zero",
 	 "",
 	 FALSE,
@@ -293,11 +331,57 @@ test_merge(void)
 		       policy.has_cooldown_grow || policy.has_cooldown_shrink);
 }
 
+/* Sizes near 2^64, which only the API can give (XML, SetPolicy() and the
+ * command line stop at 8 EiB): rounding them up to whole blocks would wrap
+ * around to 0, so the finding suggests them rounded down. */
+static void
+test_near_2_64(void)
+{
+	g_autofree char *xml = g_strdup_printf(domain_template, "", two_devices);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) parse_findings = vmem_findings_new();
+	g_autoptr(GPtrArray) findings = vmem_findings_new();
+	g_autoptr(VmemDomainDef) domain = NULL;
+	g_autoptr(VmemPolicyDef) result = NULL;
+	VmemPolicyDef changes = {.has_min = TRUE,
+				 .min_kib = G_MAXUINT64 - 1,
+				 .has_max = TRUE,
+				 .max_kib = G_MAXUINT64,
+				 .has_step = TRUE,
+				 .step_kib = G_MAXUINT64 - 2046};
+	guint unaligned = 0;
+
+	domain = vmem_domain_def_parse(xml, strlen(xml), parse_findings, &error);
+	g_assert_no_error(error);
+	result = vmem_domain_def_edit_policy(domain, &changes, findings);
+	for (guint i = 0; i < findings->len; i++) {
+		const VmemFinding *finding = g_ptr_array_index(findings, i);
+
+		g_test_message("%s %s: %s", finding->code, finding->location, finding->message);
+		if (!g_str_equal(finding->code, "policy-unaligned"))
+			continue;
+		unaligned++;
+		g_assert_null(strstr(finding->message, " 0 B"));
+		if (g_str_has_suffix(finding->location, "virtmem:max")) {
+			/* rounded down, as always */
+			g_assert_nonnull(
+				strstr(finding->message, "virtmem uses 18446744073709549568 KiB."));
+		} else {
+			g_assert_nonnull(
+				strstr(finding->message,
+				       "would be more than the largest size allowed "
+				       "(9007199254740991 KiB); use 18446744073709549568 KiB."));
+		}
+	}
+	g_assert_cmpuint(unaligned, ==, 3);
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/policy-edit/merge", test_merge);
+	g_test_add_func("/policy-edit/near-2^64", test_near_2_64);
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autofree char *path = g_strdup_printf("/policy-edit/%s", cases[i].name);
 

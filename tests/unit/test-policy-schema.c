@@ -23,8 +23,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlRelaxNGValidCtxt, xmlRelaxNGFreeValidCtxt)
 
 /* Findings the schema catches by itself */
 static const char *const schema_codes[] = {
-	"invalid-value",       "invalid-size",		"invalid-number",
-	"policy-buffer-range", "policy-priority-range", NULL,
+	"invalid-value",
+	"invalid-size",
+	"invalid-number",
+	"policy-buffer-range",
+	"policy-priority-range",
+	"policy-cooldown-range",
+	NULL,
 };
 
 /* Warnings about the policy's children that the schema refuses, too: an

@@ -194,6 +194,10 @@ test_bad(void)
 	expect_bad("{\"duration\": 10, \"host\": {\"memory\": \"8GiB\"}, \"domains\": [{" DOMAIN_OK
 		   ", \"policy\": {\"cooldown\": {\"grow\": 1}, \"buffer\": \"20\"}}]}",
 		   "domains[0].policy.buffer");
+	/* a cooldown above a day, the bound of the policy's rules */
+	expect_bad("{\"duration\": 10, \"host\": {\"memory\": \"8GiB\"}, \"domains\": [{" DOMAIN_OK
+		   ", \"policy\": {\"cooldown\": {\"shrink\": 86401}}}]}",
+		   "domains[0].policy.cooldown.shrink");
 	/* a negative size, a negative time */
 	expect_bad("{\"duration\": 10, \"host\": {\"memory\": \"8GiB\"}, \"domains\": [{\"name\": "
 		   "\"vm\", \"base\": -1, \"devices\": [{\"alias\": \"a\", \"size\": \"4GiB\"}], "

@@ -286,6 +286,56 @@ test_format_rounded(void)
 	}
 }
 
+/* Rounding up to whole blocks never wraps around near 2^64, and never
+ * passes the bound; sums saturate. */
+static void
+test_align_up(void)
+{
+	static const struct {
+		guint64 value, align, max;
+		gboolean fits;
+		guint64 up;
+	} cases[] = {
+		{0, 2048, G_MAXUINT64, TRUE, 0},
+		{1, 2048, G_MAXUINT64, TRUE, 2048},
+		{2048, 2048, G_MAXUINT64, TRUE, 2048},
+		{2049, 2048, 4096, TRUE, 4096},
+		{2049, 2048, 4095, FALSE, 0},
+		{4096, 2048, 4095, FALSE, 0},
+		/* the largest size of domain XML, in KiB, and one block below it */
+		{VMEM_SIZE_MAX_KIB, 2048, VMEM_SIZE_MAX_KIB, FALSE, 0},
+		{VMEM_SIZE_MAX_KIB - 2047, 2048, VMEM_SIZE_MAX_KIB, TRUE,
+		 VMEM_SIZE_MAX_KIB + 1 - 2048},
+		/* near 2^64: the next multiple would wrap around to 0 */
+		{G_MAXUINT64, 2048, G_MAXUINT64, FALSE, 0},
+		{G_MAXUINT64 - 1, 2048, G_MAXUINT64, FALSE, 0},
+		{G_MAXUINT64 - 2046, 2048, G_MAXUINT64, FALSE, 0},
+		{G_MAXUINT64 - 2047, 2048, G_MAXUINT64, TRUE, G_MAXUINT64 - 2047},
+		{G_MAXUINT64 - 2048, 2048, G_MAXUINT64, TRUE, G_MAXUINT64 - 2047},
+		{G_MAXUINT64 - 2048, 2048, G_MAXUINT64 - 2048, FALSE, 0},
+		{G_MAXUINT64, G_MAXUINT64, G_MAXUINT64, TRUE, G_MAXUINT64},
+		{1, G_MAXUINT64, G_MAXUINT64, TRUE, G_MAXUINT64},
+		{G_MAXUINT64, 1, G_MAXUINT64, TRUE, G_MAXUINT64},
+		{G_MAXUINT64 - 1, G_MAXUINT64 / 2 + 1, G_MAXUINT64, FALSE, 0},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		guint64 up = 7;
+
+		g_assert_cmpint(
+			vmem_size_align_up(cases[i].value, cases[i].align, cases[i].max, &up), ==,
+			cases[i].fits);
+		/* not written when it does not fit */
+		g_assert_cmpuint(up, ==, cases[i].fits ? cases[i].up : 7);
+	}
+	g_assert_cmpuint(vmem_size_add(1, 2), ==, 3);
+	g_assert_cmpuint(vmem_size_add(G_MAXUINT64 - 1, 1), ==, G_MAXUINT64);
+	g_assert_cmpuint(vmem_size_add(G_MAXUINT64 - 1, 2), ==, G_MAXUINT64);
+	g_assert_cmpuint(vmem_size_add(G_MAXUINT64, G_MAXUINT64), ==, G_MAXUINT64);
+	g_assert_cmpuint(VMEM_SIZE_MAX_KIB * VMEM_SIZE_KIB, ==,
+			 G_GUINT64_CONSTANT(9223372036854774784));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -296,5 +346,6 @@ main(int argc, char **argv)
 	g_test_add_func("/size/format", test_format);
 	g_test_add_func("/size/format-arg", test_format_arg);
 	g_test_add_func("/size/format-rounded", test_format_rounded);
+	g_test_add_func("/size/align-up", test_align_up);
 	return g_test_run();
 }

@@ -430,6 +430,13 @@ test_policy_set_refused(void)
 		{{"--buffer", "91"},
 		 "--buffer 91: A buffer of 91 % of guest memory is out of range"},
 		{{"--priority", "11"}, "--priority 11: The priority 11 is out of range"},
+		{{"--cooldown-grow", "86401"},
+		 "--cooldown-grow 86401: A grow cooldown of 86401 s is out of range; use 0 to 86400 s "
+		 "(one day)."},
+		{{"--cooldown-shrink", "4294967295"},
+		 "--cooldown-shrink takes a whole number of seconds, not “4294967295”."},
+		{{"--cooldown-shrink", "2147483647"},
+		 "--cooldown-shrink 2147483647: A shrink cooldown of 2147483647 s is out of range"},
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
