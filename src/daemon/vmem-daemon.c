@@ -394,25 +394,6 @@ vmem_daemon_on_early(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
-/* Whether the engine, looking at @input alone at @when, would grow it */
-static gboolean
-vmem_daemon_would_grow(const VmemEngineDomain *input, double when)
-{
-	VmemEngineTuning tuning = VMEM_ENGINE_TUNING_DEFAULT;
-	VmemEngineHost host = {0};
-	VmemEngineHostDecision host_decision = {0};
-	VmemEngineDecision decision = {0};
-	gboolean grow;
-
-	vmem_engine_decide(&tuning, &host, input, 1, when, &decision, &host_decision);
-	grow = vmem_engine_decision_applies(&decision) &&
-	       (decision.action == VMEM_ENGINE_ACTION_GROW ||
-		decision.action == VMEM_ENGINE_ACTION_RESTORE);
-	vmem_engine_decision_clear(&decision);
-	vmem_engine_host_decision_clear(&host_decision);
-	return grow;
-}
-
 /* A new report from a guest's agent: when the engine, looking at that
  * domain alone, would grow it, the round over all domains (which also
  * weighs the host) runs now instead of at the next tick; when it would
@@ -431,12 +412,12 @@ vmem_daemon_on_report(VmemManaged *managed, gpointer user_data)
 		return;
 	vmem_managed_engine_input(managed, now, &input);
 	cooldown_end = input.history.last_grow + input.policy->cooldown_grow_s;
-	if (vmem_daemon_would_grow(&input, now)) {
+	if (vmem_engine_would_grow(&input, now)) {
 		wait_s = 0;
 	} else if (cooldown_end > now && cooldown_end < now + daemon->config.tick) {
 		/* as the report will be by then */
 		input.report.age += cooldown_end - now;
-		if (!vmem_daemon_would_grow(&input, cooldown_end))
+		if (!vmem_engine_would_grow(&input, cooldown_end))
 			return;
 		wait_s = cooldown_end - now;
 	} else {

@@ -575,6 +575,35 @@ vmem_engine_decision_applies(const VmemEngineDecision *decision)
 }
 
 /**
+ * vmem_engine_would_grow:
+ * @domain: one domain
+ * @now: when
+ *
+ * Decides @domain alone, without the host: what virtmemd asks of each
+ * new report to know whether the round over all domains should run now
+ * rather than at the next tick.
+ *
+ * Returns: whether the engine would grow @domain (or restore it)
+ */
+gboolean
+vmem_engine_would_grow(const VmemEngineDomain *domain, double now)
+{
+	VmemEngineTuning tuning = VMEM_ENGINE_TUNING_DEFAULT;
+	VmemEngineHost host = {0};
+	VmemEngineHostDecision host_decision = {0};
+	VmemEngineDecision decision = {0};
+	gboolean grow;
+
+	vmem_engine_decide(&tuning, &host, domain, 1, now, &decision, &host_decision);
+	grow = vmem_engine_decision_applies(&decision) &&
+	       (decision.action == VMEM_ENGINE_ACTION_GROW ||
+		decision.action == VMEM_ENGINE_ACTION_RESTORE);
+	vmem_engine_decision_clear(&decision);
+	vmem_engine_host_decision_clear(&host_decision);
+	return grow;
+}
+
+/**
  * vmem_engine_history_update:
  * @history: (inout): the domain's history
  * @decision: the decision of this tick, applied when it applies

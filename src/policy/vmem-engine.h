@@ -311,6 +311,7 @@ void vmem_engine_decide(const VmemEngineTuning *tuning, const VmemEngineHost *ho
 			VmemEngineDecision *ret_decisions, VmemEngineHostDecision *ret_host);
 
 gboolean vmem_engine_decision_applies(const VmemEngineDecision *decision);
+gboolean vmem_engine_would_grow(const VmemEngineDomain *domain, double now);
 void vmem_engine_history_update(VmemEngineHistory *history, const VmemEngineDecision *decision,
 				double now);
 

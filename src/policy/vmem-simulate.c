@@ -18,11 +18,12 @@
  *   3. the decisions, applied at once to the requested sizes.
  * Then the tick runs in samples VMEM_AGENT_WATCH_MS apart, as the agent
  * watches its guest; at each sample (but the first, which is t):
- *   1. the used memory moves on; 2. an agent reports when its period has
- *   come or its guest's use rose by MemTotal / VMEM_AGENT_WATCH_RISE_DIVISOR
- *   since its last report; 3. with the virtmem engine, when the engine
- *   looking at such a domain alone would grow it, every domain is decided
- *   at once (vmem_daemon_on_report());
+ *   1. the used memory moves on; 2. with the virtmem engine, the agent
+ *   reports when its period has come or its guest's use rose by MemTotal /
+ *   VMEM_AGENT_WATCH_RISE_DIVISOR since its last report (the baselines
+ *   poll their guests at their ticks); 3. when the engine looking at such
+ *   a domain alone would grow it, every domain is decided at once
+ *   (vmem_daemon_on_report());
  * and at every sample:
  *   4. the accounting of the sample: an OOM event for each tick in which
  *      used exceeds base + plugged at any sample, pressure while
@@ -506,28 +507,6 @@ vmem_sim_apply(VmemSimResult *result, const VmemSimScenario *scenario, VmemSimEn
 	}
 }
 
-/* Whether the engine, looking at @dom alone at @t, would grow it: then
- * virtmemd runs its round at once on a report (vmem_daemon_on_report()) */
-static gboolean
-vmem_sim_would_grow(VmemSimDomain *dom, double t)
-{
-	VmemEngineTuning tuning = VMEM_ENGINE_TUNING_DEFAULT;
-	VmemEngineHost host = {0};
-	VmemEngineHostDecision host_decision = {0};
-	VmemEngineDecision decision = {0};
-	VmemEngineDomain input;
-	gboolean grow;
-
-	vmem_sim_input(dom, t, &input);
-	vmem_engine_decide(&tuning, &host, &input, 1, t, &decision, &host_decision);
-	grow = vmem_engine_decision_applies(&decision) &&
-	       (decision.action == VMEM_ENGINE_ACTION_GROW ||
-		decision.action == VMEM_ENGINE_ACTION_RESTORE);
-	vmem_engine_decision_clear(&decision);
-	vmem_engine_host_decision_clear(&host_decision);
-	return grow;
-}
-
 /* 2. between ticks, the agent's reports: periodic, or at once when the
  * memory in use rose by a watch's share of MemTotal since the last one */
 static gboolean
@@ -679,9 +658,17 @@ vmem_sim_run(const VmemSimScenario *scenario, VmemSimEngine engine, VmemSimRunFl
 						continue;
 					dom->used = vmem_sim_timeline_follow(dom->def->load, ts,
 									     &dom->load_cursor);
+					/* virtmem-agent's reports between ticks, and
+					 * virtmemd deciding on them at once
+					 * (vmem_daemon_on_report()); the baselines poll
+					 * at their ticks */
 					if (engine == VMEM_SIM_ENGINE_VIRTMEM &&
-					    vmem_sim_agent_reports(dom, ts))
-						early |= vmem_sim_would_grow(dom, ts);
+					    vmem_sim_agent_reports(dom, ts)) {
+						VmemEngineDomain input;
+
+						vmem_sim_input(dom, ts, &input);
+						early |= vmem_engine_would_grow(&input, ts);
+					}
 				}
 				if (early)
 					vmem_sim_apply(result, scenario, engine, doms, other, ts);
