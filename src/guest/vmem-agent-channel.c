@@ -33,10 +33,12 @@ struct _VmemAgentChannel {
 	GObject parent;
 	GMainContext *context; /* where its sources run and its signal is emitted */
 	VmemAgentTransport transport;
-	virDomainPtr dom; /* LIBVIRT */
-	char *path;	  /* SOCKET */
-	GSocket *socket;  /* SOCKET: NULL while disconnected */
-	int fd;		  /* SOCKET and FD: -1 while disconnected */
+	virDomainPtr dom;     /* LIBVIRT */
+	virConnectPtr conn;   /* LIBVIRT: the stream's own connection, see */
+	virDomainPtr own_dom; /* vmem_agent_channel_open_connection() */
+	char *path;	      /* SOCKET */
+	GSocket *socket;      /* SOCKET: NULL while disconnected */
+	int fd;		      /* SOCKET and FD: -1 while disconnected */
 	GSource *fd_source;
 	virStreamPtr stream; /* LIBVIRT: NULL while disconnected */
 	gboolean connected;
@@ -442,12 +444,59 @@ vmem_agent_channel_on_stream(virStreamPtr st, int events, void *opaque)
 
 static gboolean vmem_agent_channel_send(VmemAgentChannel *ch, const char *line, GError **error);
 
+static void
+vmem_agent_channel_close_connection(VmemAgentChannel *ch)
+{
+	g_clear_pointer(&ch->own_dom, virDomainFree);
+	/* a stream still to be freed keeps its own reference */
+	g_clear_pointer(&ch->conn, virConnectClose);
+}
+
+/* The stream goes on a connection of its own that makes no other call
+ * while the stream is open.  When a client dies with a call in flight,
+ * libvirtd (11.3) runs the client's close hook twice at once, in the
+ * worker that cannot send the reply and in its event loop, and both free
+ * the client's streams: a virtmemd killed with a channel open on the
+ * connection of its other calls crashes libvirtd.  Kept while it is alive,
+ * across reconnections. */
+static gboolean
+vmem_agent_channel_open_connection(VmemAgentChannel *ch, GError **error)
+{
+	virConnectPtr shared = virDomainGetConnect(ch->dom);
+	unsigned char uuid[VIR_UUID_BUFLEN];
+	g_autofree char *uri = NULL;
+
+	if (ch->conn != NULL && virConnectIsAlive(ch->conn) == 1)
+		return TRUE;
+	vmem_agent_channel_close_connection(ch);
+	/* Only next to a live connection of the caller's: a libvirtd that is
+	 * stopping may accept a new one and never answer. */
+	if (virConnectIsAlive(shared) != 1) {
+		g_set_error_literal(error, VMEM_ERROR, VMEM_ERROR_NOT_RUNNING,
+				    /* TRANSLATORS: the agent channel waits for libvirt */
+				    _("The connection to libvirt is closed."));
+		return FALSE;
+	}
+	uri = virConnectGetURI(shared);
+	if (uri == NULL || virDomainGetUUID(ch->dom, uuid) < 0 ||
+	    (ch->conn = virConnectOpen(uri)) == NULL ||
+	    (ch->own_dom = virDomainLookupByUUID(ch->conn, uuid)) == NULL) {
+		vmem_libvirt_set_error(error);
+		vmem_agent_channel_close_connection(ch);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static gboolean
 vmem_agent_channel_connect_libvirt(VmemAgentChannel *ch, GError **error)
 {
-	g_autoptr(virStream) st = virStreamNew(virDomainGetConnect(ch->dom), VIR_STREAM_NONBLOCK);
+	g_autoptr(virStream) st = NULL;
 	virErrorPtr err;
 
+	if (!vmem_agent_channel_open_connection(ch, error))
+		return FALSE;
+	st = virStreamNew(ch->conn, VIR_STREAM_NONBLOCK);
 	if (st == NULL) {
 		vmem_libvirt_set_error(error);
 		return FALSE;
@@ -455,7 +504,7 @@ vmem_agent_channel_connect_libvirt(VmemAgentChannel *ch, GError **error)
 	/* One reader at a time, and never taken from another one silently
 	 * (no VIR_DOMAIN_CHANNEL_FORCE): libvirt refuses while someone else
 	 * has the channel open. */
-	if (virDomainOpenChannel(ch->dom, VMEM_AGENT_PORT_NAME, st, 0) < 0) {
+	if (virDomainOpenChannel(ch->own_dom, VMEM_AGENT_PORT_NAME, st, 0) < 0) {
 		err = virGetLastError();
 		if (err != NULL && err->code == VIR_ERR_OPERATION_FAILED)
 			g_set_error(error, VMEM_ERROR, VMEM_ERROR_BUSY,
@@ -581,6 +630,7 @@ vmem_agent_channel_finalize(GObject *object)
 
 	vmem_agent_channel_remove_source(&channel->reconnect_source);
 	vmem_agent_channel_close(channel);
+	vmem_agent_channel_close_connection(channel);
 	if (channel->dom != NULL)
 		virDomainFree(channel->dom);
 	g_free(channel->path);
