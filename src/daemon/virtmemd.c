@@ -6,9 +6,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <sys/resource.h>
 
 #include "vmem-daemon.h"
 #include "vmem-i18n.h"
@@ -61,6 +63,22 @@ vmem_main_on_name_lost(GDBusConnection *bus, const char *name, gpointer user_dat
 	g_main_loop_quit(m->loop);
 }
 
+/* Each managed domain's agent channel holds a libvirt connection of its
+ * own (vmem-agent-channel.c): raise the soft limit on open files to the
+ * hard one, as systemd services start with 1024.  GLib polls with poll(),
+ * not select(), so descriptors above 1024 are fine. */
+static void
+vmem_main_raise_nofile(void)
+{
+	struct rlimit limit;
+
+	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+		limit.rlim_cur = limit.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &limit) < 0)
+			g_debug("Cannot raise the limit on open files: %s", g_strerror(errno));
+	}
+}
+
 static gboolean
 vmem_main_on_signal(gpointer user_data)
 {
@@ -103,6 +121,7 @@ main(int argc, char **argv)
 
 	setlocale(LC_ALL, "");
 	vmem_i18n_init();
+	vmem_main_raise_nofile();
 	context = g_option_context_new(NULL);
 	g_option_context_set_summary(context,
 				     _("Keeps the virtio-mem memory of libvirt domains at what "
