@@ -144,7 +144,7 @@ vmem_engine_report_changed(const VmemEngineStuck *stuck, guint64 used, guint64 m
  * report's age (the guest has gone on rising since; at most the time
  * between reports, so that a stale report is not extrapolated for ever)
  * and, for balloon statistics, the poll that delayed them.  At most twelve
- * steps: a rate seen over a tenth of a second is no promise. */
+ * steps: a rate seen over a fifth of a second is no promise. */
 static guint64
 vmem_engine_expected_rise(const VmemEngineTuning *tuning, const VmemEngineReport *report,
 			  guint64 rise, double over, guint64 step, guint cooldown_grow)
@@ -262,8 +262,9 @@ vmem_engine_grow_reason(const VmemEngineReport *report, const VmemEngineDecision
  *    grows at once.  A grow only ahead of a rise (the
  *    guest had its buffer for its present use) is marked as such.
  * 8. Shrink when the target is below the current total: only with a fresh
- *    report (at most 10 s old); only once the last grow the guest needed
- *    (not one only ahead of a rise) is the shrink cooldown ago; only by
+ *    report (at most 10 s old); within the shrink cooldown of the last
+ *    grow the guest needed (not one only ahead of a rise), never below
+ *    what that grow gave the guest's present use; only by
  *    what the decision before saw in excess too; only once the excess has
  *    lasted the cooldown, or sooner when it is larger than a step (the
  *    excess times how long it has lasted reaches a step times the
@@ -441,6 +442,10 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 		 * it is an excess like any other. */
 		d->ahead = target > current && current >= floor_eff && current >= lo &&
 			   vmem_engine_level(used, 0, buffer, base, block) <= current;
+		/* the present use with the buffer and the headroom, no rise */
+		d->need_level =
+			CLAMP(vmem_engine_level(used, step / 2 + extra, buffer, base, block),
+			      floor_eff, hi);
 		vmem_engine_set(d, VMEM_ENGINE_ACTION_GROW, want,
 				vmem_engine_grow_reason(report, d, lo, current, target, target_raw,
 							expect, avail_pct, buffer));
@@ -484,6 +489,11 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 		/* only what the report before saw as well: one odd report never
 		 * makes a shrink */
 		guint64 confirmed = MIN(current - want, domain->history.surplus), next;
+		/* within the shrink cooldown of a grow the guest needed, what it
+		 * needed stays; what that grow added ahead of a rise may go */
+		guint64 keep = now - domain->history.last_need < policy->cooldown_shrink_s
+				       ? domain->history.need_level
+				       : 0;
 		double since, lasted;
 
 		if (!fresh) {
@@ -502,12 +512,12 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 		 * once the memory it holds for nothing (excess times how long)
 		 * matches a step held for the cooldown: after a load has dropped by
 		 * many steps, waiting the whole cooldown costs more than a grow
-		 * should the load come back.  Never within the cooldown of a grow
-		 * the guest needed.  Once a shrink has begun to give an excess
-		 * back, the next steps wait only for the unplug. */
+		 * should the load come back.  Never below what a grow the guest
+		 * needed gave its present use, within the cooldown of that grow.
+		 * Once a shrink has begun to give an excess back, the next steps
+		 * wait only for the unplug. */
 		if (!above_max &&
-		    (confirmed == 0 ||
-		     now - domain->history.last_need < policy->cooldown_shrink_s ||
+		    (confirmed == 0 || current <= keep ||
 		     (domain->history.last_shrink < since && lasted < policy->cooldown_shrink_s &&
 		      (double)confirmed * lasted < (double)step * policy->cooldown_shrink_s))) {
 			vmem_engine_set(d, VMEM_ENGINE_ACTION_HOLD, current,
@@ -533,6 +543,8 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 			next = MAX(want, vmem_engine_round_up(current - by, block));
 		}
 		next = MAX(next, unplug_floor);
+		if (!above_max)
+			next = MAX(next, vmem_engine_round_up(keep, block));
 		if (next >= current) {
 			vmem_engine_set(
 				d, VMEM_ENGINE_ACTION_HOLD, current,
@@ -634,8 +646,10 @@ vmem_engine_history_update(VmemEngineHistory *history, const VmemEngineDecision 
 	case VMEM_ENGINE_ACTION_GROW:
 	case VMEM_ENGINE_ACTION_RESTORE:
 		history->last_grow = now;
-		if (!decision->ahead)
+		if (!decision->ahead) {
 			history->last_need = now;
+			history->need_level = decision->need_level;
+		}
 		history->excess_since = VMEM_ENGINE_NEVER;
 		break;
 	case VMEM_ENGINE_ACTION_SHRINK:

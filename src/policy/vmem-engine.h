@@ -109,6 +109,9 @@ typedef struct {
  *   %VMEM_ENGINE_NEVER: the grow cooldown counts from it
  * @last_need: when a grow the guest needed for its present use (not only
  *   ahead of a rise) was last applied: the shrink cooldown counts from it
+ * @need_level: what that grow's guest needed for its present use, in
+ *   requested terms: the shrink cooldown keeps that much, and what the grow
+ *   added ahead of a rise above it is an excess like any other
  * @last_shrink: when a shrink (not a reclaim for the host) was last
  *   applied: the next steps giving back the same excess follow it
  * @excess_since: since when the domain has had more than its target
@@ -126,6 +129,7 @@ typedef struct {
 typedef struct {
 	double last_grow;
 	double last_need;
+	guint64 need_level;
 	double last_shrink;
 	double excess_since;
 	guint64 surplus;
@@ -137,7 +141,7 @@ typedef struct {
 
 /* clang-format off */
 #define VMEM_ENGINE_HISTORY_INIT \
-	{VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, 0, 0, \
+	{VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, 0, VMEM_ENGINE_NEVER, VMEM_ENGINE_NEVER, 0, 0, \
 	 VMEM_ENGINE_NEVER, 0, 0}
 /* clang-format on */
 
@@ -261,6 +265,8 @@ const char *vmem_engine_action_to_string(VmemEngineAction action);
  * @ahead: a grow only ahead of a rise (for the expected rise or the
  *   headroom), not for the guest's present use: it does not restart the
  *   shrink cooldown
+ * @need_level: for a grow the guest needed, what its present use needs
+ *   (see #VmemEngineHistory)
  * @used: the used memory of the report decided on (0 without one)
  * @used_at: when that report was made, or %VMEM_ENGINE_NEVER
  * @rise: the used memory's rise between the last two reports
@@ -276,6 +282,7 @@ typedef struct {
 	gboolean excess;
 	guint64 surplus;
 	gboolean ahead;
+	guint64 need_level;
 	guint64 used;
 	double used_at;
 	guint64 rise;

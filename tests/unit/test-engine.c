@@ -998,6 +998,8 @@ test_engine_case(gconstpointer data)
 	}
 	domain.history.last_grow = c->last_grow;
 	domain.history.last_need = c->ahead ? NEVER : c->last_grow;
+	/* a grow the guest needed: all of it, unless a case says otherwise */
+	domain.history.need_level = c->ahead ? 0 : c->requested * MIB;
 	domain.history.excess_since = c->excess_since;
 	/* an excess that has lasted was seen by the decision before too */
 	if (c->excess_since != NEVER)
@@ -1151,6 +1153,34 @@ test_engine_rise_early(void)
 	decide_one(1600, 0, FALSE, &history, &d);
 	/* (1600 + 1536) / 0.8 - 1024 = 2896 */
 	g_assert_cmpuint(d.requested, ==, 2896 * MIB);
+	vmem_engine_decision_clear(&d);
+}
+
+/* Within the shrink cooldown of a grow the guest needed, what it needed
+ * then stays, and what the grow added ahead of a rise that did not come
+ * is given back like any other excess. */
+static void
+test_engine_shrink_ahead_part(void)
+{
+	VmemEngineHistory history = VMEM_ENGINE_HISTORY_INIT;
+	VmemEngineDecision d = {0};
+
+	history.last_grow = history.last_need = NOW - 5;
+	history.need_level = 900 * MIB;
+	history.excess_since = NOW - 20;
+	history.surplus = 1024 * MIB;
+	history.used = 900 * MIB;
+	history.used_at = NOW - 1;
+	decide_one(900, 0, FALSE, &history, &d);
+	g_assert_cmpint(d.action, ==, VMEM_ENGINE_ACTION_SHRINK);
+	g_assert_cmpuint(d.requested, ==, 900 * MIB);
+	vmem_engine_decision_clear(&d);
+
+	/* all of it was needed: the cooldown holds it */
+	history.need_level = 1024 * MIB;
+	decide_one(900, 0, FALSE, &history, &d);
+	g_assert_cmpint(d.action, ==, VMEM_ENGINE_ACTION_HOLD);
+	g_assert_cmpstr(d.reason, ==, "hold: shrink cooldown");
 	vmem_engine_decision_clear(&d);
 }
 
@@ -1524,8 +1554,11 @@ test_engine_properties(void)
 			if (g_rand_int_range(rand, 0, 4) == 0) {
 				domains[i].history.last_grow =
 					NOW - g_rand_double_range(rand, 0, 60);
-				if (g_rand_boolean(rand))
+				if (g_rand_boolean(rand)) {
 					domains[i].history.last_need = domains[i].history.last_grow;
+					domains[i].history.need_level =
+						random_multiple(rand, 4096 * MIB, MIB);
+				}
 			}
 			if (g_rand_boolean(rand))
 				domains[i].history.surplus = random_multiple(rand, 4096 * MIB, MIB);
@@ -1717,6 +1750,7 @@ main(int argc, char **argv)
 	g_test_add_func("/engine/split", test_engine_split);
 	g_test_add_func("/engine/rise", test_engine_rise);
 	g_test_add_func("/engine/rise-early", test_engine_rise_early);
+	g_test_add_func("/engine/shrink-ahead-part", test_engine_shrink_ahead_part);
 	g_test_add_func("/engine/rise-balloon", test_engine_rise_balloon);
 	g_test_add_func("/engine/rise-stale", test_engine_rise_stale);
 	g_test_add_func("/engine/same-report", test_engine_same_report);

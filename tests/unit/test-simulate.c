@@ -288,7 +288,7 @@ test_absurd(void)
 	g_autofree char *tiny_tick = make_scenario(31 * 86400, 0.001, 1, 1, 0, "");
 	g_autofree char *many_domains = make_scenario(86400, 1, 1000, 1, 0, "");
 	g_autofree char *too_many_domains = make_scenario(10, 1, 1001, 1, 0, "");
-	g_autofree char *too_many_samples = make_scenario(172800, 60, 100, 1, 0, "");
+	g_autofree char *too_many_samples = make_scenario(172800, 60, 200, 1, 0, "");
 	g_autofree char *long_tick = make_scenario(10, 20, 1, 1, 0, "");
 	g_autofree char *points = make_scenario(10, 1, 1, 100001, 0, "");
 	g_autofree char *states = make_scenario(10, 1, 1, 1, 100001, "");
@@ -304,8 +304,8 @@ test_absurd(void)
 	expect_bad(tiny_tick, "at a tick of 0.001 s for 1 domain makes 2678400000 domain-ticks");
 	expect_bad(many_domains, "for 1000 domains makes 86400000 domain-ticks");
 	expect_bad(too_many_domains, "The scenario's domains is invalid");
-	expect_bad(too_many_samples, "for 100 domains makes 172800000 domain-samples (one every "
-				     "0.1 s), more than the simulator's limit of 100000000");
+	expect_bad(too_many_samples, "for 200 domains makes 172800000 domain-samples (one every "
+				     "0.2 s), more than the simulator's limit of 100000000");
 	expect_bad(long_tick, "The scenario's tick is 20 s, longer than its duration of 10 s.");
 	expect_bad(points, "The scenario's domains[0].load is invalid");
 	expect_bad(states, "The scenario's domains[0].state is invalid");
