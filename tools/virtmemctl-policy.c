@@ -26,7 +26,7 @@
 #define VMEM_CTL_POLICY_TRACE_MAX G_GUINT64_CONSTANT(1000000)
 
 /* @seconds to the millisecond, without trailing zeros, with a point
- * whatever the locale: "12", "72.8".  Sums of samples a fifth of a second
+ * whatever the locale: "12", "72.8".  Sums of samples a quarter of a second
  * long carry float noise ("60.0000001"). */
 static char *
 vmem_ctl_policy_seconds_text(double seconds)

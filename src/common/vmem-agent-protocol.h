@@ -21,8 +21,8 @@
  * has risen by MemTotal / VMEM_AGENT_WATCH_RISE_DIVISOR since the last
  * report: a guest whose use rises fast is seen within this time, not at
  * the next periodic report.  A read of /proc/meminfo costs a TCG guest
- * some 0.8 ms (a KVM guest some 20 µs): every 200 ms it is 0.4 % of a
+ * some 0.8 ms (a KVM guest some 20 µs): every 250 ms it is 0.3 % of a
  * TCG guest's CPU.  The simulator's agent (src/policy/vmem-simulate.c)
  * watches the same. */
-#define VMEM_AGENT_WATCH_MS 200
+#define VMEM_AGENT_WATCH_MS 250
 #define VMEM_AGENT_WATCH_RISE_DIVISOR 16

@@ -144,7 +144,7 @@ vmem_engine_report_changed(const VmemEngineStuck *stuck, guint64 used, guint64 m
  * report's age (the guest has gone on rising since; at most the time
  * between reports, so that a stale report is not extrapolated for ever)
  * and, for balloon statistics, the poll that delayed them.  At most twelve
- * steps: a rate seen over a fifth of a second is no promise. */
+ * steps: a rate seen over a quarter of a second is no promise. */
 static guint64
 vmem_engine_expected_rise(const VmemEngineTuning *tuning, const VmemEngineReport *report,
 			  guint64 rise, double over, guint64 step, guint cooldown_grow)

@@ -809,11 +809,11 @@ vmem_sim_scenario_parse(const char *text, gsize len, GError **error)
 			ngettext(
 				"The scenario's duration of %1$g s at a tick of %2$g s for "
 				"%3$u domain makes %4$" G_GUINT64_FORMAT " domain-samples (one "
-				"every 0.2 s), more than the simulator's limit of %5$" G_GUINT64_FORMAT
+				"every 0.25 s), more than the simulator's limit of %5$" G_GUINT64_FORMAT
 				": use a shorter duration or fewer domains.",
 				"The scenario's duration of %1$g s at a tick of %2$g s for "
 				"%3$u domains makes %4$" G_GUINT64_FORMAT " domain-samples (one "
-				"every 0.2 s), more than the simulator's limit of %5$" G_GUINT64_FORMAT
+				"every 0.25 s), more than the simulator's limit of %5$" G_GUINT64_FORMAT
 				": use a shorter duration or fewer domains.",
 				scenario->domains->len),
 			scenario->duration, scenario->tick, scenario->domains->len, samples,

@@ -304,8 +304,8 @@ test_absurd(void)
 	expect_bad(tiny_tick, "at a tick of 0.001 s for 1 domain makes 2678400000 domain-ticks");
 	expect_bad(many_domains, "for 1000 domains makes 86400000 domain-ticks");
 	expect_bad(too_many_domains, "The scenario's domains is invalid");
-	expect_bad(too_many_samples, "for 200 domains makes 172800000 domain-samples (one every "
-				     "0.2 s), more than the simulator's limit of 100000000");
+	expect_bad(too_many_samples, "for 200 domains makes 138240000 domain-samples (one every "
+				     "0.25 s), more than the simulator's limit of 100000000");
 	expect_bad(long_tick, "The scenario's tick is 20 s, longer than its duration of 10 s.");
 	expect_bad(points, "The scenario's domains[0].load is invalid");
 	expect_bad(states, "The scenario's domains[0].state is invalid");
