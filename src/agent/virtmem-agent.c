@@ -3,8 +3,9 @@
  * virtmem-agent: reports the guest's view of its virtio-mem memory to the
  * host over the virtio-serial port org.virtmem.agent.0, one JSON object a
  * line (schemas/agent-protocol.md).  One poll() loop: the port, the uevent
- * socket, the report timer and the watch on the memory in use.  Never blocks on the host: a message
- * the port cannot take now is dropped, and the next report replaces it.
+ * socket, the report timer and the watch on the memory in use.  Never
+ * blocks on the host: a message the port cannot take now is dropped, and
+ * the next report replaces it.
  */
 #include "config.h"
 
@@ -157,9 +158,8 @@ vma_agent_rising(VmaAgent *a)
 	if (!a->connected || !a->snapshot.have_meminfo || !vma_meminfo_read(a->root, &now) ||
 	    now.available_kib > now.total_kib || last->available_kib > last->total_kib)
 		return false;
-	return now.total_kib - now.available_kib >
-	       last->total_kib - last->available_kib +
-		       now.total_kib / VMEM_AGENT_WATCH_RISE_DIVISOR;
+	return vmem_agent_watch_rose(last->total_kib - last->available_kib,
+				     now.total_kib - now.available_kib, now.total_kib);
 }
 
 static void

@@ -6,6 +6,9 @@
  */
 #pragma once
 
+#include <stdbool.h>
+#include <stdint.h>
+
 /* The virtio-serial port the agent talks on */
 #define VMEM_AGENT_PORT_NAME "org.virtmem.agent.0"
 
@@ -26,3 +29,12 @@
  * watches the same. */
 #define VMEM_AGENT_WATCH_MS 250
 #define VMEM_AGENT_WATCH_RISE_DIVISOR 16
+
+/* Whether the memory in use rose enough since the last report for the
+ * watch to report now: @used_then at the last report, @used_now and
+ * @total_now now, all in one unit. */
+static inline bool
+vmem_agent_watch_rose(uint64_t used_then, uint64_t used_now, uint64_t total_now)
+{
+	return used_now > used_then + total_now / VMEM_AGENT_WATCH_RISE_DIVISOR;
+}

@@ -430,8 +430,10 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 
 	/* 7. grow */
 	if (want > current) {
-		if (vmem_engine_level(used, 0, buffer, base, block) <= current &&
-		    now - domain->history.last_grow < policy->cooldown_grow_s) {
+		/* the guest has its buffer for its present use */
+		gboolean buffered = vmem_engine_level(used, 0, buffer, base, block) <= current;
+
+		if (buffered && now - domain->history.last_grow < policy->cooldown_grow_s) {
 			vmem_engine_set(d, VMEM_ENGINE_ACTION_HOLD, current,
 					/* TRANSLATORS: a policy decision: keep "hold:" */
 					g_strdup(_("hold: grow cooldown")));
@@ -440,8 +442,7 @@ vmem_engine_domain_decide(const VmemEngineTuning *tuning, const VmemEngineDomain
 		/* Memory granted only ahead of a rise is held by the excess rule
 		 * (rule 8), not by the shrink cooldown: if the rise does not come
 		 * it is an excess like any other. */
-		d->ahead = target > current && current >= floor_eff && current >= lo &&
-			   vmem_engine_level(used, 0, buffer, base, block) <= current;
+		d->ahead = target > current && current >= floor_eff && current >= lo && buffered;
 		/* the present use with the buffer and the headroom, no rise */
 		d->need_level =
 			CLAMP(vmem_engine_level(used, step / 2 + extra, buffer, base, block),

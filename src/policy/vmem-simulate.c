@@ -224,6 +224,8 @@ vmem_sim_update_state(VmemSimDomain *dom, double t)
 	dom->state_index = index;
 }
 
+/* 2. the guest's report at @t; the next periodic one is a report interval
+ * later */
 static void
 vmem_sim_report(VmemSimDomain *dom, double t)
 {
@@ -257,6 +259,7 @@ vmem_sim_report(VmemSimDomain *dom, double t)
 		r->unplug_may_stick = r->normal_online > 0;
 	}
 	dom->report_time = t;
+	dom->next_report = t + dom->def->report_interval;
 }
 
 static void
@@ -476,14 +479,14 @@ vmem_sim_host_available(const VmemSimScenario *scenario, const VmemSimDomain *do
 	return avail;
 }
 
-/* 3. every domain's decision at @t, applied at once */
+/* 3. every domain's decision at @t, applied at once; @inputs and
+ * @decisions: room for one per domain */
 static void
 vmem_sim_apply(VmemSimResult *result, const VmemSimScenario *scenario, VmemSimEngine engine,
-	       VmemSimDomain *doms, guint64 other, double t)
+	       VmemSimDomain *doms, guint64 other, double t, VmemEngineDomain *inputs,
+	       VmemEngineDecision *decisions)
 {
 	guint n = scenario->domains->len;
-	g_autofree VmemEngineDomain *inputs = g_new0(VmemEngineDomain, n);
-	g_autofree VmemEngineDecision *decisions = g_new0(VmemEngineDecision, n);
 	VmemEngineHost host = {TRUE, 0, scenario->host_reserve};
 
 	host.mem_available = (guint64)MAX(vmem_sim_host_available(scenario, doms, other), 0);
@@ -513,16 +516,15 @@ static gboolean
 vmem_sim_agent_reports(VmemSimDomain *dom, double t)
 {
 	guint64 total = dom->def->base + vmem_sim_sum(dom->devices, TRUE);
-	gboolean rising =
-		dom->report.valid &&
-		dom->used > vmem_engine_sub(dom->report.mem_total, dom->report.mem_available) +
-				    total / VMEM_AGENT_WATCH_RISE_DIVISOR;
+	gboolean rising = dom->report.valid &&
+			  vmem_agent_watch_rose(
+				  vmem_engine_sub(dom->report.mem_total, dom->report.mem_available),
+				  dom->used, total);
 
 	if (!dom->def->agent || dom->state != VMEM_ENGINE_STATE_RUNNING ||
 	    (t < dom->next_report - 1e-9 && !rising))
 		return FALSE;
 	vmem_sim_report(dom, t);
-	dom->next_report = t + dom->def->report_interval;
 	return TRUE;
 }
 
@@ -541,10 +543,8 @@ vmem_sim_tick_start(VmemSimDomain *dom, double t)
 		dom->polled = FALSE;
 		return;
 	}
-	if (dom->state != VMEM_ENGINE_STATE_REBOOTED && t >= dom->next_report - 1e-9) {
+	if (dom->state != VMEM_ENGINE_STATE_REBOOTED && t >= dom->next_report - 1e-9)
 		vmem_sim_report(dom, t);
-		dom->next_report = t + dom->def->report_interval;
-	}
 	dom->polled_used = dom->used;
 	dom->polled_plugged = vmem_sim_sum(dom->devices, TRUE);
 	dom->polled = dom->state != VMEM_ENGINE_STATE_REBOOTED;
@@ -590,6 +590,8 @@ vmem_sim_run(const VmemSimScenario *scenario, VmemSimEngine engine, VmemSimRunFl
 {
 	guint n = scenario->domains->len;
 	g_autofree VmemSimDomain *doms = g_new0(VmemSimDomain, n);
+	g_autofree VmemEngineDomain *inputs = g_new0(VmemEngineDomain, n);
+	g_autofree VmemEngineDecision *decisions = g_new0(VmemEngineDecision, n);
 	g_autofree gboolean *oom = g_new0(gboolean, n);
 	VmemSimResult *result = g_new0(VmemSimResult, 1);
 	guint64 n_ticks = vmem_sim_scenario_ticks(scenario);
@@ -627,7 +629,7 @@ vmem_sim_run(const VmemSimScenario *scenario, VmemSimEngine engine, VmemSimRunFl
 		for (guint i = 0; i < n; i++)
 			vmem_sim_tick_start(&doms[i], t);
 		/* 3. */
-		vmem_sim_apply(result, scenario, engine, doms, other, t);
+		vmem_sim_apply(result, scenario, engine, doms, other, t, inputs, decisions);
 		if (flags & VMEM_SIM_RUN_TRACE) {
 			for (guint i = 0; i < n; i++) {
 				guint64 plugged = vmem_sim_sum(doms[i].devices, TRUE);
@@ -671,7 +673,8 @@ vmem_sim_run(const VmemSimScenario *scenario, VmemSimEngine engine, VmemSimRunFl
 					}
 				}
 				if (early)
-					vmem_sim_apply(result, scenario, engine, doms, other, ts);
+					vmem_sim_apply(result, scenario, engine, doms, other, ts,
+						       inputs, decisions);
 			}
 			/* 4. */
 			for (guint i = 0; i < n; i++)
