@@ -21,11 +21,6 @@
 #include "vmem-size.h"
 #include "vmem-xml.h"
 
-/* How long to wait for the source's job-completed event when the domain
- * left the source before its statistics could be read */
-#define VMEM_MIGRATE_EVENT_WAIT_MS 2000
-#define VMEM_MIGRATE_EVENT_POLL_MS 50
-
 void
 vmem_migrate_options_init(VmemMigrateOptions *options)
 {
@@ -48,8 +43,7 @@ vmem_migrate_param(virTypedParameterPtr params, int n_params, const char *name, 
  * vmem_migrate_stats_read:
  * @stats: (out): filled from @params
  * @params: (array length=n_params): a completed migration job's statistics
- *   (virDomainGetJobStats() with VIR_DOMAIN_JOB_STATS_COMPLETED, or the
- *   job-completed event)
+ *   (virDomainGetJobStats() with VIR_DOMAIN_JOB_STATS_COMPLETED)
  *
  * @stats is valid when libvirt said how much it transferred.
  */
@@ -294,10 +288,6 @@ typedef struct {
 	char *migrate_uri;
 	unsigned int flags;
 	char *policy_before; /* the policy element as it left, or NULL */
-	int event_id;	     /* the source's job-completed event, or -1 */
-	VmemMigrateStats event_stats;
-	guint wait_source;
-	gint64 wait_start_us;
 	VmemBackend *dest_backend;
 	VmemResize *resize;
 	guint regrow_timeout_s;
@@ -309,11 +299,6 @@ vmem_migrate_op_free(gpointer data)
 {
 	VmemMigrateOp *op = data;
 
-	if (op->wait_source != 0)
-		g_source_remove(op->wait_source);
-	if (op->event_id >= 0 &&
-	    virConnectDomainEventDeregisterAny(virDomainGetConnect(op->dom), op->event_id) < 0)
-		virResetLastError();
 	g_clear_object(&op->resize);
 	g_clear_object(&op->dest_backend);
 	if (op->ddom != NULL)
@@ -327,15 +312,6 @@ vmem_migrate_op_free(gpointer data)
 	g_free(op->policy_before);
 	vmem_migrate_result_free(op->result);
 	g_free(op);
-}
-
-static void
-vmem_migrate_on_job_completed(virConnectPtr conn, virDomainPtr dom, virTypedParameterPtr params,
-			      int n_params, void *opaque)
-{
-	VmemMigrateOp *op = opaque;
-
-	vmem_migrate_stats_read(&op->event_stats, params, n_params);
 }
 
 /* The policy element of @dom's live metadata, or NULL when it has none */
@@ -353,12 +329,29 @@ vmem_migrate_policy(virDomainPtr dom, GError **error)
 	return xml;
 }
 
+/* The statistics @dom's libvirt kept of its last migration, if it did */
+static gboolean
+vmem_migrate_completed_stats(virDomainPtr dom, VmemMigrateStats *stats)
+{
+	virTypedParameterPtr params = NULL;
+	int n_params = 0, type = VIR_DOMAIN_JOB_NONE;
+
+	if (virDomainGetJobStats(dom, &type, &params, &n_params, VIR_DOMAIN_JOB_STATS_COMPLETED) <
+	    0) {
+		virResetLastError();
+		return FALSE;
+	}
+	vmem_migrate_stats_read(stats, params, n_params);
+	virTypedParamsFree(params, n_params);
+	return stats->valid;
+}
+
 static gboolean
 vmem_migrate_thread(gpointer data, GError **error)
 {
 	VmemMigrateOp *op = data;
 	virTypedParameterPtr params = NULL;
-	int n_params = 0, max_params = 0, type = VIR_DOMAIN_JOB_NONE;
+	int n_params = 0, max_params = 0;
 
 	if (op->dest_xml != NULL)
 		virTypedParamsAddString(&params, &n_params, &max_params, VIR_MIGRATE_PARAM_DEST_XML,
@@ -372,17 +365,11 @@ vmem_migrate_thread(gpointer data, GError **error)
 		vmem_libvirt_set_error(error);
 		return FALSE;
 	}
-	/* still there when it stays defined on the source; else the
-	 * job-completed event tells */
-	params = NULL;
-	n_params = 0;
-	if (virDomainGetJobStats(op->dom, &type, &params, &n_params,
-				 VIR_DOMAIN_JOB_STATS_COMPLETED) == 0) {
-		vmem_migrate_stats_read(&op->result->stats, params, n_params);
-		virTypedParamsFree(params, n_params);
-	} else {
-		virResetLastError();
-	}
+	/* The source keeps them when the domain stays defined there; the
+	 * destination has them from the source's migration cookie (pre-copy
+	 * only, which this is) */
+	if (!vmem_migrate_completed_stats(op->dom, &op->result->stats))
+		vmem_migrate_completed_stats(op->ddom, &op->result->stats);
 	return TRUE;
 }
 
@@ -473,22 +460,6 @@ vmem_migrate_check(GTask *task)
 			       vmem_migrate_on_regrown, task);
 }
 
-static gboolean
-vmem_migrate_on_wait(gpointer user_data)
-{
-	GTask *task = user_data;
-	VmemMigrateOp *op = g_task_get_task_data(task);
-
-	if (!op->event_stats.valid &&
-	    g_get_monotonic_time() - op->wait_start_us < VMEM_MIGRATE_EVENT_WAIT_MS * 1000)
-		return G_SOURCE_CONTINUE;
-	op->wait_source = 0;
-	if (op->event_stats.valid)
-		op->result->stats = op->event_stats;
-	vmem_migrate_check(task);
-	return G_SOURCE_REMOVE;
-}
-
 static void
 vmem_migrate_on_done(GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -501,14 +472,7 @@ vmem_migrate_on_done(GObject *source, GAsyncResult *result, gpointer user_data)
 		g_object_unref(task);
 		return;
 	}
-	if (op->result->stats.valid || op->event_id < 0) {
-		vmem_migrate_check(task);
-		return;
-	}
-	/* the domain left the source: its job-completed event may still be on
-	 * its way */
-	op->wait_start_us = g_get_monotonic_time();
-	op->wait_source = g_timeout_add(VMEM_MIGRATE_EVENT_POLL_MS, vmem_migrate_on_wait, task);
+	vmem_migrate_check(task);
 }
 
 /* What the source says before the migration: the devices, the limits and
@@ -575,7 +539,6 @@ vmem_save_migrate_async(VmemSave *save, const char *domain, const char *dest_uri
 
 	g_task_set_source_tag(task, vmem_save_migrate_async);
 	g_task_set_task_data(task, op, vmem_migrate_op_free);
-	op->event_id = -1;
 	op->migrate_uri = g_strdup(options->migrate_uri);
 	op->regrow_timeout_s = options->regrow_timeout_s;
 	op->flags = (options->live ? VIR_MIGRATE_LIVE : 0) |
@@ -602,11 +565,6 @@ vmem_save_migrate_async(VmemSave *save, const char *domain, const char *dest_uri
 		g_object_unref(task);
 		return;
 	}
-	op->event_id = virConnectDomainEventRegisterAny(
-		virDomainGetConnect(op->dom), op->dom, VIR_DOMAIN_EVENT_ID_JOB_COMPLETED,
-		VIR_DOMAIN_EVENT_CALLBACK(vmem_migrate_on_job_completed), op, NULL);
-	if (op->event_id < 0)
-		virResetLastError();
 	vmem_save_run_job(save, task, op->dom, NULL, vmem_migrate_thread, vmem_migrate_on_done);
 }
 

@@ -98,8 +98,9 @@ run_ctl_err(VmemTestbed *tb, const char *const *args, char **ret_out, char **ret
 	g_subprocess_communicate_utf8_finish(proc, result, &out, &err, &error);
 	g_assert_no_error(error);
 	g_assert_true(g_subprocess_get_if_exited(proc));
-	g_test_message("virtmemctl %s -> %d\n%s%s", args[0], g_subprocess_get_exit_status(proc),
-		       out, err);
+	/* on stderr, which the test's log keeps when the test fails */
+	g_printerr("virtmemctl %s -> %d\n%s%s", args[0], g_subprocess_get_exit_status(proc), out,
+		   err);
 	if (ret_out != NULL)
 		*ret_out = g_steal_pointer(&out);
 	if (ret_err != NULL)
