@@ -43,6 +43,7 @@ struct _VmemManaged {
 
 	VmemAgentChannel *channel;
 	gulong channel_handler;
+	gboolean channel_stopped; /* lost while the domain migrated */
 	guint report_interval_ms;
 	VmemManagedReportFunc report_func;
 	gpointer report_data;
@@ -123,7 +124,14 @@ vmem_managed_on_agent(VmemAgentChannel *channel, guint event, gpointer user_data
 	VmemManaged *managed = user_data;
 
 	/* A (re)started agent reports at the daemon's pace. */
-	if (event == VMEM_AGENT_CHANNEL_HELLO)
+	if (event == VMEM_AGENT_CHANNEL_DISCONNECTED &&
+	    managed->run_state == VMEM_RUN_STATE_MIGRATING) {
+		/* The domain is leaving: reopening the channel while its QEMU
+		 * stops and writing the hello can crash libvirtd (11.3).
+		 * Opened again if the domain runs here once more. */
+		vmem_agent_channel_stop(channel);
+		managed->channel_stopped = TRUE;
+	} else if (event == VMEM_AGENT_CHANNEL_HELLO)
 		vmem_agent_channel_set_interval(channel, managed->report_interval_ms, NULL);
 	else if (event == VMEM_AGENT_CHANNEL_REPORT && managed->report_func != NULL)
 		managed->report_func(managed, managed->report_data);
@@ -449,6 +457,11 @@ vmem_managed_update(VmemManaged *managed)
 		/* A save or dump starts without an event: its job is looked for
 		 * every tick, so that no decision is made while it runs. */
 		g_debug("%s: %s", managed->name, error->message);
+	}
+	if (managed->channel_stopped && managed->run_state == VMEM_RUN_STATE_RUNNING) {
+		/* Not connected yet is fine: it keeps trying by itself. */
+		vmem_agent_channel_start(managed->channel, NULL);
+		managed->channel_stopped = FALSE;
 	}
 	if (managed->run_state != VMEM_RUN_STATE_RUNNING)
 		managed->balloon.valid = FALSE;

@@ -623,6 +623,25 @@ vmem_agent_channel_start(VmemAgentChannel *channel, GError **error)
 	return FALSE;
 }
 
+/**
+ * vmem_agent_channel_stop:
+ * @channel: a started channel
+ *
+ * Closes the channel and stops reconnecting until vmem_agent_channel_start()
+ * is called again.  Its last hello and report stay.
+ */
+void
+vmem_agent_channel_stop(VmemAgentChannel *channel)
+{
+	gboolean was_connected = channel->connected;
+
+	vmem_agent_channel_remove_source(&channel->reconnect_source);
+	vmem_agent_channel_close(channel);
+	channel->connected = FALSE;
+	if (was_connected)
+		vmem_agent_channel_emit(channel, VMEM_AGENT_CHANNEL_DISCONNECTED);
+}
+
 static void
 vmem_agent_channel_finalize(GObject *object)
 {

@@ -50,6 +50,7 @@ VmemAgentChannel *vmem_agent_channel_new_fd(int fd);
 void vmem_agent_channel_set_rate_limit(VmemAgentChannel *channel, guint per_second, guint burst);
 void vmem_agent_channel_set_reconnect_interval(VmemAgentChannel *channel, guint ms);
 gboolean vmem_agent_channel_start(VmemAgentChannel *channel, GError **error);
+void vmem_agent_channel_stop(VmemAgentChannel *channel);
 
 gboolean vmem_agent_channel_is_connected(VmemAgentChannel *channel);
 const VmemAgentHello *vmem_agent_channel_get_hello(VmemAgentChannel *channel);
