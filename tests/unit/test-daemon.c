@@ -81,13 +81,16 @@ test_config_invalid(void)
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autoptr(GError) error = NULL;
+		g_autofree char *input = NULL;
 		VmemDaemonConfig config;
 
 		vmem_daemon_config_init(&config);
 		g_assert_false(
 			vmem_daemon_config_load_data(&config, cases[i][0], "test.conf", &error));
 		g_assert_error(error, VMEM_ERROR, VMEM_ERROR_INVALID_DATA);
-		g_test_message("%s -> %s", cases[i][0], error->message);
+		/* escaped: the test's output is UTF-8, the input need not be */
+		input = g_strescape(cases[i][0], NULL);
+		g_test_message("%s -> %s", input, error->message);
 		g_assert_nonnull(strstr(error->message, cases[i][1]));
 		g_assert_true(g_utf8_validate(error->message, -1, NULL));
 		vmem_daemon_config_clear(&config);
