@@ -123,7 +123,6 @@ vmem_managed_on_agent(VmemAgentChannel *channel, guint event, gpointer user_data
 {
 	VmemManaged *managed = user_data;
 
-	/* A (re)started agent reports at the daemon's pace. */
 	if (event == VMEM_AGENT_CHANNEL_DISCONNECTED &&
 	    managed->run_state == VMEM_RUN_STATE_MIGRATING) {
 		/* The domain is leaving: reopening the channel while its QEMU
@@ -132,6 +131,7 @@ vmem_managed_on_agent(VmemAgentChannel *channel, guint event, gpointer user_data
 		vmem_agent_channel_stop(channel);
 		managed->channel_stopped = TRUE;
 	} else if (event == VMEM_AGENT_CHANNEL_HELLO)
+		/* a (re)started agent reports at the daemon's pace */
 		vmem_agent_channel_set_interval(channel, managed->report_interval_ms, NULL);
 	else if (event == VMEM_AGENT_CHANNEL_REPORT && managed->report_func != NULL)
 		managed->report_func(managed, managed->report_data);
